@@ -1,0 +1,62 @@
+"""lifecycle_widgets: ipywidgets panels with plotly figures for the whole ML lifecycle.
+
+Examples
+--------
+>>> import lifecycle_widgets as lw
+>>> prof = lw.profile(lw.datasets.credit(n_rows=500), target="defaulted")
+>>> prof.n_columns
+15
+"""
+
+from lifecycle_widgets import datasets
+from lifecycle_widgets._config import config_context, get_config, set_config
+from lifecycle_widgets.core import (
+    Alert,
+    AlertThresholds,
+    ColumnProfile,
+    DataCard,
+    DataProfile,
+    Result,
+    profile,
+)
+from lifecycle_widgets.exceptions import (
+    ColumnError,
+    LifecycleWidgetsError,
+    MergeError,
+    MissingDependencyError,
+    ParameterError,
+    UnknownNameError,
+)
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
+    if name == "ProfilePanel":
+        from lifecycle_widgets.panels.profile import ProfilePanel
+
+        return ProfilePanel
+    raise AttributeError(f"module 'lifecycle_widgets' has no attribute {name!r}")
+
+
+__all__ = [
+    "Alert",
+    "AlertThresholds",
+    "ColumnError",
+    "ColumnProfile",
+    "DataCard",
+    "DataProfile",
+    "LifecycleWidgetsError",
+    "MergeError",
+    "MissingDependencyError",
+    "ParameterError",
+    "ProfilePanel",
+    "Result",
+    "UnknownNameError",
+    "__version__",
+    "config_context",
+    "datasets",
+    "get_config",
+    "profile",
+    "set_config",
+]

@@ -1,0 +1,11 @@
+"""Pure computation: frames and estimators in, frozen result objects out.
+
+Nothing here imports plotly, ipywidgets or IPython, so it runs in any Python process.
+"""
+
+from lifecycle_widgets.core.alerts import Alert, AlertThresholds
+from lifecycle_widgets.core.card import DataCard
+from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
+from lifecycle_widgets.core.result import Result
+
+__all__ = ["Alert", "AlertThresholds", "ColumnProfile", "DataCard", "DataProfile", "Result", "profile"]

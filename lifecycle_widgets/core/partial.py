@@ -1,0 +1,310 @@
+"""Mergeable partial statistics: one chunk of rows in, one :class:`TablePartial` out.
+
+A chunk can be a pandas slice, a Parquet row group or a Dask partition. Partials merge
+associatively (``a.merge(b)``), so chunks can be folded in order, in a tree, or on workers; the
+profile is then finalized once from the merged partial (:mod:`lifecycle_widgets.core.profile`).
+
+Exact: row and missing counts, zeros, negatives, infinities, min/max and the moments (merged with
+the pairwise formulas of Chan et al. and Pébay). Sketched (see :mod:`.sketches` for the bounds):
+quantiles and histograms, distinct counts, frequent values. The row sample used for correlations
+is a bottom-k sample keyed by the row's content hash: uniform, deterministic, and the same however
+the rows were chunked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lifecycle_widgets.core.sketches import DistinctSketch, FrequentValues, QuantileSketch
+from lifecycle_widgets.exceptions import MergeError
+
+FAMILIES = ("boolean", "integer", "float", "datetime", "categorical", "string", "object")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+MAX_ROW_HASHES = 20_000_000  # beyond this many rows, duplicate rows are estimated, not counted
+
+
+def dtype_family(dtype: object) -> str:
+    """The statistics family of a pandas dtype: which partial statistics apply."""
+    if dtype == object:
+        return "object"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return "float"
+    if pd.api.types.is_string_dtype(dtype):
+        return "string"
+    return "object"
+
+
+@dataclass
+class Moments:
+    """Count, mean and central moment sums M2..M4 of finite values, plus min and max."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    m3: float = 0.0
+    m4: float = 0.0
+    min: float = np.inf
+    max: float = -np.inf
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Moments:
+        if x.size == 0:
+            return cls()
+        mean = float(x.mean())
+        d = x - mean
+        d2 = d * d
+        return cls(
+            n=int(x.size), mean=mean, m2=float(d2.sum()), m3=float((d2 * d).sum()),
+            m4=float((d2 * d2).sum()), min=float(x.min()), max=float(x.max()),
+        )
+
+    def merge(self, o: Moments) -> Moments:
+        if o.n == 0:
+            return self
+        if self.n == 0:
+            return o
+        na, nb = self.n, o.n
+        n = na + nb
+        delta = o.mean - self.mean
+        d_n = delta / n
+        m2 = self.m2 + o.m2 + delta * d_n * na * nb
+        m3 = (self.m3 + o.m3 + delta * d_n * d_n * na * nb * (na - nb)
+              + 3 * d_n * (na * o.m2 - nb * self.m2))
+        m4 = (self.m4 + o.m4 + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+              + 6 * d_n * d_n * (na * na * o.m2 + nb * nb * self.m2)
+              + 4 * d_n * (na * o.m3 - nb * self.m3))
+        return Moments(n, self.mean + d_n * nb, m2, m3, m4, min(self.min, o.min), max(self.max, o.max))
+
+    def std(self) -> float | None:
+        return float(np.sqrt(self.m2 / (self.n - 1))) if self.n > 1 else None
+
+    def skewness(self) -> float | None:
+        """Adjusted Fisher-Pearson skewness, as pandas' ``Series.skew``."""
+        n = self.n
+        if n < 3 or self.m2 <= 0:
+            return None
+        g1 = np.sqrt(n) * self.m3 / self.m2**1.5
+        return float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
+
+    def kurtosis(self) -> float | None:
+        """Adjusted excess kurtosis, as pandas' ``Series.kurt``."""
+        n = self.n
+        if n < 4 or self.m2 <= 0:
+            return None
+        g2 = n * self.m4 / self.m2**2 - 3
+        return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+@dataclass
+class ColumnPartial:
+    """Partial statistics of one column over one or more chunks."""
+
+    name: str
+    dtype: str
+    family: str
+    rows: int = 0
+    missing: int = 0
+    infinite: int = 0
+    zeros: int = 0
+    negatives: int = 0
+    moments: Moments = field(default_factory=Moments)
+    quantiles: QuantileSketch | None = None
+    distinct: DistinctSketch = field(default_factory=DistinctSketch)
+    frequent: FrequentValues | None = None
+    type_counts: dict[str, int] = field(default_factory=dict)
+    timezone: str | None = None
+
+    def merge(self, o: ColumnPartial) -> ColumnPartial:
+        if (self.name, self.family) != (o.name, o.family):
+            raise MergeError(
+                f"Column {self.name!r}: cannot merge statistics of a {self.family} column "
+                f"({self.dtype}) with those of a {o.family} column ({o.dtype}); every chunk must "
+                "have the same dtypes."
+            )
+        self.rows += o.rows
+        self.missing += o.missing
+        self.infinite += o.infinite
+        self.zeros += o.zeros
+        self.negatives += o.negatives
+        self.moments = self.moments.merge(o.moments)
+        if self.quantiles is not None and o.quantiles is not None:
+            self.quantiles.merge(o.quantiles)
+        self.distinct.merge(o.distinct)
+        if self.frequent is not None and o.frequent is not None:
+            self.frequent.merge(o.frequent)
+        for k, v in o.type_counts.items():
+            self.type_counts[k] = self.type_counts.get(k, 0) + v
+        return self
+
+
+def _numeric_values(series: pd.Series, family: str) -> np.ndarray:
+    if family == "datetime":
+        s = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
+        arr = s.to_numpy()
+        arr = arr[~np.isnat(arr)]
+        return arr.astype("datetime64[us]").astype(np.int64) / 1e6
+    if family == "float" and pd.api.types.is_timedelta64_dtype(series.dtype):
+        arr = series.to_numpy()
+        return arr[~np.isnat(arr)].astype("timedelta64[us]").astype(np.int64) / 1e6
+    arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return arr[~np.isnan(arr)]
+
+
+def _discrete(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes (-1 for missing) and the value counts of a discrete column, from one factorize."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable objects (lists, dicts): count their text
+        codes, uniques = pd.factorize(series.map(lambda v: v if v is None else repr(v)))
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    return codes, pd.Series(counts, index=pd.Index(uniques, tupleize_cols=False), copy=False)
+
+
+def _value_hashes(values: pd.Index) -> np.ndarray:
+    """64-bit hashes of distinct values; the same value hashes alike whatever its chunk's dtype."""
+    array = values.to_numpy()
+    if array.dtype.kind in "OUST":
+        return pd.util.hash_array(array.astype(object, copy=False), categorize=False)
+    return pd.util.hash_array(array)
+
+
+_MISSING_HASH = np.uint64(0x5A17_D00D_5A17_D00D)
+
+
+def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndarray]:
+    """Partial statistics of one column of one chunk, and the 64-bit hash of each value."""
+    family = dtype_family(series.dtype)
+    part = ColumnPartial(name=name, dtype=str(series.dtype), family=family, rows=len(series))
+    if family == "datetime":
+        part.timezone = str(series.dt.tz) if series.dt.tz is not None else None
+    if family in ("integer", "boolean", "categorical", "string", "object"):
+        codes, counts = _discrete(series)
+        unique_hashes = _value_hashes(counts.index)
+        hashes = np.where(codes >= 0, unique_hashes[codes], _MISSING_HASH) if len(codes) else (
+            np.empty(0, dtype=np.uint64))
+        part.missing = int(np.count_nonzero(codes < 0))
+        part.distinct.update(unique_hashes)
+        part.frequent = FrequentValues()
+        part.frequent.update(counts)
+    else:
+        hashes = pd.util.hash_pandas_object(series, index=False).to_numpy()
+        isna = series.isna().to_numpy()
+        part.missing = int(isna.sum())
+        part.distinct.update(hashes[~isna] if part.missing else hashes)
+    if family in ("integer", "float", "boolean", "datetime"):
+        x = _numeric_values(series, family)
+        finite = np.isfinite(x)
+        if not finite.all():
+            part.infinite = int((~finite).sum())
+            x = x[finite]
+        part.zeros = int(np.count_nonzero(x == 0))
+        part.negatives = int(np.count_nonzero(x < 0))
+        part.moments = Moments.of(x)
+        part.quantiles = QuantileSketch()
+        part.quantiles.update(x)
+    if family == "object":
+        inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred.startswith("mixed") and inferred != "mixed-integer-float":
+            types = series.dropna().map(lambda v: type(v).__name__).value_counts()
+            part.type_counts = {str(k): int(v) for k, v in types.items()}
+        elif inferred != "empty":
+            part.type_counts = {inferred: len(series) - part.missing}
+    return part, hashes
+
+
+@dataclass
+class TablePartial:
+    """Partial statistics of a whole table over one or more chunks."""
+
+    columns: list[str]
+    partials: dict[str, ColumnPartial]
+    rows: int = 0
+    memory_bytes: int = 0
+    sample_size: int = 50_000
+    row_hashes: list[np.ndarray] = field(default_factory=list)
+    row_distinct: DistinctSketch = field(default_factory=DistinctSketch)
+    content_sums: tuple[int, int] = (0, 0)
+    sample: pd.DataFrame | None = None
+    sample_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+
+    @property
+    def hashes_complete(self) -> bool:
+        return sum(len(h) for h in self.row_hashes) == self.rows
+
+    def merge(self, o: TablePartial) -> TablePartial:
+        if self.columns != o.columns:
+            raise MergeError(
+                "Cannot merge statistics of tables with different columns: "
+                f"{self.columns[:10]} vs {o.columns[:10]}."
+            )
+        for name in self.columns:
+            self.partials[name].merge(o.partials[name])
+        keep_hashes = self.rows + o.rows <= MAX_ROW_HASHES and self.hashes_complete and o.hashes_complete
+        self.row_hashes = self.row_hashes + o.row_hashes if keep_hashes else []
+        self.rows += o.rows
+        self.memory_bytes += o.memory_bytes
+        self.row_distinct.merge(o.row_distinct)
+        self.content_sums = tuple(  # type: ignore[assignment]
+            (a + b) % 2**64 for a, b in zip(self.content_sums, o.content_sums, strict=True)
+        )
+        self._merge_sample(o.sample, o.sample_keys)
+        return self
+
+    def _merge_sample(self, sample: pd.DataFrame | None, keys: np.ndarray) -> None:
+        if sample is None:
+            return
+        if self.sample is None:
+            self.sample, self.sample_keys = sample, keys
+            return
+        both = pd.concat([self.sample, sample], ignore_index=True)
+        all_keys = np.concatenate([self.sample_keys, keys])
+        order = np.argsort(all_keys, kind="stable")[: self.sample_size]
+        self.sample, self.sample_keys = both.iloc[order].reset_index(drop=True), all_keys[order]
+
+
+def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
+    z = h ^ salt
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000) -> TablePartial:
+    """Partial statistics of one chunk of rows (column names must already be unique strings)."""
+    columns = [str(c) for c in chunk.columns]
+    partials: dict[str, ColumnPartial] = {}
+    row_hash = np.zeros(len(chunk), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for position, name in enumerate(columns):
+            series = chunk.iloc[:, position]
+            partials[name], hashes = column_partial(series, name)
+            row_hash = row_hash * _MIX + hashes + np.uint64(position)
+        part = TablePartial(columns=columns, partials=partials, rows=len(chunk),
+                            sample_size=sample_size)
+        part.memory_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
+        part.row_hashes = [row_hash]
+        part.row_distinct.update(row_hash)
+        part.content_sums = (
+            int(_splitmix(row_hash, np.uint64(1)).sum(dtype=np.uint64)),
+            int(_splitmix(row_hash, np.uint64(2)).sum(dtype=np.uint64)),
+        )
+    if sample_size > 0 and len(chunk):
+        take = np.argsort(row_hash, kind="stable")[:sample_size] if len(chunk) <= sample_size else None
+        if take is None:
+            take = np.argpartition(row_hash, sample_size - 1)[:sample_size]
+            take = take[np.argsort(row_hash[take], kind="stable")]
+        sample = chunk.iloc[take].reset_index(drop=True)
+        sample.columns = columns
+        part.sample, part.sample_keys = sample, row_hash[take]
+    return part

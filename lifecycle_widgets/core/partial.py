@@ -28,7 +28,7 @@ MAX_ROW_HASHES = 20_000_000  # beyond this many rows, duplicate rows are estimat
 
 def dtype_family(dtype: object) -> str:
     """The statistics family of a pandas dtype: which partial statistics apply."""
-    if dtype == object:
+    if dtype == np.dtype(object):
         return "object"
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"

@@ -340,7 +340,8 @@ def _alerts(prof_cols: list[ColumnProfile], rows: int, n_columns: int, duplicate
             a("all_missing", "high", "Every value is missing.", 1.0)
             continue
         if c.kind == "constant":
-            a("constant", "medium", f"Only one distinct value ({c.top_values[0][0] if c.top_values else c.min}).")
+            value = c.top_values[0][0] if c.top_values else _clean(c.min)
+            a("constant", "medium", f"Only one distinct value ({value}).")
         if share >= th.high_missing:
             a("high_missing", "medium", f"{share:.1%} of values are missing.", share)
         if c.value_types:

@@ -1,0 +1,5 @@
+"""ipywidgets panels and the static HTML displays of every result kind."""
+
+from lifecycle_widgets.panels.profile import ProfilePanel
+
+__all__ = ["ProfilePanel"]

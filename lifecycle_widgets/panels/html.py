@@ -1,0 +1,158 @@
+"""Static, self-contained HTML: figures, pickers and tables that need no kernel and no network.
+
+plotly.js is embedded inline, once per document (and once per kernel in notebook output). Each
+figure's JSON sits in a ``<script type="application/json">`` block, escaped so that no text in
+it can close the block; a small bootstrap draws it when plotly.js is ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+CSS = (Path(__file__).parent / "lw.css").read_text(encoding="utf-8")
+_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class FigureBlock:
+    """A plotly figure."""
+
+    figure: go.Figure
+
+
+@dataclass(frozen=True)
+class PickerBlock:
+    """A drop-down that switches one figure between several; all are embedded (aggregates only)."""
+
+    label: str
+    figures: dict[str, go.Figure]
+
+
+@dataclass(frozen=True)
+class HtmlBlock:
+    """Markup built by this package (every user string in it already escaped)."""
+
+    html: str
+
+
+Block = FigureBlock | PickerBlock | HtmlBlock
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a result's static display."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+def esc(value: object) -> str:
+    """Escape any user-supplied value for HTML text or attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def table(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None,
+          numeric: Sequence[int] = (), classes: Sequence[str | None] | None = None) -> str:
+    """An HTML table; every cell is escaped. ``numeric`` lists right-aligned column positions."""
+    out = ['<table class="lw-table">']
+    if header:
+        out.append("<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
+    for i, row in enumerate(rows):
+        cls = f' class="lw-{esc(classes[i])}"' if classes and classes[i] else ""
+        cells = "".join(
+            f'<td class="lw-num">{esc(v)}</td>' if j in numeric else f"<td>{esc(v)}</td>"
+            for j, v in enumerate(row))
+        out.append(f"<tr{cls}>{cells}</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _json_for_script(value: object) -> str:
+    # Nothing inside may close the <script> block or open a comment: escape "<", ">" and "&".
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
+    spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+    layout = spec.setdefault("layout", {})
+    template = layout.pop("template", None)
+    if template is not None:
+        raw = json.dumps(template, separators=(",", ":"), sort_keys=True)
+        key = hashlib.sha256(raw.encode()).hexdigest()[:12]
+        templates[key] = raw
+        spec["template"] = key
+    return {k: spec[k] for k in ("data", "layout", "template") if k in spec}
+
+
+_BOOT = """<script>(function(){var id=%s;function draw(){if(!window.Plotly){return setTimeout(draw,50);}
+var box=document.getElementById(id+"-data");if(!box){return;}var d=JSON.parse(box.textContent);
+var T=window.LW_TEMPLATES||{};function show(s){var L=s.layout||{};if(s.template){L.template=T[s.template];}
+return Plotly.react(id,s.data,L,{responsive:true,displaylogo:false});}
+if(d.figures){var p=document.getElementById(id+"-pick");show(d.figures[p.value]);
+p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}}draw();})();</script>"""
+
+
+def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str]] | None = None) -> str:
+    parts = []
+    if picker is not None:
+        label, options = picker
+        opts = "".join(f'<option value="{i}">{esc(o)}</option>' for i, o in enumerate(options))
+        select = f'<select id="{div_id}-pick">{opts}</select>'
+        parts.append(f'<label class="lw-note">{esc(label)} {select}</label>')
+    parts.append(f'<div id="{div_id}" class="lw-figure"></div>')
+    parts.append(f'<script type="application/json" id="{div_id}-data">{_json_for_script(payload)}</script>')
+    parts.append(_BOOT % json.dumps(div_id))
+    return "".join(parts)
+
+
+def render_sections(title: str, sections: Sequence[Section], *, key: str) -> str:
+    """The body of a static display: a ``<div class="lw">`` with every section.
+
+    ``key`` seeds the element ids; with the per-process counter it keeps ids unique in a notebook
+    and the output identical from one run to the next.
+    """
+    prefix = f"lw-{hashlib.sha256(key.encode()).hexdigest()[:8]}-{next(_ids)}"
+    templates: dict[str, str] = {}
+    body = []
+    for s_index, section in enumerate(sections):
+        body.append(f"<h3>{esc(section.title)}</h3>")
+        for b_index, block in enumerate(section.blocks):
+            div_id = f"{prefix}-{s_index}-{b_index}"
+            if isinstance(block, HtmlBlock):
+                body.append(block.html)
+            elif isinstance(block, FigureBlock):
+                body.append(_figure_html(div_id, _split_template(block.figure, templates)))
+            else:
+                specs = [_split_template(f, templates) for f in block.figures.values()]
+                body.append(_figure_html(div_id, {"figures": specs},
+                                         picker=(block.label, list(block.figures))))
+    tpl = "".join(f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};"
+                  for k, v in sorted(templates.items()))
+    head = f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
+    return f'<div class="lw"><h2>{esc(title)}</h2>{head}{"".join(body)}</div>'
+
+
+def plotlyjs_script() -> str:
+    """plotly.js inline, made to set ``window.Plotly`` even where an AMD loader is present."""
+    return ("<script>window.PlotlyConfig={MathJaxConfig:'local'};"
+            "var __lw_define=window.define;window.define=undefined;</script>"
+            f"<script>{get_plotlyjs()}</script><script>window.define=__lw_define;</script>")
+
+
+def document(title: str, body: str) -> str:
+    """A complete HTML page: CSS and plotly.js inline, no external resource."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{CSS}</style>{plotlyjs_script()}</head>"
+            f"<body>{body}</body></html>\n")

@@ -1,0 +1,203 @@
+"""The data-profile panel and the static display of a :class:`~lifecycle_widgets.DataProfile`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
+from lifecycle_widgets.figures import profile as figs
+from lifecycle_widgets.panels import display
+from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.widgets import html_widget, lazy_tabs, plotly_output, update_in_place
+
+
+def _num(value: float | None, kind: str = "numeric") -> str:
+    if value is None:
+        return ""
+    if kind == "datetime":
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{value:,.6g}"
+
+
+def overview_html(prof: DataProfile) -> str:
+    """Dataset-level facts as a table."""
+    dup = f"{prof.duplicate_rows:,}" + ("" if prof.duplicate_rows_exact else " (estimated)")
+    rows = [
+        ("Source", prof.source), ("Rows", f"{prof.n_rows:,}"), ("Columns", f"{prof.n_columns:,}"),
+        ("Memory", f"{prof.memory_bytes / 2**20:,.1f} MiB"), ("Duplicate rows", dup),
+        ("Missing cells", f"{sum(c.missing for c in prof.columns):,}"),
+        ("Alerts", ", ".join(f"{sum(a.severity == s for a in prof.alerts)} {s}"
+                             for s in ("high", "medium", "low"))),
+        ("Target", prof.target or "(none)"),
+        ("Fingerprint (SHA-256)", prof.fingerprint.sha256),
+        ("Correlation sample", f"{prof.sample_rows:,} rows"),
+    ]
+    return static.table(rows)
+
+
+def columns_html(prof: DataProfile) -> str:
+    """One row per column with its main statistics."""
+    header = ["column", "kind", "dtype", "missing", "distinct", "mean", "std", "min", "max"]
+    rows = [(c.name, c.kind, c.dtype, f"{c.missing_share:.1%}",
+             f"{c.distinct:,}" + ("" if c.distinct_exact else "≈"),
+             _num(c.mean, c.kind), _num(c.std) if c.kind != "datetime" else "",
+             _num(c.min, c.kind), _num(c.max, c.kind)) for c in prof.columns]
+    return static.table(rows, header, numeric=(3, 4, 5, 6, 7, 8))
+
+
+def column_html(col: ColumnProfile) -> str:
+    """The statistics of one column."""
+    rows: list[tuple[str, str]] = [
+        ("Kind", col.kind), ("dtype", col.dtype), ("Values", f"{col.count:,}"),
+        ("Missing", f"{col.missing:,} ({col.missing_share:.1%})"),
+        ("Distinct", f"{col.distinct:,}" + ("" if col.distinct_exact else " (estimated, ±5%)")),
+    ]
+    if col.mean is not None:
+        rows += [("Mean", _num(col.mean, col.kind)), ("Min", _num(col.min, col.kind)),
+                 ("Max", _num(col.max, col.kind))]
+        rows += [(f"Quantile {p}", _num(q, col.kind)) for p, q in col.quantiles.items()
+                 if p in ("0.05", "0.25", "0.5", "0.75", "0.95")]
+    if col.std is not None and col.kind != "datetime":
+        rows.append(("Std", _num(col.std)))
+    for label, value in (("Skewness", col.skewness), ("Kurtosis", col.kurtosis)):
+        if value is not None:
+            rows.append((label, f"{value:.3f}"))
+    for label, value in (("Zeros", col.zeros), ("Negatives", col.negatives),
+                         ("Infinite", col.infinite)):
+        if value:
+            rows.append((label, f"{value:,}"))
+    if col.timezone:
+        rows.append(("Time zone", col.timezone))
+    if col.mean_length is not None:
+        rows.append(("Mean length", f"{col.mean_length:.1f} characters"))
+    if col.value_types:
+        rows.append(("Value types", ", ".join(f"{k}: {v:,}" for k, v in col.value_types.items())))
+    if col.top_values_error:
+        rows.append(("Top-value counts", f"low by at most {col.top_values_error:,}"))
+    return static.table(rows)
+
+
+def card_html(prof: DataProfile) -> str:
+    """The data card, or a note on how to attach one."""
+    if prof.card is None:
+        return ('<p class="lw-note">No data card attached. Attach one with '
+                "<code>prof.with_card(owner=..., source=..., license=...)</code>.</p>")
+    return static.table([(k, v) for k, v in prof.card.items() if v])
+
+
+def alerts_html(prof: DataProfile) -> str:
+    if not prof.alerts:
+        return '<p class="lw-note">No alerts.</p>'
+    return static.table([(a.severity, a.type.replace("_", " "), a.column or "(dataset)", a.message)
+                         for a in prof.alerts], ["severity", "alert", "column", "detail"],
+                        classes=[a.severity for a in prof.alerts])
+
+
+def static_sections(prof: DataProfile) -> list[static.Section]:
+    """The static display: every figure, plus a column picker with all distributions embedded."""
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    sections = [
+        S("Overview", (H(overview_html(prof)), F(figs.overview_figure(prof)))),
+        S("Alerts", (H(alerts_html(prof)),)),
+        S("Columns", (H(columns_html(prof)),) + ((P("Column", {
+            c.name: figs.distribution_figure(prof, c.name) for c in prof.columns}),)
+            if prof.columns else ())),
+        S("Missing values", (F(figs.missing_figure(prof)),)),
+    ]
+    if prof.correlations:
+        sections.append(S("Correlations", (F(figs.correlation_figure(prof)),)))
+    if prof.target_association:
+        sections.append(S(f"Association with the target {prof.target!r}",
+                          (F(figs.target_figure(prof)),)))
+    sections.append(S("Data card", (H(card_html(prof)),)))
+    return sections
+
+
+class ProfilePanel(widgets.VBox):
+    """Interactive panel of a data profile: overview, columns, missing values, correlations,
+    alerts and the data card, each in a tab built when first opened.
+
+    The Columns tab holds the panel's only ``FigureWidget``; picking a column updates it in
+    place, in one batched message.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> panel = lw.ProfilePanel.from_frame(lw.datasets.credit(300), target="defaulted")
+    >>> panel.tabs.titles[:3]
+    ('Overview', 'Columns', 'Missing values')
+    """
+
+    def __init__(self, result: DataProfile, **kwargs: Any) -> None:
+        self.profile = result
+        self.figure: go.FigureWidget | None = None
+        self.column_picker = widgets.Dropdown(options=list(result.column_names), description="Column",
+                                              layout=widgets.Layout(width="28em"))
+        self.column_filter = widgets.Text(placeholder="filter columns", layout=widgets.Layout(width="14em"))
+        self.column_stats = widgets.HTML()
+        builders = {
+            "Overview": lambda: widgets.VBox([html_widget(overview_html(result)),
+                                              plotly_output(figs.overview_figure(result))]),
+            "Columns": self._columns_tab,
+            "Missing values": lambda: plotly_output(figs.missing_figure(result)),
+            "Correlations": self._correlations_tab,
+            "Alerts": lambda: html_widget(alerts_html(result)),
+            "Data card": lambda: html_widget(card_html(result)),
+        }
+        self.tabs = lazy_tabs(builders)
+        title = html_widget(f"<h2>{static.esc(_title(result))}</h2>")
+        super().__init__([title, self.tabs], **kwargs)
+
+    @classmethod
+    def from_frame(cls, data: Any, **profile_kwargs: Any) -> ProfilePanel:
+        """Profile ``data`` (frame, Table or Parquet path) and build its panel."""
+        return cls(profile(data, **profile_kwargs))
+
+    def _columns_tab(self) -> widgets.Widget:
+        if not self.profile.columns:
+            return html_widget('<p class="lw-note">The dataset has no columns.</p>')
+        first = self.column_picker.value
+        self.figure = go.FigureWidget(figs.distribution_figure(self.profile, first))
+        self.column_stats.value = f'<div class="lw">{column_html(self.profile.column(first))}</div>'
+        self.column_picker.observe(lambda ch: self.show_column(ch["new"]), names="value")
+        self.column_filter.observe(self._filter, names="value")
+        controls = widgets.HBox([self.column_picker, self.column_filter])
+        body = widgets.HBox([self.figure, self.column_stats])
+        return widgets.VBox([controls, body])
+
+    def _filter(self, change: dict) -> None:
+        needle = str(change["new"]).lower()
+        names = [n for n in self.profile.column_names if needle in n.lower()]
+        current = self.column_picker.value
+        self.column_picker.options = names
+        if current in names:
+            self.column_picker.value = current
+
+    def show_column(self, name: str | None) -> None:
+        """Show the distribution and statistics of column ``name``, updating the figure in place."""
+        if name is None or self.figure is None:
+            return
+        update_in_place(self.figure, figs.distribution_figure(self.profile, name))
+        self.column_stats.value = f'<div class="lw">{column_html(self.profile.column(name))}</div>'
+
+    def _correlations_tab(self) -> widgets.Widget:
+        parts: list[widgets.Widget] = []
+        if self.profile.correlations:
+            parts.append(plotly_output(figs.correlation_figure(self.profile)))
+        if self.profile.target_association:
+            parts.append(plotly_output(figs.target_figure(self.profile)))
+        if not parts:
+            parts.append(html_widget('<p class="lw-note">Too few rows or columns for correlations.</p>'))
+        return widgets.VBox(parts)
+
+
+def _title(prof: DataProfile) -> str:
+    return f"Data profile: {prof.source} ({prof.n_rows:,} rows x {prof.n_columns} columns)"
+
+
+display.register(DataProfile, display.DisplaySpec(
+    title=_title, figures=figs.profile_figures, sections=static_sections, panel=ProfilePanel))

@@ -191,8 +191,10 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
     if family in ("integer", "boolean", "categorical", "string", "object"):
         codes, counts = _discrete(series)
         unique_hashes = _value_hashes(counts.index)
-        hashes = np.where(codes >= 0, unique_hashes[codes], _MISSING_HASH) if len(codes) else (
-            np.empty(0, dtype=np.uint64))
+        if len(unique_hashes):
+            hashes = np.where(codes >= 0, unique_hashes[np.maximum(codes, 0)], _MISSING_HASH)
+        else:
+            hashes = np.full(len(codes), _MISSING_HASH, dtype=np.uint64)
         part.missing = int(np.count_nonzero(codes < 0))
         part.distinct.update(unique_hashes)
         part.frequent = FrequentValues()

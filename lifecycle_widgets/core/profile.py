@@ -184,7 +184,8 @@ def _kind(part: ColumnPartial, count: int, distinct: int, exact: bool,
     if distinct == 1:
         return "constant"
     fam = part.family
-    if fam == "boolean" or (fam in ("integer", "float") and distinct == 2
+    if fam == "boolean" or set(part.type_counts) == {"boolean"} or (
+            fam in ("integer", "float") and distinct == 2
                             and {float(v) for v, _ in top} <= {0.0, 1.0}):
         return "boolean"
     if fam == "datetime":
@@ -218,7 +219,15 @@ def _histogram(part: ColumnPartial, kind: str, bins: int) -> Histogram | None:
         edges = np.linspace(lo, hi, bins + 1)
     else:
         edges = np.array([lo - 0.5, hi + 0.5])
-    exact_bins = sk.rank_error == 0.0
+    freq = part.frequent
+    if freq is not None and freq.error == 0 and part.family == "integer":
+        # every value's count is known exactly: bin them exactly
+        values = freq.counts.index.to_numpy(dtype=np.float64)
+        weights = freq.counts.to_numpy()
+        counts = np.histogram(values, edges, weights=weights)[0].astype(np.int64)
+        below = int(weights[values < edges[0]].sum())
+        above = int(weights[values > edges[-1]].sum())
+        return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts), below, above)
     below = above = 0
     if clipped:
         ranks = np.asarray(sk.sketch.get_cdf([float(edges[0]), float(np.nextafter(edges[-1], np.inf))]))
@@ -227,7 +236,7 @@ def _histogram(part: ColumnPartial, kind: str, bins: int) -> Histogram | None:
     if not clipped:
         counts[-1] += m.n - int(counts.sum())  # the last bin is closed: it holds the maximum
     return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts),
-                     int(below), int(above), approximate=not exact_bins)
+                     int(below), int(above), approximate=sk.rank_error > 0)
 
 
 def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int]:

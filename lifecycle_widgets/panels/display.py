@@ -63,7 +63,8 @@ def panel_of(result: Result) -> Any:
 def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
     """The static display of a result as an HTML fragment (for notebook output)."""
     spec = spec_of(result)
-    body = static.render_sections(spec.title(result), spec.sections(result), key=result.to_json(indent=None))
+    body = static.render_sections(spec.title(result), spec.sections(result),
+                                  key=result.to_json(indent=None), unique=True)
     style = f"<style>{static.CSS}</style>"
     return (static.plotlyjs_script() if include_plotlyjs else "") + style + body
 

@@ -116,13 +116,16 @@ def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str]] | Non
     return "".join(parts)
 
 
-def render_sections(title: str, sections: Sequence[Section], *, key: str) -> str:
+def render_sections(title: str, sections: Sequence[Section], *, key: str, unique: bool = False) -> str:
     """The body of a static display: a ``<div class="lw">`` with every section.
 
-    ``key`` seeds the element ids; with the per-process counter it keeps ids unique in a notebook
-    and the output identical from one run to the next.
+    Element ids derive from ``key`` (the result's content), so the same result renders to the
+    same bytes. With ``unique``, a per-process counter is added, for notebook outputs where the
+    same result may be shown twice on one page; a re-run still numbers them the same way.
     """
-    prefix = f"lw-{hashlib.sha256(key.encode()).hexdigest()[:8]}-{next(_ids)}"
+    prefix = f"lw-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    if unique:
+        prefix += f"-{next(_ids)}"
     templates: dict[str, str] = {}
     body = []
     for s_index, section in enumerate(sections):

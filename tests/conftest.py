@@ -1,0 +1,51 @@
+"""Shared fixtures: demo data, and one test over several frame kinds (numpy, nullable, pyarrow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lifecycle_widgets as lw
+
+
+@pytest.fixture(scope="session")
+def credit() -> pd.DataFrame:
+    return lw.datasets.credit(n_rows=4000, seed=3)
+
+
+@pytest.fixture(scope="session")
+def credit_profile(credit: pd.DataFrame) -> lw.DataProfile:
+    return lw.profile(credit, target="defaulted")
+
+
+def _numpy(df: pd.DataFrame) -> pd.DataFrame:
+    return df
+
+
+def _nullable(df: pd.DataFrame) -> pd.DataFrame:
+    return df.convert_dtypes(dtype_backend="numpy_nullable")
+
+
+def _pyarrow(df: pd.DataFrame) -> pd.DataFrame:
+    return df.convert_dtypes(dtype_backend="pyarrow")
+
+
+@pytest.fixture(params=[_numpy, _nullable, _pyarrow], ids=["numpy", "nullable", "pyarrow"])
+def frame_kind(request: pytest.FixtureRequest):
+    """Turn a frame into one of several dtype backends (plotly's ``constructor`` fixture idea)."""
+    return request.param
+
+
+def mixed_frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """Numbers with missing values and infinities, integers, strings, booleans."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_t(3, n)
+    x[rng.random(n) < 0.1] = np.nan
+    x[:3] = [np.inf, -np.inf, np.inf]
+    return pd.DataFrame({
+        "x": x,
+        "k": rng.poisson(4, n),
+        "c": rng.choice(["a", "b", "c", None], n, p=[0.5, 0.3, 0.15, 0.05]),
+        "b": rng.random(n) < 0.3,
+    })

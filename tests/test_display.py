@@ -1,0 +1,102 @@
+"""The three displays: text, static HTML (offline, plotly.js once) and the live widget."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import lifecycle_widgets as lw
+from lifecycle_widgets.panels import display
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+PLOTLY_MARKER = "* plotly.js v"  # the header comment of the plotly.js bundle
+
+
+@pytest.fixture(autouse=True)
+def fresh_plotlyjs_state():
+    display.reset_plotlyjs()
+    yield
+    display.reset_plotlyjs()
+
+
+def test_static_mode_bundle_has_no_widget(credit_profile: lw.DataProfile) -> None:
+    with lw.config_context(display="static"):
+        bundle = credit_profile._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    assert bundle["text/plain"].startswith("<DataProfile DataFrame: 4,000 rows x 15 columns")
+
+
+def test_live_mode_bundle_adds_the_widget_view(credit_profile: lw.DataProfile) -> None:
+    with lw.config_context(display="live"):
+        bundle = credit_profile._repr_mimebundle_()
+    assert {"text/plain", "text/html", WIDGET_MIME} <= set(bundle)
+    assert bundle[WIDGET_MIME]["model_id"]
+
+
+def test_environment_variable_selects_static(monkeypatch, credit_profile) -> None:
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_DISPLAY", "static")
+    assert WIDGET_MIME not in credit_profile._repr_mimebundle_()
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_DISPLAY", "live")
+    assert WIDGET_MIME in credit_profile._repr_mimebundle_()
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_DISPLAY", "sometimes")
+    with pytest.raises(lw.ParameterError, match="LIFECYCLE_WIDGETS_DISPLAY"):
+        credit_profile._repr_mimebundle_()
+
+
+def test_set_config_rejects_unknown_mode() -> None:
+    with pytest.raises(lw.ParameterError, match=r"'display' parameter of set_config must be one of"):
+        lw.set_config(display="fancy")
+
+
+def test_plotlyjs_once_per_kernel(credit_profile: lw.DataProfile) -> None:
+    with lw.config_context(display="static"):
+        first = credit_profile._repr_mimebundle_()["text/html"]
+        second = credit_profile._repr_mimebundle_()["text/html"]
+    assert first.count(PLOTLY_MARKER) == 1
+    assert second.count(PLOTLY_MARKER) == 0
+    assert 'class="lw-figure"' in second
+    # the same result shown twice in one notebook gets distinct element ids
+    ids = lambda h: set(re.findall(r'id="(lw-[^"]+)"', h))  # noqa: E731
+    assert ids(first).isdisjoint(ids(second))
+
+
+def test_to_html_is_self_contained_and_deterministic(credit_profile, tmp_path) -> None:
+    path = tmp_path / "profile.html"
+    html = credit_profile.to_html(path)
+    assert path.read_text(encoding="utf-8") == html
+    assert html.count(PLOTLY_MARKER) == 1
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert credit_profile.to_html() == html  # same result, same bytes
+    assert html.count('class="lw-figure"') == 5  # overview, picker, missing, correlations, target
+
+
+def test_static_figures_embed_aggregates_only(credit_profile: lw.DataProfile) -> None:
+    html = credit_profile.to_html()
+    payloads = re.findall(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html)
+    assert len(payloads) == 5
+    picker = max(payloads, key=len)
+    figures = json.loads(picker)["figures"]
+    assert len(figures) == credit_profile.n_columns
+    # a distribution is a bar of at most bins (+1 for "other") values, whatever the rows
+    assert all(len(f["data"][0]["y"]) <= 31 for f in figures)
+
+
+def test_html_size_does_not_grow_with_rows() -> None:
+    small = lw.profile(lw.datasets.credit(1000)).to_html()
+    large = lw.profile(lw.datasets.credit(100_000)).to_html()
+    assert len(large) <= 1.2 * len(small)
+
+
+def test_figures_by_name(credit_profile: lw.DataProfile) -> None:
+    figs = credit_profile.figures()
+    assert set(figs) == {"overview", "missing", "alerts", "correlations", "target"}
+    assert figs["missing"].data[0].y[0] == "notes"  # the column with most missing values first
+
+
+def test_to_html_without_path_writes_nothing(credit_profile, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    credit_profile.to_html()
+    assert list(tmp_path.iterdir()) == []

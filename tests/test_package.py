@@ -1,0 +1,53 @@
+"""Package shape: public names, layering, and no stray imports."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import lifecycle_widgets as lw
+
+PACKAGE = pathlib.Path(lw.__file__).parent
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {n for n in dir(lw) if not n.startswith("_")} | {"ProfilePanel", "__version__"}
+    modules = {"core", "exceptions", "figures", "panels", "audit"}  # datasets is public
+    assert set(lw.__all__) == public - modules
+
+
+def _imports_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(sorted(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return {m.split(".")[0] for m in ast.literal_eval(out.strip().splitlines()[-1])}
+
+
+def test_core_imports_no_display_library() -> None:
+    loaded = _imports_after("import lifecycle_widgets.core")
+    assert not loaded & {"plotly", "ipywidgets", "IPython", "anywidget"}
+    loaded = _imports_after("import lifecycle_widgets as lw\nlw.profile(lw.datasets.credit(100))")
+    assert not loaded & {"plotly", "ipywidgets", "IPython", "anywidget"}
+
+
+def test_imports_point_down_the_layers() -> None:
+    allowed = {
+        "core": {"core", "exceptions", "_config"},
+        "figures": {"figures", "core", "exceptions", "_config"},
+        "panels": {"panels", "figures", "core", "exceptions", "_config"},
+    }
+    for layer, ok in allowed.items():
+        for path in (PACKAGE / layer).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lifecycle_widgets."):
+                    target = node.module.split(".")[1]
+                    in_method = path.name == "result.py" and target == "panels"  # the one lazy upward hook
+                    assert target in ok or in_method, f"{path.name} imports {node.module}"
+
+
+def test_core_never_imports_plotly_or_ipywidgets_at_all() -> None:
+    for path in (PACKAGE / "core").rglob("*.py"):
+        text = path.read_text()
+        assert "import plotly" not in text and "import ipywidgets" not in text, path.name

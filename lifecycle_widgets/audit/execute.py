@@ -1,0 +1,53 @@
+"""Run a template notebook headless with papermill, in static display mode."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from lifecycle_widgets._config import DISPLAY_ENV
+from lifecycle_widgets.exceptions import MissingDependencyError
+
+
+@contextlib.contextmanager
+def headless_environment() -> Iterator[None]:
+    """Kernels started inside see ``LIFECYCLE_WIDGETS_DISPLAY=static``: results emit static
+    HTML and create no widget, so nothing depends on a widget manager or a network."""
+    old = os.environ.get(DISPLAY_ENV)
+    os.environ[DISPLAY_ENV] = "static"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(DISPLAY_ENV, None)
+        else:
+            os.environ[DISPLAY_ENV] = old
+
+
+def execute_notebook(template: str | os.PathLike[str], output: str | os.PathLike[str],
+                     parameters: dict[str, Any] | None = None, *, kernel_name: str | None = None,
+                     cell_timeout: int = 600, progress: bool = True, cwd: str | None = None) -> Any:
+    """Execute ``template`` with papermill into ``output``; returns the executed notebook node.
+
+    Widget state is not stored: since plotly 6 it would carry plotly.js per figure widget, and
+    no exported page could show it offline anyway.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.audit.execute import execute_notebook
+    >>> nb = execute_notebook("notebooks/data_audit.ipynb", "/tmp/out.ipynb",
+    ...                       {"demo_rows": 2000})  # doctest: +SKIP
+    """
+    try:
+        import papermill
+    except ImportError as err:
+        raise MissingDependencyError("papermill", "audit", "Running template notebooks") from err
+    with headless_environment():
+        return papermill.execute_notebook(
+            os.fspath(template), os.fspath(output), parameters=parameters or {},
+            kernel_name=kernel_name, progress_bar=progress, execution_timeout=cell_timeout,
+            cwd=cwd or str(Path(template).resolve().parent), store_widget_state=False,
+        )

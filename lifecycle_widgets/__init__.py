@@ -8,8 +8,9 @@ Examples
 15
 """
 
-from lifecycle_widgets import datasets
+from lifecycle_widgets import audit, datasets
 from lifecycle_widgets._config import config_context, get_config, set_config
+from lifecycle_widgets.audit.recording import record
 from lifecycle_widgets.core import (
     Alert,
     AlertThresholds,
@@ -54,9 +55,11 @@ __all__ = [
     "Result",
     "UnknownNameError",
     "__version__",
+    "audit",
     "config_context",
     "datasets",
     "get_config",
     "profile",
+    "record",
     "set_config",
 ]

@@ -50,7 +50,7 @@ def test_constant_and_high_missing() -> None:
 
 def test_duplicate_column_names_are_an_error() -> None:
     df = pd.DataFrame([[1, 2]], columns=["a", "a"])
-    with pytest.raises(lw.ColumnError, match="'a'.*duplicate column name"):
+    with pytest.raises(lw.ColumnError, match=r"'a'.*duplicate column name"):
         lw.profile(df)
     with pytest.raises(lw.ColumnError, match="duplicate"):
         lw.profile(pd.DataFrame([[1, 2]], columns=[1, "1"]))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle_widgets._config import DISPLAY_ENV
+from lifecycle_widgets.core.result import atomic_write_text
 from lifecycle_widgets.exceptions import MissingDependencyError
 
 
@@ -32,8 +33,10 @@ def execute_notebook(template: str | os.PathLike[str], output: str | os.PathLike
                      cell_timeout: int = 600, progress: bool = True, cwd: str | None = None) -> Any:
     """Execute ``template`` with papermill into ``output``; returns the executed notebook node.
 
-    Widget state is not stored: since plotly 6 it would carry plotly.js per figure widget, and
-    no exported page could show it offline anyway.
+    Widget state is removed from the executed notebook: since plotly 6 it would carry plotly.js
+    per figure widget, and no exported page could show it offline anyway. (It is stripped after
+    the run rather than not collected, because nbclient's ``store_widget_state=False`` crashes
+    on Output widgets, which ``ipywidgets.interact`` uses.)
 
     Examples
     --------
@@ -45,9 +48,22 @@ def execute_notebook(template: str | os.PathLike[str], output: str | os.PathLike
         import papermill
     except ImportError as err:
         raise MissingDependencyError("papermill", "audit", "Running template notebooks") from err
-    with headless_environment():
-        return papermill.execute_notebook(
-            os.fspath(template), os.fspath(output), parameters=parameters or {},
-            kernel_name=kernel_name, progress_bar=progress, execution_timeout=cell_timeout,
-            cwd=cwd or str(Path(template).resolve().parent), store_widget_state=False,
-        )
+    try:
+        with headless_environment():
+            return papermill.execute_notebook(
+                os.fspath(template), os.fspath(output), parameters=parameters or {},
+                kernel_name=kernel_name, progress_bar=progress, execution_timeout=cell_timeout,
+                cwd=cwd or str(Path(template).resolve().parent),
+            )
+    finally:
+        _strip_widget_state(Path(output))
+
+
+def _strip_widget_state(path: Path) -> None:
+    import nbformat
+
+    if not path.exists():
+        return
+    nb = nbformat.read(path, as_version=4)
+    if nb.metadata.pop("widgets", None) is not None:
+        atomic_write_text(path, nbformat.writes(nb))

@@ -14,10 +14,14 @@ from lifecycle_widgets.audit.recording import record
 from lifecycle_widgets.core import (
     Alert,
     AlertThresholds,
+    Baseline,
     ColumnProfile,
     DataCard,
     DataProfile,
+    DriftReport,
     Result,
+    Timeline,
+    monitor,
     profile,
 )
 from lifecycle_widgets.exceptions import (
@@ -32,33 +36,42 @@ from lifecycle_widgets.exceptions import (
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
-    if name == "ProfilePanel":
-        from lifecycle_widgets.panels.profile import ProfilePanel
+_PANELS = ("ProfilePanel", "DriftPanel", "TimelinePanel")
 
-        return ProfilePanel
+
+def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
+    if name in _PANELS:
+        import lifecycle_widgets.panels as panels
+
+        return getattr(panels, name)
     raise AttributeError(f"module 'lifecycle_widgets' has no attribute {name!r}")
 
 
 __all__ = [
     "Alert",
     "AlertThresholds",
+    "Baseline",
     "ColumnError",
     "ColumnProfile",
     "DataCard",
     "DataProfile",
+    "DriftPanel",
+    "DriftReport",
     "LifecycleWidgetsError",
     "MergeError",
     "MissingDependencyError",
     "ParameterError",
     "ProfilePanel",
     "Result",
+    "Timeline",
+    "TimelinePanel",
     "UnknownNameError",
     "__version__",
     "audit",
     "config_context",
     "datasets",
     "get_config",
+    "monitor",
     "profile",
     "record",
     "set_config",

@@ -43,8 +43,15 @@ def _run(args: argparse.Namespace) -> int:
     from lifecycle_widgets.audit import run
 
     params, text_names = _parameters(args)
-    rec = run(args.template, params, out=args.out, store=args.store, kernel_name=args.kernel,
-              cell_timeout=args.timeout, text_parameters=text_names)
+    rec = run(
+        args.template,
+        params,
+        out=args.out,
+        store=args.store,
+        kernel_name=args.kernel,
+        cell_timeout=args.timeout,
+        text_parameters=text_names,
+    )
     print(f"{rec.status}: {rec.path}")
     if rec.status != "succeeded":
         err = rec.manifest["error"] or {}
@@ -58,8 +65,16 @@ def _list(args: argparse.Namespace) -> int:
 
     records = list_records(args.folder)
     rows: list[Sequence[object]] = [("record", "status", "started", "seconds", "values")]
-    rows += [(r.path.name, r.status, r.manifest["started"], r.manifest["duration_seconds"],
-              len(r.manifest["recorded"])) for r in records]
+    rows += [
+        (
+            r.path.name,
+            r.status,
+            r.manifest["started"],
+            r.manifest["duration_seconds"],
+            len(r.manifest["recorded"]),
+        )
+        for r in records
+    ]
     print(_table(rows))
     return 0
 
@@ -87,8 +102,12 @@ def _params(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({n: vars(p) for n, p in spec.items()}, indent=2))
     else:
-        print(_table([("parameter", "type", "default", "help")] +
-                     [(p.name, p.type, p.default, p.help) for p in spec.values()]))
+        print(
+            _table(
+                [("parameter", "type", "default", "help")]
+                + [(p.name, p.type, p.default, p.help) for p in spec.values()]
+            )
+        )
     return 0
 
 
@@ -105,8 +124,11 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"Running {template} on the demo data ...", flush=True)
         rec = run(template, out=out, store=out / "lifecycle.db")
         html = next(rec.path.glob("*.html"), None)
-        print(f"  {rec.status}: record {rec.path}\n  executed notebook: {rec.path / template.name}\n"
-              f"  HTML (opens offline): {html}\n  {verify(rec.path)}".rstrip(), flush=True)
+        print(
+            f"  {rec.status}: record {rec.path}\n  executed notebook: {rec.path / template.name}\n"
+            f"  HTML (opens offline): {html}\n  {verify(rec.path)}".rstrip(),
+            flush=True,
+        )
         failed += rec.status != "succeeded"
     return 1 if failed else 0
 
@@ -121,16 +143,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     audit = sub.add_parser("audit", help="audit records of template notebooks").add_subparsers(
-        dest="audit_command", required=True)
+        dest="audit_command", required=True
+    )
     p = audit.add_parser("run", help="execute a template into a new audit record")
     p.add_argument("template")
-    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                   help="a parameter, coerced to the type of its default")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter, coerced to the type of its default",
+    )
     p.add_argument("-f", "--parameters-file", action="append", metavar="FILE", help="YAML file of parameters")
     p.add_argument("-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as raw YAML")
     p.add_argument("--out", default="audits", help="folder that receives the record (default: audits)")
-    p.add_argument("--store", help="SQLite store for the audit trail (default: $LIFECYCLE_WIDGETS_STORE "
-                                   "or ./lifecycle.db)")
+    p.add_argument(
+        "--store",
+        help="SQLite store for the audit trail (default: $LIFECYCLE_WIDGETS_STORE or ./lifecycle.db)",
+    )
     p.add_argument("--kernel", help="kernel name (default: the notebook's)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
     p.set_defaults(func=_run)

@@ -29,8 +29,24 @@ DRIFTED_COLUMNS = {
     "utilization": "shifted right",
     "notes": "missing share rises from 30% to 70%",
 }
-_WORDS = ("late", "payment", "called", "branch", "online", "dispute", "closed", "limit",
-          "increase", "review", "salary", "transfer", "mortgage", "card", "loan", "fee")
+_WORDS = (
+    "late",
+    "payment",
+    "called",
+    "branch",
+    "online",
+    "dispute",
+    "closed",
+    "limit",
+    "increase",
+    "review",
+    "salary",
+    "transfer",
+    "mortgage",
+    "card",
+    "loan",
+    "fee",
+)
 
 
 def _frame(n: int, rng: np.random.Generator, *, drift: bool, start: str) -> pd.DataFrame:
@@ -54,26 +70,35 @@ def _frame(n: int, rng: np.random.Generator, *, drift: bool, start: str) -> pd.D
     words = rng.choice(_WORDS, (n, 8))
     notes = pd.Series([" ".join(w) for w in words], dtype="str")
     notes[rng.random(n) < (0.7 if drift else 0.3)] = None
-    logit = (-2.2 + 2.4 * (utilization - 0.3) + 0.35 * late - 0.4 * np.nan_to_num(np.log(income) - 10.6)
-             + 0.8 * (employment == "unemployed") + 0.5 * np.minimum(debt, 3) - 0.01 * (age - 45))
+    logit = (
+        -2.2
+        + 2.4 * (utilization - 0.3)
+        + 0.35 * late
+        - 0.4 * np.nan_to_num(np.log(income) - 10.6)
+        + 0.8 * (employment == "unemployed")
+        + 0.5 * np.minimum(debt, 3)
+        - 0.01 * (age - 45)
+    )
     defaulted = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
-    return pd.DataFrame({
-        "customer_id": np.char.add("C", np.arange(n).astype(str)),
-        "age": age,
-        "income": income,
-        "debt_ratio": debt_ratio,
-        "utilization": utilization,
-        "n_accounts": accounts,
-        "late_payments": late,
-        "region": pd.Categorical(region, categories=REGIONS),
-        "employment_type": employment,
-        "employer": employer,
-        "signup_date": signup,
-        "last_login": last_login,
-        "has_mortgage": has_mortgage,
-        "notes": notes,
-        TARGET: defaulted,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.char.add("C", np.arange(n).astype(str)),
+            "age": age,
+            "income": income,
+            "debt_ratio": debt_ratio,
+            "utilization": utilization,
+            "n_accounts": accounts,
+            "late_payments": late,
+            "region": pd.Categorical(region, categories=REGIONS),
+            "employment_type": employment,
+            "employer": employer,
+            "signup_date": signup,
+            "last_login": last_login,
+            "has_mortgage": has_mortgage,
+            "notes": notes,
+            TARGET: defaulted,
+        }
+    )
 
 
 def credit(n_rows: int = 5000, *, seed: int = 0) -> pd.DataFrame:

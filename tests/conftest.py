@@ -43,9 +43,11 @@ def mixed_frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
     x = rng.standard_t(3, n)
     x[rng.random(n) < 0.1] = np.nan
     x[:3] = [np.inf, -np.inf, np.inf]
-    return pd.DataFrame({
-        "x": x,
-        "k": rng.poisson(4, n),
-        "c": rng.choice(["a", "b", "c", None], n, p=[0.5, 0.3, 0.15, 0.05]),
-        "b": rng.random(n) < 0.3,
-    })
+    return pd.DataFrame(
+        {
+            "x": x,
+            "k": rng.poisson(4, n),
+            "c": rng.choice(["a", "b", "c", None], n, p=[0.5, 0.3, 0.15, 0.05]),
+            "b": rng.random(n) < 0.3,
+        }
+    )

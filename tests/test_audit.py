@@ -66,7 +66,10 @@ def run(template: Path, params: dict | None, out: Path, store: Path, **kw) -> lw
 def test_template_parameters(good: Path) -> None:
     spec = lw.audit.template_parameters(good)
     assert [(p.name, p.type, p.help) for p in spec.values()][:3] == [
-        ("n", "int", "how many"), ("label", "str", "a label"), ("scale", "float", "a factor")]
+        ("n", "int", "how many"),
+        ("label", "str", "a label"),
+        ("scale", "float", "a factor"),
+    ]
 
 
 def test_good_run_writes_a_complete_record(good: Path, out: Path, store: Path, tmp_path: Path) -> None:
@@ -102,8 +105,13 @@ def test_code_version_is_recorded_in_a_git_checkout(out: Path, store: Path) -> N
 
 
 def test_failed_run_leaves_a_failed_record(tmp_path: Path, out: Path, store: Path) -> None:
-    broken = make_notebook(tmp_path / "broken.ipynb", "x: int = 1  # x", "y = x + 1",
-                           "raise ValueError('bad data in column <b>')", "print('never')")
+    broken = make_notebook(
+        tmp_path / "broken.ipynb",
+        "x: int = 1  # x",
+        "y = x + 1",
+        "raise ValueError('bad data in column <b>')",
+        "print('never')",
+    )
     rec = run(broken, None, out, store)
     assert rec.status == "failed"
     err = rec.manifest["error"]
@@ -119,24 +127,27 @@ def test_failed_run_leaves_a_failed_record(tmp_path: Path, out: Path, store: Pat
 
 
 def test_slow_cell_times_out(tmp_path: Path, out: Path, store: Path) -> None:
-    slow = make_notebook(tmp_path / "slow.ipynb", "seconds: int = 60  # how long", "import time",
-                         "time.sleep(seconds)")
+    slow = make_notebook(
+        tmp_path / "slow.ipynb", "seconds: int = 60  # how long", "import time", "time.sleep(seconds)"
+    )
     rec = run(slow, None, out, store, cell_timeout=3)
     assert rec.status == "failed" and "Timeout" in rec.manifest["error"]["ename"]
 
 
 def test_dead_kernel(tmp_path: Path, out: Path, store: Path) -> None:
-    dies = make_notebook(tmp_path / "dies.ipynb", "code: int = 3  # exit code", "import os",
-                         "os._exit(code)")
+    dies = make_notebook(tmp_path / "dies.ipynb", "code: int = 3  # exit code", "import os", "os._exit(code)")
     rec = run(dies, None, out, store)
     assert rec.status == "failed" and "Dead" in rec.manifest["error"]["ename"]
 
 
 def test_interactive_widgets_do_not_hang(tmp_path: Path, out: Path, store: Path) -> None:
-    nb = make_notebook(tmp_path / "widgets.ipynb", "start: int = 2  # initial value",
-                       "import ipywidgets as w\nfrom ipywidgets import interact\n"
-                       "interact(lambda x: x * 2, x=w.IntSlider(value=start))",
-                       "import lifecycle_widgets as lw\nlw.record('done', True)")
+    nb = make_notebook(
+        tmp_path / "widgets.ipynb",
+        "start: int = 2  # initial value",
+        "import ipywidgets as w\nfrom ipywidgets import interact\n"
+        "interact(lambda x: x * 2, x=w.IntSlider(value=start))",
+        "import lifecycle_widgets as lw\nlw.record('done', True)",
+    )
     rec = run(nb, None, out, store, cell_timeout=60)
     assert rec.status == "succeeded" and rec.values == {"done": True}
 
@@ -144,8 +155,11 @@ def test_interactive_widgets_do_not_hang(tmp_path: Path, out: Path, store: Path)
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"nn": 3}, r"Unknown parameter 'nn'\. The template's parameters are: "
-                    r"data_path, label, n, scale, seed"),
+        (
+            {"nn": 3},
+            r"Unknown parameter 'nn'\. The template's parameters are: "
+            r"data_path, label, n, scale, seed",
+        ),
         ({"n": "3"}, r"Parameter 'n' expects int \(its default is 3\); got str '3'"),
         ({"n": True}, r"Parameter 'n' expects int"),
         ({"label": 5}, r"Parameter 'label' expects str"),
@@ -166,8 +180,24 @@ def test_int_is_accepted_for_float(good: Path, out: Path, store: Path) -> None:
 def test_cli_parameters_are_coerced_and_checked(good, out, store, tmp_path, capsys) -> None:
     yml = tmp_path / "p.yaml"
     yml.write_text("label: from-file\nscale: 0.5\n")
-    code = cli(["audit", "run", str(good), "-p", "n", "10", "-f", str(yml), "-y", "seed: 1",
-                "--out", str(out), "--store", str(store)])
+    code = cli(
+        [
+            "audit",
+            "run",
+            str(good),
+            "-p",
+            "n",
+            "10",
+            "-f",
+            str(yml),
+            "-y",
+            "seed: 1",
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+        ]
+    )
     assert code == 0
     rec = lw.audit.list_records(out)[-1]
     assert rec.manifest["parameters"]["given"] == {"label": "from-file", "scale": 0.5, "seed": 1, "n": 10}
@@ -198,8 +228,12 @@ def test_bad_templates_and_folders(tmp_path, store, setup, match) -> None:
 @contextlib.contextmanager
 def read_only_folder(path: Path):
     path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(path)],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
     if not mounted:  # not root: permissions are enough
         path.chmod(0o555)
     try:
@@ -259,8 +293,9 @@ def test_verify_catches_a_changed_trail(good: Path, out: Path, store: Path) -> N
     assert offset > 0
     _flip(store, offset + 10)
     result = lw.audit.verify(second.path)
-    assert any("trail entry #1" in p and "no longer matches its hash" in p for p in result.problems), \
+    assert any("trail entry #1" in p and "no longer matches its hash" in p for p in result.problems), (
         result.problems
+    )
     # and a byte in the file header: the store no longer opens as a lifecycle store
     store.write_bytes(raw)
     assert lw.audit.verify(second.path).ok
@@ -296,8 +331,11 @@ def test_reproduce_compares_values(good: Path, out: Path, store: Path, tmp_path:
     rep = lw.audit.reproduce(rec.path, progress=False)
     assert rep.ok and {c.name for c in rep.comparisons} == {"total", "label", "noise", "table"}
     assert rep.reproduced.path != rec.path and lw.audit.verify(rep.reproduced.path).ok
-    unseeded = make_notebook(tmp_path / "unseeded.ipynb", "k: int = 1  # k",
-                             "import random, lifecycle_widgets as lw\nlw.record('r', random.random())")
+    unseeded = make_notebook(
+        tmp_path / "unseeded.ipynb",
+        "k: int = 1  # k",
+        "import random, lifecycle_widgets as lw\nlw.record('r', random.random())",
+    )
     rec2 = run(unseeded, None, out, store)
     rep2 = lw.audit.reproduce(rec2.path, progress=False)
     assert not rep2.ok and "DIFFERS" in rep2.table()

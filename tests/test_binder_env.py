@@ -48,23 +48,32 @@ def _pins() -> dict[str, Requirement]:
     return pins
 
 
-def _run(cmd: list[str | os.PathLike[str]], *, env: dict[str, str], cwd: Path | None = None,
-         timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str | os.PathLike[str]], *, env: dict[str, str], cwd: Path | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     """Run ``cmd``; on failure, fail the test with the command's output tail."""
-    proc = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        [str(c) for c in cmd], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
     if proc.returncode != 0:
-        pytest.fail(f"command failed with exit code {proc.returncode}: {' '.join(map(str, cmd))}\n"
-                    f"--- stdout (tail) ---\n{proc.stdout[-6000:]}\n"
-                    f"--- stderr (tail) ---\n{proc.stderr[-6000:]}", pytrace=False)
+        pytest.fail(
+            f"command failed with exit code {proc.returncode}: {' '.join(map(str, cmd))}\n"
+            f"--- stdout (tail) ---\n{proc.stdout[-6000:]}\n"
+            f"--- stderr (tail) ---\n{proc.stderr[-6000:]}",
+            pytrace=False,
+        )
     return proc
 
 
 def _repo_files() -> list[str]:
     """The files a repo2docker build of the current work would see: tracked plus new, not ignored."""
     try:
-        out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                             cwd=REPO, capture_output=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         files = []
         for name in _FALLBACK_PATHS:
@@ -72,8 +81,11 @@ def _repo_files() -> list[str]:
             if path.is_file():
                 files.append(name)
             elif path.is_dir():
-                files += [str(p.relative_to(REPO)) for p in path.rglob("*")
-                          if p.is_file() and "__pycache__" not in p.parts]
+                files += [
+                    str(p.relative_to(REPO))
+                    for p in path.rglob("*")
+                    if p.is_file() and "__pycache__" not in p.parts
+                ]
         return files
     return [f for f in out.decode().split("\0") if f and (REPO / f).is_file()]
 
@@ -97,9 +109,12 @@ class BinderEnv:
 def _isolated_env(venv: Path, home: Path) -> dict[str, str]:
     """This process's environment with the fresh venv first on PATH and Jupyter's and IPython's
     search paths confined to it, so that no kernel, config or package from elsewhere is used."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("JUPYTER_", "PYTHON", "CONDA_", "LIFECYCLE_WIDGETS_"))
-           and k not in {"VIRTUAL_ENV", "IPYTHONDIR", "PIP_USER", "PIP_REQUIRE_VIRTUALENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER_", "PYTHON", "CONDA_", "LIFECYCLE_WIDGETS_"))
+        and k not in {"VIRTUAL_ENV", "IPYTHONDIR", "PIP_USER", "PIP_REQUIRE_VIRTUALENV"}
+    }
     dev_bin = str(Path(sys.prefix) / "bin")
     path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != dev_bin]
     env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
@@ -140,8 +155,19 @@ def _execute(be: BinderEnv, notebook: Path, parameters: dict[str, object]) -> nb
     ``python3``, working directory the notebook's folder."""
     out = be.out / notebook.name
     args: list[str | os.PathLike[str]] = [
-        be.python, "-m", "papermill", notebook, out, "-k", "python3", "--cwd", notebook.parent,
-        "--no-progress-bar", "--start-timeout", "120"]
+        be.python,
+        "-m",
+        "papermill",
+        notebook,
+        out,
+        "-k",
+        "python3",
+        "--cwd",
+        notebook.parent,
+        "--no-progress-bar",
+        "--start-timeout",
+        "120",
+    ]
     for name, value in parameters.items():
         args += ["-p", name, str(value)]
     _run(args, env=be.env, timeout=900)
@@ -149,9 +175,13 @@ def _execute(be: BinderEnv, notebook: Path, parameters: dict[str, object]) -> nb
 
 
 def _error_outputs(nb: nbformat.NotebookNode) -> list[str]:
-    return [f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
-            for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-            for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    return [
+        f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
 
 
 def _html_outputs(nb: nbformat.NotebookNode) -> list[str]:
@@ -210,8 +240,10 @@ def test_pins_install_together(binder_env: BinderEnv) -> None:
     for name, pin in _pins().items():
         (spec,) = pin.specifier
         assert installed.get(name) == spec.version, f"{name}: installed {installed.get(name)}, pinned {pin}"
-    assert installed.get("lifecycle-widgets") == tomllib.loads(
-        (REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert (
+        installed.get("lifecycle-widgets")
+        == tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    )
 
 
 def test_kernel_is_the_fresh_venv(binder_env: BinderEnv) -> None:
@@ -219,19 +251,36 @@ def test_kernel_is_the_fresh_venv(binder_env: BinderEnv) -> None:
     imports is the one postBuild installed (not the source tree, not the dev venv)."""
     spec = json.loads((binder_env.venv / "share/jupyter/kernels/python3/kernel.json").read_text())
     assert Path(spec["argv"][0]).parent.resolve() == (binder_env.venv / "bin").resolve()
-    probe = nbformat.v4.new_notebook(metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    probe.cells.append(nbformat.v4.new_code_cell(
-        "import json, sys, lifecycle_widgets\n"
-        "print(json.dumps({'prefix': sys.prefix, 'executable': sys.executable,\n"
-        "                  'package': lifecycle_widgets.__file__}))"))
+    probe = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
+    probe.cells.append(
+        nbformat.v4.new_code_cell(
+            "import json, sys, lifecycle_widgets\n"
+            "print(json.dumps({'prefix': sys.prefix, 'executable': sys.executable,\n"
+            "                  'package': lifecycle_widgets.__file__}))"
+        )
+    )
     probe_dir = binder_env.repo / "notebooks"  # same working directory as the real notebooks
     probe_path = binder_env.out / "probe_in" / "kernel_probe.ipynb"
     probe_path.parent.mkdir(exist_ok=True)
     nbformat.write(probe, probe_path)
     out = binder_env.out / "kernel_probe.ipynb"
-    _run([binder_env.python, "-m", "papermill", probe_path, out, "-k", "python3", "--cwd", probe_dir,
-          "--no-progress-bar"], env=binder_env.env)
+    _run(
+        [
+            binder_env.python,
+            "-m",
+            "papermill",
+            probe_path,
+            out,
+            "-k",
+            "python3",
+            "--cwd",
+            probe_dir,
+            "--no-progress-bar",
+        ],
+        env=binder_env.env,
+    )
     nb = nbformat.read(out, as_version=4)
     assert not _error_outputs(nb)
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
@@ -266,4 +315,5 @@ def test_notebook_runs_in_binder_env(binder_env: BinderEnv, notebook: Path) -> N
     assert nb.metadata["papermill"]["parameters"] == parameters
     html = _html_outputs(nb)
     assert any(STATIC_HTML_MARK in h for h in html), (
-        f"{notebook.name}: no output carries lifecycle_widgets' static HTML ({STATIC_HTML_MARK})")
+        f"{notebook.name}: no output carries lifecycle_widgets' static HTML ({STATIC_HTML_MARK})"
+    )

@@ -16,11 +16,13 @@ CLOSE = "</script><script>alert(2)</script>"
 
 @pytest.fixture(scope="module")
 def evil_profile() -> lw.DataProfile:
-    df = pd.DataFrame({
-        EVIL: [1.0, 2.0, None, 4.0] * 30,
-        "cat": [EVIL, CLOSE, "ok", "ok"] * 30,
-        CLOSE: ["a", "b", "a", "b"] * 30,
-    })
+    df = pd.DataFrame(
+        {
+            EVIL: [1.0, 2.0, None, 4.0] * 30,
+            "cat": [EVIL, CLOSE, "ok", "ok"] * 30,
+            CLOSE: ["a", "b", "a", "b"] * 30,
+        }
+    )
     return lw.profile(df, target=CLOSE).with_card(owner=EVIL, description=CLOSE)
 
 
@@ -31,8 +33,10 @@ def test_static_html_escapes_names_values_and_card(evil_profile: lw.DataProfile)
 
 
 def test_figures_show_markup_as_text(evil_profile: lw.DataProfile) -> None:
-    for fig in [*evil_profile.figures().values(),
-                *(lw.figures.distribution_figure(evil_profile, c) for c in evil_profile.column_names)]:
+    for fig in [
+        *evil_profile.figures().values(),
+        *(lw.figures.distribution_figure(evil_profile, c) for c in evil_profile.column_names),
+    ]:
         assert "<img" not in fig.to_json()
         assert "<script" not in fig.to_json()
 

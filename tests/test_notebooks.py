@@ -74,8 +74,12 @@ def test_parameters_reach_the_notebook(tmp_path) -> None:
     data = lw.datasets.credit(1500, seed=9)
     data.to_parquet(tmp_path / "input.parquet")
     out = tmp_path / "run.ipynb"
-    execute_notebook(DATA_AUDIT, out, {"data_path": str(tmp_path / "input.parquet"), "target": "",
-                                       "card_owner": "<b>ops</b>"}, progress=False)
+    execute_notebook(
+        DATA_AUDIT,
+        out,
+        {"data_path": str(tmp_path / "input.parquet"), "target": "", "card_owner": "<b>ops</b>"},
+        progress=False,
+    )
     nb = nbformat.read(out, as_version=4)
     text = json.dumps(outputs(nb))
     assert lw.profile(data).fingerprint.sha256 in text  # the fingerprint cell printed it
@@ -90,8 +94,9 @@ def test_live_mode_export_falls_back_to_static_html(tmp_path, monkeypatch) -> No
 
     monkeypatch.setenv("LIFECYCLE_WIDGETS_DISPLAY", "live")
     out = tmp_path / "live.ipynb"
-    papermill.execute_notebook(str(DATA_AUDIT), str(out), parameters={"demo_rows": 1500},
-                               progress_bar=False, cwd=str(tmp_path))
+    papermill.execute_notebook(
+        str(DATA_AUDIT), str(out), parameters={"demo_rows": 1500}, progress_bar=False, cwd=str(tmp_path)
+    )
     nb = nbformat.read(out, as_version=4)
     assert [o for o in outputs(nb) if WIDGET_MIME in o.get("data", {})]
     # lazy tabs: no FigureWidget (and its 5 MB of plotly.js) was created, so the state is small

@@ -19,8 +19,14 @@ def figure_widgets(widget) -> list[go.FigureWidget]:
 
 def test_tabs_are_built_when_first_opened(credit_profile: lw.DataProfile) -> None:
     panel = lw.ProfilePanel(credit_profile)
-    assert panel.tabs.titles == ("Overview", "Columns", "Missing values", "Correlations", "Alerts",
-                                 "Data card")
+    assert panel.tabs.titles == (
+        "Overview",
+        "Columns",
+        "Missing values",
+        "Correlations",
+        "Alerts",
+        "Data card",
+    )
     built = [bool(holder.children) for holder in panel.tabs.children]
     assert built == [True, False, False, False, False, False]
     assert figure_widgets(panel) == []  # no 5 MB FigureWidget until the Columns tab is opened
@@ -38,8 +44,10 @@ def test_picking_a_column_updates_the_same_figure(credit_profile: lw.DataProfile
     assert "categorical" in panel.column_stats.value
     panel.column_picker.value = "income"
     assert fig.layout.xaxis.type == "linear"
-    assert sum(fig.data[0].y) + credit_profile.column("income").histogram.above == \
-        credit_profile.column("income").count
+    assert (
+        sum(fig.data[0].y) + credit_profile.column("income").histogram.above
+        == credit_profile.column("income").count
+    )
     for index in range(len(panel.tabs.children)):
         panel.tabs.selected_index = index
     assert len(figure_widgets(panel)) == 1  # every tab open: still one FigureWidget
@@ -53,8 +61,9 @@ def test_filter_narrows_the_column_list(credit_profile: lw.DataProfile) -> None:
 
 
 def test_from_frame_and_card_tab() -> None:
-    panel = lw.ProfilePanel.from_frame(lw.datasets.credit(300), target="defaulted",
-                                       card=lw.DataCard(owner="risk team"))
+    panel = lw.ProfilePanel.from_frame(
+        lw.datasets.credit(300), target="defaulted", card=lw.DataCard(owner="risk team")
+    )
     panel.tabs.selected_index = 5
     card_html = panel.tabs.children[5].children[0].value
     assert "risk team" in card_html

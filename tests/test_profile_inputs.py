@@ -90,8 +90,14 @@ def test_timezone_aware_datetimes() -> None:
 
 
 def test_nullable_and_pyarrow_dtypes_agree(frame_kind) -> None:
-    df = pd.DataFrame({"i": [1, 2, None, 4] * 50, "s": ["a", None, "b", "a"] * 50,
-                       "f": [0.5, None, 1.5, 2.5] * 50, "b": [True, False, None, True] * 50})
+    df = pd.DataFrame(
+        {
+            "i": [1, 2, None, 4] * 50,
+            "s": ["a", None, "b", "a"] * 50,
+            "f": [0.5, None, 1.5, 2.5] * 50,
+            "b": [True, False, None, True] * 50,
+        }
+    )
     prof = lw.profile(frame_kind(df))
     assert [prof.column(c).missing for c in "isfb"] == [50, 50, 50, 50]
     assert prof.column("s").distinct == 2
@@ -122,7 +128,7 @@ def test_dates_as_python_objects_are_categorical_not_a_crash() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"target": "nope"}, lw.ColumnError, "'nope'.*not a column.*columns are"),
+        ({"target": "nope"}, lw.ColumnError, "'nope': not a column of the data; columns are"),
         ({"target": 3}, lw.ParameterError, "'target' parameter of profile must be a column name"),
         ({"sample_size": -1}, lw.ParameterError, "'sample_size' parameter of profile must be an int >= 0"),
         ({"bins": 0}, lw.ParameterError, "'bins'"),

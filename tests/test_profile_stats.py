@@ -39,7 +39,15 @@ def test_chunked_profile_equals_whole(credit: pd.DataFrame) -> None:
     assert chunked.duplicate_rows == whole.duplicate_rows
     for a, b in zip(whole.columns, chunked.columns, strict=True):
         assert (a.count, a.missing, a.min, a.max, a.zeros, a.negatives, a.infinite, a.kind) == (
-            b.count, b.missing, b.min, b.max, b.zeros, b.negatives, b.infinite, b.kind)
+            b.count,
+            b.missing,
+            b.min,
+            b.max,
+            b.zeros,
+            b.negatives,
+            b.infinite,
+            b.kind,
+        )
         if a.mean is not None:
             assert b.mean == pytest.approx(a.mean)
             assert (b.std is None and a.std is None) or b.std == pytest.approx(a.std)
@@ -113,11 +121,21 @@ def test_quantiles_close_to_numpy(credit_profile: lw.DataProfile, credit: pd.Dat
 def test_kinds_of_demo_columns(credit_profile: lw.DataProfile) -> None:
     kinds = {c.name: c.kind for c in credit_profile.columns}
     assert kinds == {
-        "customer_id": "identifier", "age": "integer", "income": "numeric", "debt_ratio": "numeric",
-        "utilization": "numeric", "n_accounts": "integer", "late_payments": "integer",
-        "region": "categorical", "employment_type": "categorical", "employer": "categorical",
-        "signup_date": "datetime", "last_login": "datetime", "has_mortgage": "boolean",
-        "notes": "text", "defaulted": "boolean",
+        "customer_id": "identifier",
+        "age": "integer",
+        "income": "numeric",
+        "debt_ratio": "numeric",
+        "utilization": "numeric",
+        "n_accounts": "integer",
+        "late_payments": "integer",
+        "region": "categorical",
+        "employment_type": "categorical",
+        "employer": "categorical",
+        "signup_date": "datetime",
+        "last_login": "datetime",
+        "has_mortgage": "boolean",
+        "notes": "text",
+        "defaulted": "boolean",
     }
     assert credit_profile.column("signup_date").timezone == "UTC"
 

@@ -11,33 +11,47 @@ from hypothesis import strategies as st
 from lifecycle_widgets.core.sketches import (
     DistinctSketch,
     FrequentValues,
-    QuantileSketch,
+    SampleQuantiles,
+    dkw_bound,
     sorted_unique,
 )
 
 
-def test_quantiles_within_rank_error() -> None:
-    x = np.random.default_rng(0).lognormal(0, 1.5, 200_000)
-    sk = QuantileSketch()
-    for part in np.array_split(x, 7):  # merged from several chunks
-        other = QuantileSketch()
-        other.update(part)
-        sk.merge(other)
+def _sample_of(x: np.ndarray, m: int, seed: int = 0) -> SampleQuantiles:
+    rng = np.random.default_rng(seed)
+    return SampleQuantiles.of(rng.choice(x, m, replace=False), x.size)
+
+
+def test_sample_quantiles_within_the_dkw_bound() -> None:
+    x = np.random.default_rng(0).lognormal(0, 1.5, 400_000)
+    sq = _sample_of(x, 50_000)
+    assert not sq.exact and sq.rank_error == pytest.approx(np.sqrt(np.log(200) / 100_000))
     probs = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]
-    for p, q in zip(probs, sk.quantiles(probs), strict=True):
-        true_rank = (x <= q).mean()
-        assert abs(true_rank - p) <= sk.rank_error + 1e-9
+    for p, q in zip(probs, sq.quantiles(probs), strict=True):
+        assert abs((x <= q).mean() - p) <= sq.rank_error
 
 
-def test_histogram_within_rank_error() -> None:
-    x = np.random.default_rng(1).normal(size=100_000)
-    sk = QuantileSketch()
-    sk.update(x)
-    edges = np.linspace(x.min(), x.max(), 31)
-    approx = sk.histogram(edges, x.size)
-    exact, _ = np.histogram(x, edges)
-    # each bin's share is the difference of two ranks, each off by at most rank_error
-    assert np.all(np.abs(approx - exact) <= 2 * sk.rank_error * x.size + 1)
+def test_sample_histogram_within_the_dkw_bound() -> None:
+    x = np.random.default_rng(1).normal(size=200_000)
+    sq = _sample_of(x, 50_000, seed=3)
+    edges = np.linspace(-3, 3, 31)
+    approx = sq.counts(edges)
+    exact = np.bincount(np.searchsorted(edges, x, side="right"), minlength=32)
+    # a bin's share is the difference of two ranks, each within rank_error
+    assert np.all(np.abs(approx - exact) <= 2 * sq.rank_error * x.size + 1)
+
+
+def test_sample_quantiles_are_exact_when_the_sample_holds_every_row() -> None:
+    x = np.random.default_rng(2).normal(size=5000)
+    sq = SampleQuantiles.of(np.append(x, [np.nan, np.inf]), 5000)
+    assert sq.exact and sq.rank_error == 0.0
+    assert list(sq.quantiles([0.1, 0.5, 0.9])) == list(np.quantile(x, [0.1, 0.5, 0.9]))
+    edges = np.array([-1.0, 0.0, 1.0])
+    assert list(sq.counts(edges, right=True)) == list(np.bincount(np.searchsorted(edges, x), minlength=4))
+
+
+def test_dkw_bound() -> None:
+    assert dkw_bound(0) == 1.0 and dkw_bound(50_000) < 0.0075
 
 
 def test_distinct_exact_below_k_and_close_above() -> None:

@@ -28,9 +28,16 @@ def headless_environment() -> Iterator[None]:
             os.environ[DISPLAY_ENV] = old
 
 
-def execute_notebook(template: str | os.PathLike[str], output: str | os.PathLike[str],
-                     parameters: dict[str, Any] | None = None, *, kernel_name: str | None = None,
-                     cell_timeout: int = 600, progress: bool = True, cwd: str | None = None) -> Any:
+def execute_notebook(
+    template: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    parameters: dict[str, Any] | None = None,
+    *,
+    kernel_name: str | None = None,
+    cell_timeout: int = 600,
+    progress: bool = True,
+    cwd: str | None = None,
+) -> Any:
     """Execute ``template`` with papermill into ``output``; returns the executed notebook node.
 
     Widget state is removed from the executed notebook: since plotly 6 it would carry plotly.js
@@ -51,8 +58,12 @@ def execute_notebook(template: str | os.PathLike[str], output: str | os.PathLike
     try:
         with headless_environment():
             return papermill.execute_notebook(
-                os.fspath(template), os.fspath(output), parameters=parameters or {},
-                kernel_name=kernel_name, progress_bar=progress, execution_timeout=cell_timeout,
+                os.fspath(template),
+                os.fspath(output),
+                parameters=parameters or {},
+                kernel_name=kernel_name,
+                progress_bar=progress,
+                execution_timeout=cell_timeout,
                 cwd=cwd or str(Path(template).resolve().parent),
             )
     finally:

@@ -50,15 +50,22 @@ def input_files(parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 raise ParameterError(f"Parameter {name!r} names an input that does not exist: {value!r}.")
             continue
         if path.is_file():
-            found[name] = {"path": str(path.resolve()), "sha256": sha256_file(path),
-                           "bytes": path.stat().st_size}
+            found[name] = {
+                "path": str(path.resolve()),
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+            }
         elif path.is_dir() and named_as_path:
             files = sorted(p for p in path.rglob("*") if p.is_file())
             digest = hashlib.sha256()
             for f in files:
                 digest.update(f"{f.relative_to(path).as_posix()}\0{sha256_file(f)}\n".encode())
-            found[name] = {"path": str(path.resolve()), "sha256": digest.hexdigest(),
-                           "bytes": sum(f.stat().st_size for f in files), "files": len(files)}
+            found[name] = {
+                "path": str(path.resolve()),
+                "sha256": digest.hexdigest(),
+                "bytes": sum(f.stat().st_size for f in files),
+                "files": len(files),
+            }
     return found
 
 
@@ -70,8 +77,10 @@ def environment() -> dict[str, Any]:
         if name:
             packages[name] = dist.version
     return {
-        "python": sys.version.split()[0], "implementation": platform.python_implementation(),
-        "platform": platform.platform(), "machine": platform.machine(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
         "executable": sys.executable,
         "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
     }
@@ -80,12 +89,17 @@ def environment() -> dict[str, Any]:
 def code_version(folder: Path) -> dict[str, Any] | None:
     """Git commit of ``folder`` and whether the work tree has uncommitted changes; None without git."""
     try:
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=20)
+        commit = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=20
+        )
         if commit.returncode != 0:
             return None
-        status = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=20)
+        status = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return {"git_commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}

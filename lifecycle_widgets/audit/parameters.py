@@ -9,8 +9,7 @@ from typing import Any
 
 from lifecycle_widgets.exceptions import MissingDependencyError, ParameterError
 
-_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool, "list": list,
-                           "dict": dict}
+_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict}
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,13 @@ def template_parameters(template: str | os.PathLike[str]) -> dict[str, TemplateP
     if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
         raise ParameterError(
             f"Template {path!r} has no cell tagged 'parameters'; tag the cell that holds the "
-            "parameters' defaults (View > Cell Toolbar > Tags in Jupyter).")
+            "parameters' defaults (View > Cell Toolbar > Tags in Jupyter)."
+        )
     found = papermill.inspect_notebook(path)
-    return {name: TemplateParameter(name, spec["inferred_type_name"] or "None", spec["default"],
-                                     spec["help"]) for name, spec in found.items()}
+    return {
+        name: TemplateParameter(name, spec["inferred_type_name"] or "None", spec["default"], spec["help"])
+        for name, spec in found.items()
+    }
 
 
 def _coerce_text(name: str, text: str, expected: str) -> Any:
@@ -75,8 +77,9 @@ def _coerce_text(name: str, text: str, expected: str) -> Any:
     raise ParameterError(f"Parameter {name!r} expects {expected}; got {text!r}, which is not one.")
 
 
-def resolve_parameters(spec: dict[str, TemplateParameter], given: dict[str, Any], *,
-                       from_text: frozenset[str] = frozenset()) -> dict[str, Any]:
+def resolve_parameters(
+    spec: dict[str, TemplateParameter], given: dict[str, Any], *, from_text: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Check ``given`` against ``spec`` and return the values to inject.
 
     Names in ``from_text`` came from the command line as text and are coerced to the type of the
@@ -87,20 +90,25 @@ def resolve_parameters(spec: dict[str, TemplateParameter], given: dict[str, Any]
     if unknown:
         raise ParameterError(
             f"Unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}. "
-            f"The template's parameters are: {', '.join(sorted(spec))}.")
+            f"The template's parameters are: {', '.join(sorted(spec))}."
+        )
     resolved = {}
     for name, value in given.items():
         expected = spec[name].type
         if name in from_text and isinstance(value, str):
             value = _coerce_text(name, value, expected)
         py_type = _TYPES.get(expected)
-        ok = (py_type is None or isinstance(value, py_type)
-              or (py_type is float and isinstance(value, int) and not isinstance(value, bool)))
+        ok = (
+            py_type is None
+            or isinstance(value, py_type)
+            or (py_type is float and isinstance(value, int) and not isinstance(value, bool))
+        )
         if py_type is int and isinstance(value, bool):
             ok = False
         if not ok:
             raise ParameterError(
                 f"Parameter {name!r} expects {expected} (its default is {spec[name].default}); "
-                f"got {type(value).__name__} {value!r}.")
+                f"got {type(value).__name__} {value!r}."
+            )
         resolved[name] = float(value) if py_type is float else value
     return resolved

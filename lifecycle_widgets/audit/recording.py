@@ -36,7 +36,8 @@ def _plain(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as err:
         raise ParameterError(
             f"lw.record({name!r}, ...) needs a JSON-serializable value or a DataFrame; "
-            f"got {type(value).__name__}.") from err
+            f"got {type(value).__name__}."
+        ) from err
 
 
 def record(name: str, value: Any, *, tolerance: float | None = None) -> None:

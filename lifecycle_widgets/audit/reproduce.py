@@ -34,16 +34,20 @@ class Reproduction:
 
     @property
     def ok(self) -> bool:
-        return (self.reproduced.status == "succeeded" and not self.template_changed
-                and all(c.equal for c in self.comparisons))
+        return (
+            self.reproduced.status == "succeeded"
+            and not self.template_changed
+            and all(c.equal for c in self.comparisons)
+        )
 
     def table(self) -> str:
         """A plain-text table of every value, equal or not."""
         rows = [("value", "status", "original", "reproduced")]
         for c in self.comparisons:
             tol = f" (±{c.tolerance:g})" if c.tolerance else ""
-            rows.append((c.name, ("equal" if c.equal else "DIFFERS") + tol, _short(c.original),
-                         _short(c.reproduced)))
+            rows.append(
+                (c.name, ("equal" if c.equal else "DIFFERS") + tol, _short(c.original), _short(c.reproduced))
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
         if self.template_changed:
@@ -72,8 +76,13 @@ def values_equal(a: Any, b: Any, tolerance: float | None = None) -> bool:
     return a == b
 
 
-def reproduce(record: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
-              store: str | os.PathLike[str] | None = None, progress: bool = True) -> Reproduction:
+def reproduce(
+    record: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> Reproduction:
     """Re-run ``record``'s template with the same parameters into a new record beside it (or in
     ``out``) and compare every recorded value.
 
@@ -88,8 +97,13 @@ def reproduce(record: str | os.PathLike[str], *, out: str | os.PathLike[str] | N
     template = Path(original.manifest["template"]["path"])
     changed = not template.is_file() or mf.sha256_file(template) != original.manifest["template"]["sha256"]
     store = store if store is not None else original.manifest.get("trail", {}).get("store")
-    new = run(template, original.manifest["parameters"]["given"], out=out or original.path.parent,
-              store=store, progress=progress)
+    new = run(
+        template,
+        original.manifest["parameters"]["given"],
+        out=out or original.path.parent,
+        store=store,
+        progress=progress,
+    )
     names = list(dict.fromkeys([*original.manifest["recorded"], *new.manifest["recorded"]]))
     comparisons = []
     for name in names:

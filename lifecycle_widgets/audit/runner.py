@@ -106,10 +106,17 @@ def _failing_cell(nb_path: Path) -> int | None:
     return None
 
 
-def run(template: str | os.PathLike[str], parameters: dict[str, Any] | None = None, *,
-        out: str | os.PathLike[str] = "audits", store: str | os.PathLike[str] | None = None,
-        kernel_name: str | None = None, cell_timeout: int = 600, progress: bool = True,
-        text_parameters: frozenset[str] = frozenset()) -> AuditRecord:
+def run(
+    template: str | os.PathLike[str],
+    parameters: dict[str, Any] | None = None,
+    *,
+    out: str | os.PathLike[str] = "audits",
+    store: str | os.PathLike[str] | None = None,
+    kernel_name: str | None = None,
+    cell_timeout: int = 600,
+    progress: bool = True,
+    text_parameters: frozenset[str] = frozenset(),
+) -> AuditRecord:
     """Execute ``template`` with ``parameters`` into a new audit record under ``out``.
 
     Everything that can be checked is checked before the kernel starts: the template and its
@@ -142,8 +149,15 @@ def run(template: str | os.PathLike[str], parameters: dict[str, Any] | None = No
         t0 = time.perf_counter()
         status, error = "succeeded", None
         try:
-            execute_notebook(template, notebook, given, kernel_name=kernel_name,
-                             cell_timeout=cell_timeout, progress=progress, cwd=os.getcwd())
+            execute_notebook(
+                template,
+                notebook,
+                given,
+                kernel_name=kernel_name,
+                cell_timeout=cell_timeout,
+                progress=progress,
+                cwd=os.getcwd(),
+            )
         except Exception as err:
             status, error = "failed", _error_of(err)
         duration = time.perf_counter() - t0
@@ -156,25 +170,39 @@ def run(template: str | os.PathLike[str], parameters: dict[str, Any] | None = No
                 error["cell_index"] = _failing_cell(notebook)
             notebook_to_html(notebook, notebook.with_suffix(".html"))
         manifest = {
-            "record_id": record_id, "name": name, "status": status, "error": error,
+            "record_id": record_id,
+            "name": name,
+            "status": status,
+            "error": error,
             "template": {"path": str(template.resolve()), "sha256": mf.sha256_file(template)},
             "parameters": {"given": given, "resolved": resolved},
-            "inputs": inputs, "seeds": mf.seeds(resolved),
-            "environment": mf.environment(), "code_version": mf.code_version(template.resolve().parent),
+            "inputs": inputs,
+            "seeds": mf.seeds(resolved),
+            "environment": mf.environment(),
+            "code_version": mf.code_version(template.resolve().parent),
             "lifecycle_widgets_version": lifecycle_widgets.__version__,
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "duration_seconds": round(duration, 3),
-            "recorded": recorded, "files": mf.file_hashes(work),
+            "recorded": recorded,
+            "files": mf.file_hashes(work),
             "trail": {"store": str(store_path.resolve())},
         }
         text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         atomic_write_text(work / mf.MANIFEST, text + "\n")
         final = out_dir / name
-        trail.append("audit_record", record_id, {
-            "name": name, "path": str(final.resolve()), "status": status,
-            "manifest_sha256": mf.sha256_file(work / mf.MANIFEST),
-            "template_sha256": manifest["template"]["sha256"]}, store=store_path)
+        trail.append(
+            "audit_record",
+            record_id,
+            {
+                "name": name,
+                "path": str(final.resolve()),
+                "status": status,
+                "manifest_sha256": mf.sha256_file(work / mf.MANIFEST),
+                "template_sha256": manifest["template"]["sha256"],
+            },
+            store=store_path,
+        )
         os.rename(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -187,6 +215,9 @@ def list_records(folder: str | os.PathLike[str]) -> list[AuditRecord]:
     root = Path(folder)
     if not root.is_dir():
         raise ParameterError(f"No such folder: {str(root)!r}.")
-    found = [AuditRecord.open(p) for p in root.iterdir()
-             if p.is_dir() and not p.name.startswith(".") and (p / mf.MANIFEST).is_file()]
+    found = [
+        AuditRecord.open(p)
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / mf.MANIFEST).is_file()
+    ]
     return sorted(found, key=lambda r: (r.manifest["started"], r.path.name))

@@ -26,8 +26,10 @@ class Verification:
         return not self.problems
 
     def __str__(self) -> str:
-        head = (f"{self.record}: {'OK' if self.ok else 'FAILED'} ({self.files_checked} files, "
-                f"{self.trail_entries_checked} trail entries checked)")
+        head = (
+            f"{self.record}: {'OK' if self.ok else 'FAILED'} ({self.files_checked} files, "
+            f"{self.trail_entries_checked} trail entries checked)"
+        )
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
@@ -55,8 +57,9 @@ def verify(record: str | os.PathLike[str], *, store: str | os.PathLike[str] | No
             continue
         found = mf.sha256_file(path)
         if found != facts["sha256"]:
-            problems.append(f"{rel}: content changed (SHA-256 {found[:16]}…, manifest says "
-                            f"{facts['sha256'][:16]}…)")
+            problems.append(
+                f"{rel}: content changed (SHA-256 {found[:16]}…, manifest says {facts['sha256'][:16]}…)"
+            )
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     for extra in sorted(present - set(listed) - {mf.MANIFEST}):
         problems.append(f"{extra}: not in the manifest (added after the run)")

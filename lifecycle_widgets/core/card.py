@@ -28,7 +28,10 @@ class DataCard:
     def items(self) -> list[tuple[str, str]]:
         """The card's fields as (label, value) pairs, in display order."""
         return [
-            ("Source", self.source), ("Owner", self.owner), ("Description", self.description),
-            ("License", self.license), ("Access notes", self.access_notes),
+            ("Source", self.source),
+            ("Owner", self.owner),
+            ("Description", self.description),
+            ("License", self.license),
+            ("Access notes", self.access_notes),
             ("Version", self.version),
         ]

@@ -69,8 +69,11 @@ def codes_of(series: pd.Series) -> np.ndarray:
 def numeric_of(series: pd.Series) -> np.ndarray:
     """A column as float64 with infinities turned into NaN (datetimes as epoch seconds)."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        arr = series.to_numpy(dtype="datetime64[us]") if series.dt.tz is None else (
-            series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
+        arr = (
+            series.to_numpy(dtype="datetime64[us]")
+            if series.dt.tz is None
+            else (series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]"))
+        )
         out = arr.astype(np.int64).astype(np.float64) / 1e6
         out[np.isnat(arr)] = np.nan
         return out

@@ -6,9 +6,9 @@ profile is then finalized once from the merged partial (:mod:`lifecycle_widgets.
 
 Exact: row and missing counts, zeros, negatives, infinities, min/max and the moments (merged with
 the pairwise formulas of Chan et al. and Pébay). Sketched (see :mod:`.sketches` for the bounds):
-quantiles and histograms, distinct counts, frequent values. The row sample used for correlations
-is a bottom-k sample keyed by the row's content hash: uniform, deterministic, and the same however
-the rows were chunked.
+distinct counts, frequent values, and a uniform row sample that quantiles, histograms and
+correlations come from. The sample is bottom-k by a key mixed from the row's content hash and its
+position in the table: uniform, deterministic, and the same however the rows were chunked.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lifecycle_widgets.core.sketches import DistinctSketch, FrequentValues, QuantileSketch
+from lifecycle_widgets.core.sketches import DistinctSketch, FrequentValues
 from lifecycle_widgets.exceptions import MergeError
 
 FAMILIES = ("boolean", "integer", "float", "datetime", "categorical", "string", "object")
@@ -65,8 +65,13 @@ class Moments:
         d = x - mean
         d2 = d * d
         return cls(
-            n=int(x.size), mean=mean, m2=float(d2.sum()), m3=float((d2 * d).sum()),
-            m4=float((d2 * d2).sum()), min=float(x.min()), max=float(x.max()),
+            n=int(x.size),
+            mean=mean,
+            m2=float(d2.sum()),
+            m3=float((d2 * d).sum()),
+            m4=float((d2 * d2).sum()),
+            min=float(x.min()),
+            max=float(x.max()),
         )
 
     def merge(self, o: Moments) -> Moments:
@@ -79,11 +84,14 @@ class Moments:
         delta = o.mean - self.mean
         d_n = delta / n
         m2 = self.m2 + o.m2 + delta * d_n * na * nb
-        m3 = (self.m3 + o.m3 + delta * d_n * d_n * na * nb * (na - nb)
-              + 3 * d_n * (na * o.m2 - nb * self.m2))
-        m4 = (self.m4 + o.m4 + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
-              + 6 * d_n * d_n * (na * na * o.m2 + nb * nb * self.m2)
-              + 4 * d_n * (na * o.m3 - nb * self.m3))
+        m3 = self.m3 + o.m3 + delta * d_n * d_n * na * nb * (na - nb) + 3 * d_n * (na * o.m2 - nb * self.m2)
+        m4 = (
+            self.m4
+            + o.m4
+            + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+            + 6 * d_n * d_n * (na * na * o.m2 + nb * nb * self.m2)
+            + 4 * d_n * (na * o.m3 - nb * self.m3)
+        )
         return Moments(n, self.mean + d_n * nb, m2, m3, m4, min(self.min, o.min), max(self.max, o.max))
 
     def std(self) -> float | None:
@@ -116,10 +124,10 @@ class ColumnPartial:
     rows: int = 0
     missing: int = 0
     infinite: int = 0
+    fractional: int = 0
     zeros: int = 0
     negatives: int = 0
     moments: Moments = field(default_factory=Moments)
-    quantiles: QuantileSketch | None = None
     distinct: DistinctSketch = field(default_factory=DistinctSketch)
     frequent: FrequentValues | None = None
     type_counts: dict[str, int] = field(default_factory=dict)
@@ -135,11 +143,10 @@ class ColumnPartial:
         self.rows += o.rows
         self.missing += o.missing
         self.infinite += o.infinite
+        self.fractional += o.fractional
         self.zeros += o.zeros
         self.negatives += o.negatives
         self.moments = self.moments.merge(o.moments)
-        if self.quantiles is not None and o.quantiles is not None:
-            self.quantiles.merge(o.quantiles)
         self.distinct.merge(o.distinct)
         if self.frequent is not None and o.frequent is not None:
             self.frequent.merge(o.frequent)
@@ -148,7 +155,9 @@ class ColumnPartial:
         return self
 
 
-def _numeric_values(series: pd.Series, family: str) -> np.ndarray:
+def numeric_values(series: pd.Series, family: str) -> np.ndarray:
+    """A numeric, boolean or datetime column's non-missing values as float64 (datetimes and
+    durations in seconds); infinities are kept."""
     if family == "datetime":
         s = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
         arr = s.to_numpy()
@@ -205,16 +214,16 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
         part.missing = int(isna.sum())
         part.distinct.update(hashes[~isna] if part.missing else hashes)
     if family in ("integer", "float", "boolean", "datetime"):
-        x = _numeric_values(series, family)
+        x = numeric_values(series, family)
         finite = np.isfinite(x)
         if not finite.all():
             part.infinite = int((~finite).sum())
             x = x[finite]
+        if family == "float":
+            part.fractional = int(np.count_nonzero(x != np.floor(x)))
         part.zeros = int(np.count_nonzero(x == 0))
         part.negatives = int(np.count_nonzero(x < 0))
         part.moments = Moments.of(x)
-        part.quantiles = QuantileSketch()
-        part.quantiles.update(x)
     if family == "object":
         inferred = pd.api.types.infer_dtype(series, skipna=True)
         if inferred.startswith("mixed") and inferred != "mixed-integer-float":
@@ -282,8 +291,9 @@ def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000) -> TablePartial:
-    """Partial statistics of one chunk of rows (column names must already be unique strings)."""
+def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int = 0) -> TablePartial:
+    """Partial statistics of one chunk of rows whose first row is row ``offset`` of the table
+    (column names must already be unique strings)."""
     columns = [str(c) for c in chunk.columns]
     partials: dict[str, ColumnPartial] = {}
     row_hash = np.zeros(len(chunk), dtype=np.uint64)
@@ -292,8 +302,7 @@ def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000) -> TablePar
             series = chunk.iloc[:, position]
             partials[name], hashes = column_partial(series, name)
             row_hash = row_hash * _MIX + hashes + np.uint64(position)
-        part = TablePartial(columns=columns, partials=partials, rows=len(chunk),
-                            sample_size=sample_size)
+        part = TablePartial(columns=columns, partials=partials, rows=len(chunk), sample_size=sample_size)
         part.memory_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
         part.row_hashes = [row_hash]
         part.row_distinct.update(row_hash)
@@ -302,11 +311,15 @@ def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000) -> TablePar
             int(_splitmix(row_hash, np.uint64(2)).sum(dtype=np.uint64)),
         )
     if sample_size > 0 and len(chunk):
-        take = np.argsort(row_hash, kind="stable")[:sample_size] if len(chunk) <= sample_size else None
+        # the position makes copies of one row independent draws, so duplicates are sampled fairly
+        with np.errstate(over="ignore"):
+            positions = np.arange(offset, offset + len(chunk), dtype=np.uint64)
+            keys = _splitmix(row_hash ^ _splitmix(positions, np.uint64(3)), np.uint64(4))
+        take = np.argsort(keys, kind="stable")[:sample_size] if len(chunk) <= sample_size else None
         if take is None:
-            take = np.argpartition(row_hash, sample_size - 1)[:sample_size]
-            take = take[np.argsort(row_hash[take], kind="stable")]
+            take = np.argpartition(keys, sample_size - 1)[:sample_size]
+            take = take[np.argsort(keys[take], kind="stable")]
         sample = chunk.iloc[take].reset_index(drop=True)
         sample.columns = columns
-        part.sample, part.sample_keys = sample, row_hash[take]
+        part.sample, part.sample_keys = sample, keys[take]
     return part

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -17,16 +18,26 @@ import pandas as pd
 from lifecycle_widgets.core import correlations as corr
 from lifecycle_widgets.core.alerts import Alert, AlertThresholds, sort_alerts
 from lifecycle_widgets.core.card import DataCard
-from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, table_partial
+from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_values, table_partial
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.core.sketches import sorted_unique
+from lifecycle_widgets.core.sketches import SampleQuantiles, sorted_unique
 from lifecycle_widgets.core.sources import open_source
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
-KINDS = ("numeric", "integer", "boolean", "categorical", "datetime", "text", "identifier",
-         "constant", "empty")
+KINDS = (
+    "numeric",
+    "integer",
+    "boolean",
+    "categorical",
+    "datetime",
+    "text",
+    "identifier",
+    "constant",
+    "empty",
+)
 NUMERIC_KINDS = ("numeric", "integer")
+NUMERIC_FAMILIES = ("integer", "float", "boolean", "datetime")
 QUANTILE_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 MAX_CORRELATION_COLUMNS = 60
 MAX_CATEGORY_LEVELS = 50
@@ -34,7 +45,8 @@ MAX_CATEGORY_LEVELS = 50
 
 @dataclass(frozen=True)
 class Histogram:
-    """Bin edges and counts; ``approximate`` when counts come from a quantile sketch."""
+    """Bin edges and counts (``below`` and ``above`` the edges apart); ``approximate`` when the
+    counts are scaled from the row sample."""
 
     edges: tuple[float, ...]
     counts: tuple[int, ...]
@@ -167,26 +179,37 @@ class DataProfile(Result):
 
     def __repr__(self) -> str:
         high = sum(a.severity == "high" for a in self.alerts)
-        return (f"<DataProfile {self.source}: {self.n_rows:,} rows x {self.n_columns} columns, "
-                f"{len(self.alerts)} alerts ({high} high), fingerprint {self.fingerprint.sha256[:12]}>")
+        return (
+            f"<DataProfile {self.source}: {self.n_rows:,} rows x {self.n_columns} columns, "
+            f"{len(self.alerts)} alerts ({high} high), fingerprint {self.fingerprint.sha256[:12]}>"
+        )
 
 
 # --- finalizing ------------------------------------------------------------------------------
+
 
 def _clean(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def _kind(part: ColumnPartial, count: int, distinct: int, exact: bool,
-          mean_length: float | None, top: list[tuple[Any, int]]) -> str:
+def _kind(
+    part: ColumnPartial,
+    count: int,
+    distinct: int,
+    exact: bool,
+    mean_length: float | None,
+    top: list[tuple[Any, int]],
+) -> str:
     if count == 0:
         return "empty"
     if distinct == 1:
         return "constant"
     fam = part.family
-    if fam == "boolean" or set(part.type_counts) == {"boolean"} or (
-            fam in ("integer", "float") and distinct == 2
-                            and {float(v) for v, _ in top} <= {0.0, 1.0}):
+    if (
+        fam == "boolean"
+        or set(part.type_counts) == {"boolean"}
+        or (fam in ("integer", "float") and distinct == 2 and {float(v) for v, _ in top} <= {0.0, 1.0})
+    ):
         return "boolean"
     if fam == "datetime":
         return "datetime"
@@ -203,40 +226,50 @@ def _kind(part: ColumnPartial, count: int, distinct: int, exact: bool,
     return "identifier" if unique else "categorical"
 
 
-def _histogram(part: ColumnPartial, kind: str, bins: int) -> Histogram | None:
-    sk, m = part.quantiles, part.moments
-    if sk is None or m.n == 0:
+def sample_quantiles(part: ColumnPartial, sample: pd.DataFrame | None) -> SampleQuantiles | None:
+    """The column's values in the row sample, ready for quantiles and histograms."""
+    if sample is None or part.moments.n == 0 or part.family not in NUMERIC_FAMILIES:
+        return None
+    return SampleQuantiles.of(numeric_values(sample[part.name], part.family), part.moments.n)
+
+
+def _histogram(part: ColumnPartial, kind: str, bins: int, sq: SampleQuantiles | None) -> Histogram | None:
+    m = part.moments
+    if m.n == 0:
+        return None
+    freq = part.frequent
+    exact_counts = freq is not None and freq.error == 0 and part.family == "integer"
+    if sq is None and not exact_counts:
         return None
     lo, hi = m.min, m.max
-    q_lo, q_hi = sk.quantiles([0.005, 0.995])
-    spread = q_hi - q_lo
-    clipped = spread > 0 and (hi - q_hi > 3 * spread or q_lo - lo > 3 * spread)
-    if clipped:
-        lo, hi = q_lo, q_hi
+    if sq is not None and sq.values.size:
+        q_lo, q_hi = sq.quantiles([0.005, 0.995])
+        spread = q_hi - q_lo
+        if spread > 0 and (hi - q_hi > 3 * spread or q_lo - lo > 3 * spread):
+            lo, hi = q_lo, q_hi  # heavy tails: show the body; the tails are counted apart
     if kind == "integer" and hi - lo + 1 <= bins:
-        edges = np.arange(lo - 0.5, hi + 1.0, 1.0)
+        edges = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + 1.0, 1.0)
     elif hi > lo:
         edges = np.linspace(lo, hi, bins + 1)
     else:
         edges = np.array([lo - 0.5, hi + 0.5])
-    freq = part.frequent
-    if freq is not None and freq.error == 0 and part.family == "integer":
-        # every value's count is known exactly: bin them exactly
+    # bins [e_i, e_i+1), the last one closed; values beyond the edges are counted apart
+    inner = np.append(edges[:-1], np.nextafter(edges[-1], np.inf))
+    if exact_counts:
         values = freq.counts.index.to_numpy(dtype=np.float64)
-        weights = freq.counts.to_numpy()
-        counts = np.histogram(values, edges, weights=weights)[0].astype(np.int64)
-        below = int(weights[values < edges[0]].sum())
-        above = int(weights[values > edges[-1]].sum())
-        return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts), below, above)
-    below = above = 0
-    if clipped:
-        ranks = np.asarray(sk.sketch.get_cdf([float(edges[0]), float(np.nextafter(edges[-1], np.inf))]))
-        below, above = round(ranks[0] * m.n), round((1 - ranks[1]) * m.n)
-    counts = sk.histogram(edges, m.n)
-    if not clipped:
-        counts[-1] += m.n - int(counts.sum())  # the last bin is closed: it holds the maximum
-    return Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts),
-                     int(below), int(above), approximate=sk.rank_error > 0)
+        idx = np.searchsorted(inner, values, side="right")
+        counts = np.bincount(idx, weights=freq.counts.to_numpy(), minlength=len(inner) + 1).astype(np.int64)
+        approximate = False
+    else:
+        counts = sq.counts(inner)
+        approximate = not sq.exact
+    return Histogram(
+        tuple(float(e) for e in edges),
+        tuple(int(c) for c in counts[1:-1]),
+        int(counts[0]),
+        int(counts[-1]),
+        approximate=approximate,
+    )
 
 
 def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int]:
@@ -246,8 +279,9 @@ def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int
     return list(zip(top.index.tolist(), top.astype(int).tolist(), strict=True)), part.frequent.error
 
 
-def _finalize_column(part: ColumnPartial, sample: pd.DataFrame | None, bins: int,
-                     top_n: int) -> ColumnProfile:
+def _finalize_column(
+    part: ColumnPartial, sample: pd.DataFrame | None, bins: int, top_n: int
+) -> ColumnProfile:
     count = part.rows - part.missing
     top, top_error = _top_values(part, top_n)
     if part.frequent is not None and part.frequent.error == 0:
@@ -261,22 +295,42 @@ def _finalize_column(part: ColumnPartial, sample: pd.DataFrame | None, bins: int
     kind = _kind(part, count, distinct, distinct_exact, mean_length, top)
     m = part.moments
     stats: dict[str, Any] = {}
-    if part.quantiles is not None and m.n:
-        qs = part.quantiles.quantiles(list(QUANTILE_PROBS))
+    if part.family in NUMERIC_FAMILIES and m.n:
+        sq = sample_quantiles(part, sample)
+        quantiles = {}
+        if sq is not None and sq.values.size:
+            qs = sq.quantiles(QUANTILE_PROBS[1:-1])
+            quantiles = {
+                "0": m.min,
+                **{f"{p:g}": float(q) for p, q in zip(QUANTILE_PROBS[1:-1], qs, strict=True)},
+                "1": m.max,
+            }
         stats = dict(
-            min=m.min, max=m.max, mean=m.mean, std=m.std(), quantiles={
-                f"{p:g}": q for p, q in zip(QUANTILE_PROBS, qs, strict=True)},
-            quantile_rank_error=part.quantiles.rank_error,
-            histogram=_histogram(part, kind, bins),
+            min=m.min,
+            max=m.max,
+            mean=m.mean,
+            std=m.std(),
+            quantiles=quantiles,
+            quantile_rank_error=sq.rank_error if sq is not None else 0.0,
+            histogram=_histogram(part, kind, bins, sq),
         )
         if part.family != "datetime":
             stats.update(skewness=_clean(m.skewness()), kurtosis=_clean(m.kurtosis()))
     return ColumnProfile(
-        name=part.name, dtype=part.dtype, kind=kind, count=count, missing=part.missing,
-        distinct=distinct, distinct_exact=distinct_exact, infinite=part.infinite,
-        zeros=part.zeros, negatives=part.negatives,
-        top_values=tuple((str(v), c) for v, c in top), top_values_error=top_error,
-        timezone=part.timezone, mean_length=mean_length,
+        name=part.name,
+        dtype=part.dtype,
+        kind=kind,
+        count=count,
+        missing=part.missing,
+        distinct=distinct,
+        distinct_exact=distinct_exact,
+        infinite=part.infinite,
+        zeros=part.zeros,
+        negatives=part.negatives,
+        top_values=tuple((str(v), c) for v, c in top),
+        top_values_error=top_error,
+        timezone=part.timezone,
+        mean_length=mean_length,
         value_types=dict(part.type_counts) if len(part.type_counts) > 1 else {},
         **stats,
     )
@@ -285,8 +339,7 @@ def _finalize_column(part: ColumnPartial, sample: pd.DataFrame | None, bins: int
 def _fingerprint(part: TablePartial) -> Fingerprint:
     schema = tuple((name, part.partials[name].dtype) for name in part.columns)
     payload = json.dumps({"schema": schema, "rows": part.rows, "sums": part.content_sums})
-    return Fingerprint(hashlib.sha256(payload.encode()).hexdigest(), part.rows,
-                       len(part.columns), schema)
+    return Fingerprint(hashlib.sha256(payload.encode()).hexdigest(), part.rows, len(part.columns), schema)
 
 
 def _as_matrix(method: str, names: list[str], values: np.ndarray) -> Matrix:
@@ -302,16 +355,18 @@ def _correlations(cols: list[ColumnProfile], sample: pd.DataFrame | None) -> tup
         frame = pd.DataFrame({n: corr.numeric_of(sample[n]) for n in numeric})
         for method in ("pearson", "spearman"):
             out.append(_as_matrix(method, numeric, corr.matrix(frame, method)))
-    categorical = [c.name for c in cols if c.kind in ("categorical", "boolean")
-                   and c.distinct <= MAX_CATEGORY_LEVELS][:MAX_CORRELATION_COLUMNS]
+    categorical = [
+        c.name for c in cols if c.kind in ("categorical", "boolean") and c.distinct <= MAX_CATEGORY_LEVELS
+    ][:MAX_CORRELATION_COLUMNS]
     if len(categorical) >= 2:
         codes = [corr.codes_of(sample[n]) for n in categorical]
         out.append(_as_matrix("cramers_v", categorical, corr.cramers_v_matrix(codes)))
     return tuple(out)
 
 
-def _target_association(cols: list[ColumnProfile], sample: pd.DataFrame | None,
-                        target: str | None) -> tuple[Association, ...]:
+def _target_association(
+    cols: list[ColumnProfile], sample: pd.DataFrame | None, target: str | None
+) -> tuple[Association, ...]:
     if target is None or sample is None or len(sample) < 3:
         return ()
     by_name = {c.name: c for c in cols}
@@ -331,8 +386,14 @@ def _target_association(cols: list[ColumnProfile], sample: pd.DataFrame | None,
     return tuple(sorted(out, key=lambda a: -(a.value or 0.0)))
 
 
-def _alerts(prof_cols: list[ColumnProfile], rows: int, n_columns: int, duplicates: int,
-            target: str | None, th: AlertThresholds) -> tuple[Alert, ...]:
+def _alerts(
+    prof_cols: list[ColumnProfile],
+    rows: int,
+    n_columns: int,
+    duplicates: int,
+    target: str | None,
+    th: AlertThresholds,
+) -> tuple[Alert, ...]:
     alerts: list[Alert] = []
     if n_columns == 0:
         alerts.append(Alert("no_columns", "high", "The dataset has no columns."))
@@ -340,8 +401,14 @@ def _alerts(prof_cols: list[ColumnProfile], rows: int, n_columns: int, duplicate
         alerts.append(Alert("no_rows", "high", "The dataset has no rows."))
     if duplicates:
         share = duplicates / rows
-        alerts.append(Alert("duplicate_rows", "medium" if share >= 0.01 else "low",
-                            f"{duplicates:,} duplicate rows ({share:.1%}).", value=share))
+        alerts.append(
+            Alert(
+                "duplicate_rows",
+                "medium" if share >= 0.01 else "low",
+                f"{duplicates:,} duplicate rows ({share:.1%}).",
+                value=share,
+            )
+        )
     for c in prof_cols:
         a = lambda t, s, msg, v=None, c=c: alerts.append(Alert(t, s, msg, c.name, v))  # noqa: E731
         share = c.missing_share
@@ -368,14 +435,25 @@ def _alerts(prof_cols: list[ColumnProfile], rows: int, n_columns: int, duplicate
             minority = min(n for _, n in c.top_values) / c.count
             if minority < th.imbalance:
                 severity = "high" if minority < th.severe_imbalance else "medium"
-                a("imbalance", severity, f"Target classes imbalanced: the rarest is {minority:.1%}.",
-                  minority)
+                a(
+                    "imbalance",
+                    severity,
+                    f"Target classes imbalanced: the rarest is {minority:.1%}.",
+                    minority,
+                )
     return sort_alerts(alerts)
 
 
-def finalize(part: TablePartial, *, source: str = "", target: str | None = None,
-             card: DataCard | None = None, bins: int = 30, top_n: int = 20,
-             thresholds: AlertThresholds | None = None) -> DataProfile:
+def finalize(
+    part: TablePartial,
+    *,
+    source: str = "",
+    target: str | None = None,
+    card: DataCard | None = None,
+    bins: int = 30,
+    top_n: int = 20,
+    thresholds: AlertThresholds | None = None,
+) -> DataProfile:
     """Turn merged partial statistics into a :class:`DataProfile`."""
     cols = [_finalize_column(part.partials[n], part.sample, bins, top_n) for n in part.columns]
     if part.row_hashes and part.hashes_complete:
@@ -384,14 +462,22 @@ def finalize(part: TablePartial, *, source: str = "", target: str | None = None,
     else:
         duplicates, exact = max(0, part.rows - part.row_distinct.estimate()), False
     return DataProfile(
-        source=source, n_rows=part.rows, n_columns=len(part.columns),
-        memory_bytes=part.memory_bytes, duplicate_rows=duplicates, duplicate_rows_exact=exact,
-        fingerprint=_fingerprint(part), columns=tuple(cols),
-        correlations=_correlations(cols, part.sample), target=target,
+        source=source,
+        n_rows=part.rows,
+        n_columns=len(part.columns),
+        memory_bytes=part.memory_bytes,
+        duplicate_rows=duplicates,
+        duplicate_rows_exact=exact,
+        fingerprint=_fingerprint(part),
+        columns=tuple(cols),
+        correlations=_correlations(cols, part.sample),
+        target=target,
         target_association=_target_association(cols, part.sample, target),
-        alerts=_alerts(cols, part.rows, len(part.columns), duplicates, target,
-                       thresholds or AlertThresholds()),
-        sample_rows=0 if part.sample is None else len(part.sample), card=card,
+        alerts=_alerts(
+            cols, part.rows, len(part.columns), duplicates, target, thresholds or AlertThresholds()
+        ),
+        sample_rows=0 if part.sample is None else len(part.sample),
+        card=card,
     )
 
 
@@ -401,10 +487,18 @@ def _check_int(value: object, name: str, low: int) -> int:
     return int(value)
 
 
-def profile(data: Any, *, target: str | None = None, card: DataCard | None = None,
-            sample_size: int = 50_000, chunk_rows: int = 1_000_000, bins: int = 30,
-            top_n: int = 20, thresholds: AlertThresholds | None = None,
-            progress: bool | None = None) -> DataProfile:
+def profile(
+    data: Any,
+    *,
+    target: str | None = None,
+    card: DataCard | None = None,
+    sample_size: int = 50_000,
+    chunk_rows: int = 1_000_000,
+    bins: int = 30,
+    top_n: int = 20,
+    thresholds: AlertThresholds | None = None,
+    progress: bool | None = None,
+) -> DataProfile:
     """Profile a table: statistics per column, correlations, alerts and a content fingerprint.
 
     Parameters
@@ -442,14 +536,45 @@ def profile(data: Any, *, target: str | None = None, card: DataCard | None = Non
         raise ParameterError.bad_value("target", "profile", "a column name (str) or None", target)
     if card is not None and not isinstance(card, DataCard):
         raise ParameterError.bad_value("card", "profile", "a DataCard or None", card)
+    source, merged = collect(
+        data,
+        required=[target] if target else [],
+        sample_size=sample_size,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    )
+    return finalize(
+        merged, source=source, target=target, card=card, bins=bins, top_n=top_n, thresholds=thresholds
+    )
+
+
+def collect(
+    data: Any,
+    *,
+    required: list[str] = (),
+    sample_size: int = 50_000,  # type: ignore[assignment]
+    chunk_rows: int = 1_000_000,
+    progress: bool | None = None,
+    desc: str = "profiling",
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
+) -> tuple[str, TablePartial]:
+    """Read ``data`` chunk by chunk and fold the chunks' partial statistics into one.
+
+    ``required`` columns must exist (checked before any chunk is read); ``on_chunk`` sees every
+    chunk too (to predict with a model, say) while it is in memory.
+    """
     src = open_source(data, chunk_rows=chunk_rows)
-    if target is not None and target not in src.columns:
-        raise ColumnError(target, f"the target is not a column of the data; columns are {src.columns[:20]}")
+    for name in required:
+        if name not in src.columns:
+            raise ColumnError(name, f"not a column of the data; columns are {src.columns[:20]}")
     merged: TablePartial | None = None
     show = progress if progress is not None else src.n_chunks > 1
-    for chunk in progress_bar(src.chunks, total=src.n_chunks, desc="profiling", enabled=show):
-        part = table_partial(chunk, sample_size=sample_size)
+    offset = 0
+    for chunk in progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show):
+        part = table_partial(chunk, sample_size=sample_size, offset=offset)
+        offset += len(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
         merged = part if merged is None else merged.merge(part)
     assert merged is not None  # every source yields at least one chunk
-    return finalize(merged, source=src.name, target=target, card=card, bins=bins, top_n=top_n,
-                    thresholds=thresholds)
+    return src.name, merged

@@ -46,8 +46,7 @@ def _from_plain(tp: Any, value: Any) -> Any:
         unknown = set(value) - known
         if unknown:
             raise ParameterError(
-                f"Cannot build {tp.__name__}: unknown keys {sorted(unknown)}; "
-                f"known keys are {sorted(known)}."
+                f"Cannot build {tp.__name__}: unknown keys {sorted(unknown)}; known keys are {sorted(known)}."
             )
         return tp(**{k: _from_plain(hints[k], v) for k, v in value.items()})
     if origin is tuple:

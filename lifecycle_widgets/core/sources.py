@@ -115,6 +115,8 @@ def open_source(data: object, *, chunk_rows: int = 1_000_000, caller: str = "pro
             "Parquet path (Parquet is read a row group at a time)."
         )
     raise ParameterError.bad_value(
-        "data", caller, "a pandas DataFrame, a pyarrow Table or a path to Parquet data",
+        "data",
+        caller,
+        "a pandas DataFrame, a pyarrow Table or a path to Parquet data",
         type(data).__name__,
     )

@@ -33,8 +33,9 @@ def text(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def finish(fig: go.Figure, *, title: str | None, template: str | None, height: int | None = None,
-           **layout: object) -> go.Figure:
+def finish(
+    fig: go.Figure, *, title: str | None, template: str | None, height: int | None = None, **layout: object
+) -> go.Figure:
     """Apply the shared layout defaults and the caller's title and template."""
     fig.update_layout(
         title={"text": title} if title else None,

@@ -1,5 +1,6 @@
 """ipywidgets panels and the static HTML displays of every result kind."""
 
+from lifecycle_widgets.panels.drift import DriftPanel, TimelinePanel
 from lifecycle_widgets.panels.profile import ProfilePanel
 
-__all__ = ["ProfilePanel"]
+__all__ = ["DriftPanel", "ProfilePanel", "TimelinePanel"]

@@ -48,8 +48,7 @@ def spec_of(result: Result) -> DisplaySpec:
     for cls in type(result).__mro__:
         if cls in _SPECS:
             return _SPECS[cls]
-    raise UnknownNameError("display for result type", type(result).__name__,
-                           [t.__name__ for t in _SPECS])
+    raise UnknownNameError("display for result type", type(result).__name__, [t.__name__ for t in _SPECS])
 
 
 def figures_of(result: Result) -> dict[str, go.Figure]:
@@ -63,8 +62,9 @@ def panel_of(result: Result) -> Any:
 def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
     """The static display of a result as an HTML fragment (for notebook output)."""
     spec = spec_of(result)
-    body = static.render_sections(spec.title(result), spec.sections(result),
-                                  key=result.to_json(indent=None), unique=True)
+    body = static.render_sections(
+        spec.title(result), spec.sections(result), key=result.to_json(indent=None), unique=True
+    )
     style = f"<style>{static.CSS}</style>"
     return (static.plotlyjs_script() if include_plotlyjs else "") + style + body
 

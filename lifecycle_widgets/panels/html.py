@@ -61,8 +61,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None,
-          numeric: Sequence[int] = (), classes: Sequence[str | None] | None = None) -> str:
+def table(
+    rows: Iterable[Sequence[object]],
+    header: Sequence[str] | None = None,
+    numeric: Sequence[int] = (),
+    classes: Sequence[str | None] | None = None,
+) -> str:
     """An HTML table; every cell is escaped. ``numeric`` lists right-aligned column positions."""
     out = ['<table class="lw-table">']
     if header:
@@ -71,7 +75,8 @@ def table(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None,
         cls = f' class="lw-{esc(classes[i])}"' if classes and classes[i] else ""
         cells = "".join(
             f'<td class="lw-num">{esc(v)}</td>' if j in numeric else f"<td>{esc(v)}</td>"
-            for j, v in enumerate(row))
+            for j, v in enumerate(row)
+        )
         out.append(f"<tr{cls}>{cells}</tr>")
     out.append("</table>")
     return "".join(out)
@@ -138,24 +143,30 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
                 body.append(_figure_html(div_id, _split_template(block.figure, templates)))
             else:
                 specs = [_split_template(f, templates) for f in block.figures.values()]
-                body.append(_figure_html(div_id, {"figures": specs},
-                                         picker=(block.label, list(block.figures))))
-    tpl = "".join(f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};"
-                  for k, v in sorted(templates.items()))
+                body.append(
+                    _figure_html(div_id, {"figures": specs}, picker=(block.label, list(block.figures)))
+                )
+    tpl = "".join(
+        f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};" for k, v in sorted(templates.items())
+    )
     head = f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
     return f'<div class="lw"><h2>{esc(title)}</h2>{head}{"".join(body)}</div>'
 
 
 def plotlyjs_script() -> str:
     """plotly.js inline, made to set ``window.Plotly`` even where an AMD loader is present."""
-    return ("<script>window.PlotlyConfig={MathJaxConfig:'local'};"
-            "var __lw_define=window.define;window.define=undefined;</script>"
-            f"<script>{get_plotlyjs()}</script><script>window.define=__lw_define;</script>")
+    return (
+        "<script>window.PlotlyConfig={MathJaxConfig:'local'};"
+        "var __lw_define=window.define;window.define=undefined;</script>"
+        f"<script>{get_plotlyjs()}</script><script>window.define=__lw_define;</script>"
+    )
 
 
 def document(title: str, body: str) -> str:
     """A complete HTML page: CSS and plotly.js inline, no external resource."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}</style>{plotlyjs_script()}</head>"
-            f"<body>{body}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style>{plotlyjs_script()}</head>"
+        f"<body>{body}</body></html>\n"
+    )

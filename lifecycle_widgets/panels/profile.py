@@ -27,11 +27,16 @@ def overview_html(prof: DataProfile) -> str:
     """Dataset-level facts as a table."""
     dup = f"{prof.duplicate_rows:,}" + ("" if prof.duplicate_rows_exact else " (estimated)")
     rows = [
-        ("Source", prof.source), ("Rows", f"{prof.n_rows:,}"), ("Columns", f"{prof.n_columns:,}"),
-        ("Memory", f"{prof.memory_bytes / 2**20:,.1f} MiB"), ("Duplicate rows", dup),
+        ("Source", prof.source),
+        ("Rows", f"{prof.n_rows:,}"),
+        ("Columns", f"{prof.n_columns:,}"),
+        ("Memory", f"{prof.memory_bytes / 2**20:,.1f} MiB"),
+        ("Duplicate rows", dup),
         ("Missing cells", f"{sum(c.missing for c in prof.columns):,}"),
-        ("Alerts", ", ".join(f"{sum(a.severity == s for a in prof.alerts)} {s}"
-                             for s in ("high", "medium", "low"))),
+        (
+            "Alerts",
+            ", ".join(f"{sum(a.severity == s for a in prof.alerts)} {s}" for s in ("high", "medium", "low")),
+        ),
         ("Target", prof.target or "(none)"),
         ("Fingerprint (SHA-256)", prof.fingerprint.sha256),
         ("Correlation sample", f"{prof.sample_rows:,} rows"),
@@ -42,32 +47,49 @@ def overview_html(prof: DataProfile) -> str:
 def columns_html(prof: DataProfile) -> str:
     """One row per column with its main statistics."""
     header = ["column", "kind", "dtype", "missing", "distinct", "mean", "std", "min", "max"]
-    rows = [(c.name, c.kind, c.dtype, f"{c.missing_share:.1%}",
-             f"{c.distinct:,}" + ("" if c.distinct_exact else "≈"),
-             _num(c.mean, c.kind), _num(c.std) if c.kind != "datetime" else "",
-             _num(c.min, c.kind), _num(c.max, c.kind)) for c in prof.columns]
+    rows = [
+        (
+            c.name,
+            c.kind,
+            c.dtype,
+            f"{c.missing_share:.1%}",
+            f"{c.distinct:,}" + ("" if c.distinct_exact else "≈"),
+            _num(c.mean, c.kind),
+            _num(c.std) if c.kind != "datetime" else "",
+            _num(c.min, c.kind),
+            _num(c.max, c.kind),
+        )
+        for c in prof.columns
+    ]
     return static.table(rows, header, numeric=(3, 4, 5, 6, 7, 8))
 
 
 def column_html(col: ColumnProfile) -> str:
     """The statistics of one column."""
     rows: list[tuple[str, str]] = [
-        ("Kind", col.kind), ("dtype", col.dtype), ("Values", f"{col.count:,}"),
+        ("Kind", col.kind),
+        ("dtype", col.dtype),
+        ("Values", f"{col.count:,}"),
         ("Missing", f"{col.missing:,} ({col.missing_share:.1%})"),
         ("Distinct", f"{col.distinct:,}" + ("" if col.distinct_exact else " (estimated, ±5%)")),
     ]
     if col.mean is not None:
-        rows += [("Mean", _num(col.mean, col.kind)), ("Min", _num(col.min, col.kind)),
-                 ("Max", _num(col.max, col.kind))]
-        rows += [(f"Quantile {p}", _num(q, col.kind)) for p, q in col.quantiles.items()
-                 if p in ("0.05", "0.25", "0.5", "0.75", "0.95")]
+        rows += [
+            ("Mean", _num(col.mean, col.kind)),
+            ("Min", _num(col.min, col.kind)),
+            ("Max", _num(col.max, col.kind)),
+        ]
+        rows += [
+            (f"Quantile {p}", _num(q, col.kind))
+            for p, q in col.quantiles.items()
+            if p in ("0.05", "0.25", "0.5", "0.75", "0.95")
+        ]
     if col.std is not None and col.kind != "datetime":
         rows.append(("Std", _num(col.std)))
     for label, value in (("Skewness", col.skewness), ("Kurtosis", col.kurtosis)):
         if value is not None:
             rows.append((label, f"{value:.3f}"))
-    for label, value in (("Zeros", col.zeros), ("Negatives", col.negatives),
-                         ("Infinite", col.infinite)):
+    for label, value in (("Zeros", col.zeros), ("Negatives", col.negatives), ("Infinite", col.infinite)):
         if value:
             rows.append((label, f"{value:,}"))
     if col.timezone:
@@ -84,17 +106,21 @@ def column_html(col: ColumnProfile) -> str:
 def card_html(prof: DataProfile) -> str:
     """The data card, or a note on how to attach one."""
     if prof.card is None:
-        return ('<p class="lw-note">No data card attached. Attach one with '
-                "<code>prof.with_card(owner=..., source=..., license=...)</code>.</p>")
+        return (
+            '<p class="lw-note">No data card attached. Attach one with '
+            "<code>prof.with_card(owner=..., source=..., license=...)</code>.</p>"
+        )
     return static.table([(k, v) for k, v in prof.card.items() if v])
 
 
 def alerts_html(prof: DataProfile) -> str:
     if not prof.alerts:
         return '<p class="lw-note">No alerts.</p>'
-    return static.table([(a.severity, a.type.replace("_", " "), a.column or "(dataset)", a.message)
-                         for a in prof.alerts], ["severity", "alert", "column", "detail"],
-                        classes=[a.severity for a in prof.alerts])
+    return static.table(
+        [(a.severity, a.type.replace("_", " "), a.column or "(dataset)", a.message) for a in prof.alerts],
+        ["severity", "alert", "column", "detail"],
+        classes=[a.severity for a in prof.alerts],
+    )
 
 
 def static_sections(prof: DataProfile) -> list[static.Section]:
@@ -103,16 +129,21 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
     sections = [
         S("Overview", (H(overview_html(prof)), F(figs.overview_figure(prof)))),
         S("Alerts", (H(alerts_html(prof)),)),
-        S("Columns", (H(columns_html(prof)),) + ((P("Column", {
-            c.name: figs.distribution_figure(prof, c.name) for c in prof.columns}),)
-            if prof.columns else ())),
+        S(
+            "Columns",
+            (H(columns_html(prof)),)
+            + (
+                (P("Column", {c.name: figs.distribution_figure(prof, c.name) for c in prof.columns}),)
+                if prof.columns
+                else ()
+            ),
+        ),
         S("Missing values", (F(figs.missing_figure(prof)),)),
     ]
     if prof.correlations:
         sections.append(S("Correlations", (F(figs.correlation_figure(prof)),)))
     if prof.target_association:
-        sections.append(S(f"Association with the target {prof.target!r}",
-                          (F(figs.target_figure(prof)),)))
+        sections.append(S(f"Association with the target {prof.target!r}", (F(figs.target_figure(prof)),)))
     sections.append(S("Data card", (H(card_html(prof)),)))
     return sections
 
@@ -135,13 +166,15 @@ class ProfilePanel(widgets.VBox):
     def __init__(self, result: DataProfile, **kwargs: Any) -> None:
         self.profile = result
         self.figure: go.FigureWidget | None = None
-        self.column_picker = widgets.Dropdown(options=list(result.column_names), description="Column",
-                                              layout=widgets.Layout(width="28em"))
+        self.column_picker = widgets.Dropdown(
+            options=list(result.column_names), description="Column", layout=widgets.Layout(width="28em")
+        )
         self.column_filter = widgets.Text(placeholder="filter columns", layout=widgets.Layout(width="14em"))
         self.column_stats = widgets.HTML()
         builders = {
-            "Overview": lambda: widgets.VBox([html_widget(overview_html(result)),
-                                              plotly_output(figs.overview_figure(result))]),
+            "Overview": lambda: widgets.VBox(
+                [html_widget(overview_html(result)), plotly_output(figs.overview_figure(result))]
+            ),
             "Columns": self._columns_tab,
             "Missing values": lambda: plotly_output(figs.missing_figure(result)),
             "Correlations": self._correlations_tab,
@@ -199,5 +232,9 @@ def _title(prof: DataProfile) -> str:
     return f"Data profile: {prof.source} ({prof.n_rows:,} rows x {prof.n_columns} columns)"
 
 
-display.register(DataProfile, display.DisplaySpec(
-    title=_title, figures=figs.profile_figures, sections=static_sections, panel=ProfilePanel))
+display.register(
+    DataProfile,
+    display.DisplaySpec(
+        title=_title, figures=figs.profile_figures, sections=static_sections, panel=ProfilePanel
+    ),
+)

@@ -29,15 +29,21 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
     spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
     spec["config"] = {"displaylogo": False, "responsive": True}
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {PLOTLY_MIME: spec, "text/plain": "<plotly figure>"}},)
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {PLOTLY_MIME: spec, "text/plain": "<plotly figure>"},
+        },
+    )
 
 
 def update_in_place(target: go.FigureWidget, fig: go.Figure) -> None:
     """Make ``target`` show ``fig`` with one batched message, reusing the widget."""
     with target.batch_update():
         if len(target.data) == len(fig.data) and all(
-                a.type == b.type for a, b in zip(target.data, fig.data, strict=True)):
+            a.type == b.type for a, b in zip(target.data, fig.data, strict=True)
+        ):
             for old, new in zip(target.data, fig.data, strict=True):
                 old.update(new.to_plotly_json(), overwrite=True)
         else:

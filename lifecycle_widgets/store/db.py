@@ -56,7 +56,8 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     if version > len(MIGRATIONS):
         raise StoreError(
             f"{str(path)!r} has schema version {version}, newer than this lifecycle_widgets "
-            f"understands ({len(MIGRATIONS)}); upgrade lifecycle_widgets to use it.")
+            f"understands ({len(MIGRATIONS)}); upgrade lifecycle_widgets to use it."
+        )
     if version == len(MIGRATIONS):
         return
     with conn:  # one transaction: a migration applies whole or not at all
@@ -80,8 +81,9 @@ def _statements(script: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def connect(path: str | os.PathLike[str] | None = None, *,
-            readonly: bool = False) -> Iterator[sqlite3.Connection]:
+def connect(
+    path: str | os.PathLike[str] | None = None, *, readonly: bool = False
+) -> Iterator[sqlite3.Connection]:
     """Open (creating and migrating if needed) the store at ``path``.
 
     Examples

@@ -39,8 +39,9 @@ def _canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def append(kind: str, subject: str, payload: dict[str, Any], *,
-           store: str | os.PathLike[str] | None = None) -> TrailEntry:
+def append(
+    kind: str, subject: str, payload: dict[str, Any], *, store: str | os.PathLike[str] | None = None
+) -> TrailEntry:
     """Append an entry in one transaction (concurrent writers are serialized by SQLite).
 
     Examples
@@ -60,7 +61,9 @@ def append(kind: str, subject: str, payload: dict[str, Any], *,
             digest = entry_hash(prev, created, kind, subject, body)
             cur = conn.execute(
                 "INSERT INTO audit_trail (created, kind, subject, payload, prev_hash, entry_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (created, kind, subject, body, prev, digest))
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (created, kind, subject, body, prev, digest),
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -71,8 +74,9 @@ def append(kind: str, subject: str, payload: dict[str, Any], *,
 def entries(conn: sqlite3.Connection, subject: str | None = None) -> list[TrailEntry]:
     """Entries in order, all or those about ``subject``."""
     query = "SELECT seq, created, kind, subject, payload, prev_hash, entry_hash FROM audit_trail"
-    rows = conn.execute(query + (" WHERE subject = ?" if subject else "") + " ORDER BY seq",
-                        (subject,) if subject else ()).fetchall()
+    rows = conn.execute(
+        query + (" WHERE subject = ?" if subject else "") + " ORDER BY seq", (subject,) if subject else ()
+    ).fetchall()
     return [TrailEntry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
 
@@ -83,8 +87,9 @@ def check_chain(conn: sqlite3.Connection) -> list[str]:
     if integrity != [("ok",)]:
         problems.append("store file is damaged: " + "; ".join(r[0] for r in integrity[:5]))
     prev = GENESIS
-    rows = conn.execute("SELECT seq, created, kind, subject, payload, prev_hash, entry_hash "
-                        "FROM audit_trail ORDER BY seq").fetchall()
+    rows = conn.execute(
+        "SELECT seq, created, kind, subject, payload, prev_hash, entry_hash FROM audit_trail ORDER BY seq"
+    ).fetchall()
     for seq, created, kind, subject, payload, prev_hash, digest in rows:
         if prev_hash != prev:
             problems.append(f"trail entry #{seq} ({subject}): does not follow the entry before it")

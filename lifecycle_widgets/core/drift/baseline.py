@@ -1,0 +1,448 @@
+"""Baselines: statistics and suggested constraints learned from training data.
+
+``Baseline.fit`` reads the data with the profile engine (mergeable, streaming), keeps per
+feature what later batches are compared with, and suggests constraints. ``save`` writes
+``statistics.json`` and ``constraints.json`` in SageMaker Model Monitor's layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from lifecycle_widgets.core.drift.constraints import DEFAULT_MONITORING_CONFIG, validate
+from lifecycle_widgets.core.drift.distances import GRID_PROBS
+from lifecycle_widgets.core.drift.quality import QualityCollector, suggest_quality_constraints
+from lifecycle_widgets.core.partial import ColumnPartial
+from lifecycle_widgets.core.profile import collect, finalize, sample_quantiles
+from lifecycle_widgets.core.result import Result, atomic_write_text
+from lifecycle_widgets.core.sketches import SampleQuantiles
+from lifecycle_widgets.exceptions import ParameterError
+
+TOP_CATEGORIES = 30  # categorical bins: the most frequent values, then "other", then missing
+DOMAIN_LEVELS = 50  # a categorical domain is kept (for categorical_values_check) up to this size
+DECILES = [i / 10 for i in range(1, 10)]
+DEFAULT_METHOD = {
+    "numeric": "wasserstein",
+    "integer": "wasserstein",
+    "categorical": "jensen_shannon",
+    "boolean": "jensen_shannon",
+}
+NOT_COMPARED = ("datetime", "identifier", "text", "constant", "empty")  # why: see _suggest
+
+
+@dataclass(frozen=True)
+class FeatureStatistics:
+    """What a baseline keeps about one feature. Numeric bins split at the baseline's deciles
+    (right-closed); ``quantiles`` is the quantile function at ``GRID_PROBS``."""
+
+    name: str
+    inferred_type: str
+    kind: str
+    family: str
+    num_present: int
+    num_missing: int
+    mean: float | None = None
+    sum: float | None = None
+    std_dev: float | None = None
+    min: float | None = None
+    max: float | None = None
+    edges: tuple[float, ...] = ()
+    counts: tuple[int, ...] = ()
+    quantiles: tuple[float, ...] = ()
+    rank_error: float = 0.0
+    categories: tuple[str, ...] = ()
+    category_counts: tuple[int, ...] = ()
+    distinct_count: int = 0
+    domain_complete: bool = False
+
+    @property
+    def completeness(self) -> float:
+        total = self.num_present + self.num_missing
+        return self.num_present / total if total else 0.0
+
+    @property
+    def numeric(self) -> bool:
+        return bool(self.quantiles)
+
+
+def inferred_type(family: str) -> str:
+    """Model Monitor's type names."""
+    return {"integer": "Integral", "float": "Fractional", "datetime": "Unknown"}.get(family, "String")
+
+
+def numeric_bin_counts(part: ColumnPartial, sq: SampleQuantiles | None, edges: np.ndarray) -> np.ndarray:
+    """Counts of finite values in the bins (-inf, e1], (e1, e2], ..., (ek, inf): exact for
+    integer columns with exact value counts, else scaled from the row sample."""
+    freq = part.frequent
+    if freq is not None and freq.error == 0 and part.family == "integer":
+        values = freq.counts.index.to_numpy(dtype=np.float64)
+        return np.bincount(
+            np.searchsorted(edges, values, side="left"),
+            weights=freq.counts.to_numpy(),
+            minlength=len(edges) + 1,
+        ).astype(np.int64)
+    if sq is None:
+        return np.zeros(len(edges) + 1, dtype=np.int64)
+    return sq.counts(edges, right=True)
+
+
+def category_counts(part: ColumnPartial) -> dict[str, int]:
+    """Counts of a discrete column's values, keyed by their text."""
+    if part.frequent is None:
+        return {}
+    out: dict[str, int] = {}
+    for value, count in part.frequent.counts.items():
+        out[str(value)] = out.get(str(value), 0) + int(count)
+    return out
+
+
+def _feature(part: ColumnPartial, kind: str, sq: SampleQuantiles | None) -> FeatureStatistics:
+    present = part.rows - part.missing - part.infinite
+    stats = FeatureStatistics(
+        name=part.name,
+        inferred_type=inferred_type(part.family),
+        kind=kind,
+        family=part.family,
+        num_present=present,
+        num_missing=part.missing + part.infinite,
+    )
+    if kind in ("numeric", "integer") and sq is not None and sq.values.size:
+        m = part.moments
+        edges = np.unique(sq.quantiles(DECILES))
+        grid = sq.quantiles(GRID_PROBS)
+        grid[0], grid[-1] = m.min, m.max
+        stats = replace(
+            stats,
+            mean=m.mean,
+            sum=m.mean * m.n,
+            std_dev=m.std(),
+            min=m.min,
+            max=m.max,
+            edges=tuple(float(e) for e in edges),
+            counts=tuple(int(c) for c in numeric_bin_counts(part, sq, edges)),
+            quantiles=tuple(float(q) for q in grid),
+            rank_error=sq.rank_error,
+        )
+    if kind in ("categorical", "boolean") or part.frequent is not None:
+        counts = category_counts(part)
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]
+        exact = part.frequent is not None and part.frequent.error == 0
+        stats = replace(
+            stats,
+            categories=tuple(k for k, _ in top),
+            category_counts=tuple(v for _, v in top),
+            distinct_count=len(counts) if exact else part.distinct.estimate(),
+            domain_complete=exact and len(counts) <= TOP_CATEGORIES,
+        )
+    return stats
+
+
+def _suggest(
+    features: tuple[FeatureStatistics, ...], domains: dict[str, list[str]], quality: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Suggested constraints. Datetimes, identifiers and free text get no distribution
+    comparison: time columns move by design, and unique values have no distribution to compare."""
+    out = []
+    for f in features:
+        entry: dict[str, Any] = {
+            "name": f.name,
+            "inferred_type": f.inferred_type,
+            "completeness": round(f.completeness, 6),
+        }
+        if f.family in ("integer", "float") and f.min is not None:
+            entry["num_constraints"] = {"is_non_negative": bool(f.min >= 0)}
+        if f.name in domains:
+            entry["string_constraints"] = {"domains": domains[f.name]}
+        method = DEFAULT_METHOD.get(f.kind)
+        if method is None or f.kind in NOT_COMPARED:
+            entry["monitoringConfigOverrides"] = {"perform_comparison": "Disabled"}
+        else:
+            entry["monitoringConfigOverrides"] = {"comparison_method": method, "comparison_threshold": 0.1}
+        out.append(entry)
+    constraints: dict[str, Any] = {
+        "version": 0,
+        "features": out,
+        "monitoring_config": json.loads(json.dumps(DEFAULT_MONITORING_CONFIG)),
+    }
+    if quality:
+        constraints["model_quality_constraints"] = suggest_quality_constraints(quality)
+    return constraints
+
+
+@dataclass(frozen=True)
+class Baseline(Result):
+    """Statistics and constraints learned from reference data; ``check`` compares a batch.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> base = lw.Baseline.fit(lw.datasets.credit(2000), target="defaulted")
+    >>> report = base.check(lw.datasets.credit_batch(2000))
+    >>> "income" in report.drifted_features
+    True
+    """
+
+    kind: ClassVar[str] = "baseline"
+
+    item_count: int
+    fingerprint: str
+    source: str
+    features: tuple[FeatureStatistics, ...]
+    constraints: dict[str, Any]
+    target: str | None = None
+    model_quality: dict[str, Any] | None = None
+
+    def feature(self, name: str) -> FeatureStatistics:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise ParameterError(
+            f"{name!r} is not a feature of this baseline; features are "
+            f"{[f.name for f in self.features][:20]}."
+        )
+
+    @classmethod
+    def fit(
+        cls,
+        data: Any,
+        *,
+        target: str | None = None,
+        model: Any = None,
+        predictions: Any = None,
+        chunk_rows: int = 1_000_000,
+        progress: bool | None = None,
+    ) -> Baseline:
+        """Learn statistics and suggest constraints from ``data`` (frame, Table or Parquet path).
+
+        With ``target`` and a fitted ``model`` (or ``predictions``), model quality is measured
+        too and gets constraints; the model is kept (in memory, not in the saved files) to
+        predict later batches in :meth:`check`.
+        """
+        collector = QualityCollector(
+            label_column=target,
+            model=model,
+            predictions=None if predictions is None else np.asarray(predictions),
+        )
+        source, part = collect(
+            data,
+            required=[target] if target else [],
+            chunk_rows=chunk_rows,
+            progress=progress,
+            desc="baseline",
+            on_chunk=collector,
+        )
+        prof = finalize(part, source=source)
+        kinds = {c.name: c.kind for c in prof.columns}
+        features = tuple(
+            _feature(part.partials[n], kinds[n], sample_quantiles(part.partials[n], part.sample))
+            for n in part.columns
+        )
+        domains = {}
+        for f in features:
+            counts = category_counts(part.partials[f.name])
+            exact = part.partials[f.name].frequent is not None and part.partials[f.name].frequent.error == 0
+            if f.kind in ("categorical", "boolean") and exact and len(counts) <= DOMAIN_LEVELS:
+                domains[f.name] = sorted(counts)
+        quality = collector.metrics()
+        base = cls(
+            item_count=part.rows,
+            fingerprint=prof.fingerprint.sha256,
+            source=source,
+            features=features,
+            constraints=_suggest(features, domains, quality),
+            target=target,
+            model_quality=quality,
+        )
+        object.__setattr__(base, "_model", model)
+        return base
+
+    def with_constraints(self, constraints: dict[str, Any]) -> Baseline:
+        """A copy with other (validated) constraints."""
+        checked = validate(constraints, {f.name for f in self.features})
+        new = replace(self, constraints=checked)
+        object.__setattr__(new, "_model", getattr(self, "_model", None))
+        return new
+
+    # --- files in Model Monitor's layout ----------------------------------------------------
+    def statistics_json(self) -> dict[str, Any]:
+        """The baseline statistics in the layout of Model Monitor's statistics.json."""
+        features = []
+        for f in self.features:
+            common = {"num_present": f.num_present, "num_missing": f.num_missing}
+            entry: dict[str, Any] = {
+                "name": f.name,
+                "inferred_type": f.inferred_type,
+                "kind": f.kind,
+                "family": f.family,
+            }
+            if f.numeric:
+                bounds = [f.min, *f.edges, f.max]
+                # Model Monitor's layout keeps buckets under "kll"; here they come from the
+                # deterministic row sample (exact for integer columns), and no sketch is stored.
+                entry["numerical_statistics"] = {
+                    "common": common,
+                    "mean": f.mean,
+                    "sum": f.sum,
+                    "std_dev": f.std_dev,
+                    "min": f.min,
+                    "max": f.max,
+                    "distribution": {
+                        "kll": {
+                            "buckets": [
+                                {"lower_bound": lo, "upper_bound": hi, "count": c}
+                                for lo, hi, c in zip(bounds[:-1], bounds[1:], f.counts, strict=True)
+                            ]
+                        },
+                        "quantiles": {
+                            "probabilities": [round(p, 3) for p in GRID_PROBS],
+                            "values": list(f.quantiles),
+                            "rank_error": f.rank_error,
+                        },
+                    },
+                }
+            if f.categories or f.family in ("string", "object", "categorical", "boolean"):
+                entry["string_statistics"] = {
+                    "common": common,
+                    "distinct_count": f.distinct_count,
+                    "distribution": {
+                        "categorical": {
+                            "buckets": [
+                                {"value": v, "count": c}
+                                for v, c in zip(f.categories, f.category_counts, strict=True)
+                            ],
+                            "complete": f.domain_complete,
+                        }
+                    },
+                }
+            if "numerical_statistics" not in entry and "string_statistics" not in entry:
+                entry["common"] = common
+            features.append(entry)
+        return {
+            "version": 0,
+            "dataset": {
+                "item_count": self.item_count,
+                "fingerprint": self.fingerprint,
+                "source": self.source,
+            },
+            "target": self.target,
+            "model_quality": self.model_quality,
+            "features": features,
+        }
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write ``statistics.json`` and ``constraints.json`` into ``folder``."""
+        out = Path(folder)
+        if out.exists() and not out.is_dir():
+            raise ParameterError(f"{str(out)!r} exists and is not a folder.")
+        stats = json.dumps(self.statistics_json(), indent=2, allow_nan=False, ensure_ascii=False)
+        cons = json.dumps(self.constraints, indent=2, allow_nan=False, ensure_ascii=False)
+        atomic_write_text(out / "statistics.json", stats + "\n")
+        atomic_write_text(out / "constraints.json", cons + "\n")
+        return out
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> Baseline:
+        """Read a baseline saved by :meth:`save`; a hand-edited constraints.json is validated."""
+        src = Path(folder)
+        for name in ("statistics.json", "constraints.json"):
+            if not (src / name).is_file():
+                raise ParameterError(
+                    f"{str(src)!r} holds no {name}; expected a folder written by Baseline.save."
+                )
+        stats = json.loads((src / "statistics.json").read_text(encoding="utf-8"))
+        constraints = json.loads((src / "constraints.json").read_text(encoding="utf-8"))
+        features = tuple(_feature_from_json(f) for f in stats["features"])
+        base = cls(
+            item_count=stats["dataset"]["item_count"],
+            fingerprint=stats["dataset"]["fingerprint"],
+            source=stats["dataset"].get("source", ""),
+            features=features,
+            constraints=validate(constraints, {f.name for f in features}),
+            target=stats.get("target"),
+            model_quality=stats.get("model_quality"),
+        )
+        object.__setattr__(base, "_model", None)
+        return base
+
+    def check(
+        self,
+        data: Any,
+        *,
+        labels: Any = None,
+        predictions: Any = None,
+        model: Any = None,
+        chunk_rows: int = 1_000_000,
+        progress: bool | None = None,
+    ) -> Any:
+        """Compare a batch with this baseline: a :class:`DriftReport` of violations and drift.
+
+        ``labels``: a column of the batch, or values aligned with its rows (default: the
+        baseline's target column when the batch has it). Predictions come from ``predictions``,
+        else from ``model`` or the model given to :meth:`fit`.
+        """
+        from lifecycle_widgets.core.drift.check import check
+
+        return check(
+            self,
+            data,
+            labels=labels,
+            predictions=predictions,
+            model=model if model is not None else getattr(self, "_model", None),
+            chunk_rows=chunk_rows,
+            progress=progress,
+        )
+
+    def __repr__(self) -> str:
+        compared = sum(
+            f.get("monitoringConfigOverrides", {}).get("perform_comparison") != "Disabled"
+            for f in self.constraints["features"]
+        )
+        return (
+            f"<Baseline {self.source}: {self.item_count:,} rows, {len(self.features)} features "
+            f"({compared} compared for drift), fingerprint {self.fingerprint[:12]}>"
+        )
+
+
+def _feature_from_json(entry: dict[str, Any]) -> FeatureStatistics:
+    num = entry.get("numerical_statistics")
+    strs = entry.get("string_statistics")
+    common = (num or strs or entry)["common"]
+    f = FeatureStatistics(
+        name=entry["name"],
+        inferred_type=entry["inferred_type"],
+        kind=entry["kind"],
+        family=entry["family"],
+        num_present=common["num_present"],
+        num_missing=common["num_missing"],
+    )
+    if num:
+        buckets = num["distribution"]["kll"]["buckets"]
+        quantiles = num["distribution"]["quantiles"]
+        f = replace(
+            f,
+            mean=num["mean"],
+            sum=num["sum"],
+            std_dev=num["std_dev"],
+            min=num["min"],
+            max=num["max"],
+            edges=tuple(b["upper_bound"] for b in buckets[:-1]),
+            counts=tuple(b["count"] for b in buckets),
+            quantiles=tuple(quantiles["values"]),
+            rank_error=quantiles.get("rank_error", 0.0),
+        )
+    if strs:
+        cat = strs["distribution"]["categorical"]
+        f = replace(
+            f,
+            categories=tuple(b["value"] for b in cat["buckets"]),
+            category_counts=tuple(b["count"] for b in cat["buckets"]),
+            distinct_count=strs["distinct_count"],
+            domain_complete=cat.get("complete", False),
+        )
+    return f

@@ -1,0 +1,468 @@
+"""Checking a batch against a baseline: violations in Model Monitor's check types, and drift.
+
+Nothing in a batch raises: missing or extra columns, changed dtypes, new categories, all values
+missing, zero rows or only infinities each become a violation in the report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from lifecycle_widgets.core.drift.baseline import DEFAULT_METHOD, Baseline, FeatureStatistics, category_counts
+from lifecycle_widgets.core.drift.constraints import ConstraintsError
+from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
+from lifecycle_widgets.core.drift.quality import QualityCollector
+from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
+from lifecycle_widgets.core.profile import _fingerprint, collect, sample_quantiles
+from lifecycle_widgets.core.result import Result, atomic_write_text
+from lifecycle_widgets.exceptions import ColumnError
+
+CHECK_TYPES = (
+    "data_type_check",
+    "completeness_check",
+    "baseline_drift_check",
+    "missing_column_check",
+    "extra_column_check",
+    "categorical_values_check",
+    "non_negative_check",
+    "model_quality_check",
+)
+SEVERITY = {
+    "missing_column_check": "high",
+    "data_type_check": "high",
+    "model_quality_check": "high",
+    "completeness_check": "medium",
+    "baseline_drift_check": "medium",
+    "categorical_values_check": "medium",
+    "non_negative_check": "medium",
+    "extra_column_check": "low",
+}
+MISSING_BIN = "(missing)"
+OTHER_BIN = "(other values)"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One violated constraint, as in Model Monitor's constraint_violations.json."""
+
+    feature_name: str
+    constraint_check_type: str
+    description: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """A feature's distribution in the baseline and the batch, and their distance."""
+
+    name: str
+    kind: str
+    method: str | None
+    distance: float | None
+    threshold: float | None
+    drifted: bool
+    completeness_baseline: float
+    completeness_current: float
+    bins: tuple[str, ...] = ()
+    baseline_shares: tuple[float, ...] = ()
+    current_shares: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class DriftReport(Result):
+    """Violations and per-feature drift of one batch against a baseline.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> base = lw.Baseline.fit(lw.datasets.credit(2000))
+    >>> report = base.check(lw.datasets.credit_batch(2000, drift=False))
+    >>> report.drifted_features
+    ()
+    """
+
+    kind: ClassVar[str] = "drift_report"
+
+    source: str
+    rows: int
+    baseline_fingerprint: str
+    batch_fingerprint: str
+    features: tuple[FeatureDrift, ...]
+    violations: tuple[Violation, ...]
+    model_quality: dict[str, Any] | None = None
+    baseline_model_quality: dict[str, Any] | None = None
+    label: str = ""
+
+    @property
+    def drifted_features(self) -> tuple[str, ...]:
+        """Features whose distribution distance crossed its threshold."""
+        return tuple(f.name for f in self.features if f.drifted)
+
+    @property
+    def flagged_features(self) -> tuple[str, ...]:
+        """Features with any violation, in the order of the baseline."""
+        names = {v.feature_name for v in self.violations}
+        return tuple(f.name for f in self.features if f.name in names)
+
+    def feature(self, name: str) -> FeatureDrift:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise ColumnError(
+            name, f"not a feature of this report; features are {[f.name for f in self.features][:20]}"
+        )
+
+    def violations_json(self) -> dict[str, Any]:
+        """The content of Model Monitor's constraint_violations.json."""
+        return {
+            "violations": [
+                {
+                    "feature_name": v.feature_name,
+                    "constraint_check_type": v.constraint_check_type,
+                    "description": v.description,
+                }
+                for v in self.violations
+            ]
+        }
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write ``constraint_violations.json`` and ``drift_report.json`` into ``folder``."""
+        out = Path(folder)
+        atomic_write_text(
+            out / "constraint_violations.json",
+            json.dumps(self.violations_json(), indent=2, ensure_ascii=False) + "\n",
+        )
+        self.to_json(out / "drift_report.json")
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<DriftReport {self.source}: {self.rows:,} rows, {len(self.violations)} violations, "
+            f"drifted: {', '.join(self.drifted_features) or 'none'}>"
+        )
+
+
+def _overrides(baseline: Baseline) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in baseline.constraints["features"]}
+
+
+def _mismatch_share(base: FeatureStatistics, part: ColumnPartial) -> float:
+    """Share of the batch's present values whose type differs from the baseline's."""
+    present = part.rows - part.missing - part.infinite
+    if present <= 0:
+        return 0.0
+    fam = part.family
+    if base.family in ("integer", "float"):
+        if fam == "integer":
+            return 0.0
+        if fam == "float":
+            return part.fractional / present if base.family == "integer" else 0.0
+        if fam == "object" and part.type_counts:
+            numeric = sum(
+                v for k, v in part.type_counts.items() if k in ("integer", "floating", "int", "float")
+            )
+            return 1.0 - numeric / present
+        return 1.0
+    if base.family == "datetime":
+        return 0.0 if fam == "datetime" else 1.0
+    if base.family == "boolean":
+        return 0.0 if fam in ("boolean", "object") else 1.0
+    return 1.0 if fam in ("integer", "float", "datetime") and base.family not in ("integer", "float") else 0.0
+
+
+@dataclass
+class BinCounter:
+    """Counts every chunk's values into the baseline's numeric bins: exact, whatever the size."""
+
+    edges: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+
+    @classmethod
+    def for_baseline(cls, baseline: Baseline) -> BinCounter:
+        edges = {f.name: np.asarray(f.edges) for f in baseline.features if f.numeric}
+        return cls(edges, {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in edges.items()})
+
+    def __call__(self, chunk: pd.DataFrame) -> None:
+        for name, edges in self.edges.items():
+            if name in chunk.columns:
+                family = dtype_family(chunk[name].dtype)
+                if family in ("integer", "float", "boolean"):
+                    x = numeric_values(chunk[name], family)
+                    x = x[np.isfinite(x)]
+                    self.counts[name] += np.bincount(
+                        np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1
+                    )
+
+
+def _numeric_distribution(
+    base: FeatureStatistics, current: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    edges = list(base.edges)
+    if edges:
+        inner = [f"({lo:.4g}, {hi:.4g}]" for lo, hi in itertools.pairwise(edges)]
+        labels = [f"≤ {edges[0]:.4g}", *inner, f"> {edges[-1]:.4g}"]
+    else:
+        labels = [f"{base.min:.4g}"]
+    return labels, np.asarray(base.counts, dtype=float), current.astype(float)
+
+
+def _categorical_distribution(
+    base: FeatureStatistics, part: ColumnPartial
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    current = category_counts(part)
+    present = part.rows - part.missing - part.infinite
+    labels = list(base.categories)
+    b = list(base.category_counts)
+    c = [current.get(v, 0) for v in base.categories]
+    if not base.domain_complete or present > sum(c):
+        labels.append(OTHER_BIN)
+        b.append(max(0, base.num_present - sum(base.category_counts)))
+        c.append(max(0, present - sum(c)))
+    return labels, np.asarray(b, dtype=float), np.asarray(c, dtype=float)
+
+
+def _drift(
+    base: FeatureStatistics,
+    part: ColumnPartial,
+    override: dict[str, Any],
+    config: dict[str, Any],
+    completeness: float,
+    bins: np.ndarray | None,
+    sample: pd.DataFrame | None,
+) -> FeatureDrift:
+    enabled = override.get("perform_comparison", config["perform_comparison"]) == "Enabled"
+    method = (
+        override.get("comparison_method")
+        or override.get("comparion_method")
+        or DEFAULT_METHOD.get(base.kind)
+        or config.get("comparison_method")
+        or config.get("comparion_method")
+    )
+    threshold = float(override.get("comparison_threshold", config["comparison_threshold"]))
+    numeric = base.numeric
+    if numeric and (bins is None or part.family not in ("integer", "float", "boolean")):
+        # the batch's values are not numbers any more: data_type_check reports it
+        return FeatureDrift(base.name, base.kind, None, None, None, False, base.completeness, completeness)
+    if numeric:
+        labels, b, c = _numeric_distribution(base, bins)
+    else:
+        labels, b, c = _categorical_distribution(base, part)
+    labels = [*labels, MISSING_BIN]
+    b = np.append(b, base.num_missing)
+    c = np.append(c, part.missing + part.infinite)
+    shares = lambda x: tuple(float(v) for v in (x / x.sum() if x.sum() else x))  # noqa: E731
+    distance = None
+    if enabled and method:
+        dist = get_distance(method)
+        if dist.input == "quantile":
+            if not numeric:
+                raise ConstraintsError(
+                    f"Feature {base.name!r}: {dist.name} compares numeric features; "
+                    f"this one is {base.kind}. Use a binned distance such as jensen_shannon."
+                )
+            sq = sample_quantiles(part, sample)
+            if sq is None or not sq.values.size:
+                distance = 1.0
+            else:
+                grid = sq.quantiles(GRID_PROBS)
+                grid[0], grid[-1] = part.moments.min, part.moments.max
+                distance = dist.function(np.asarray(base.quantiles), grid, base.std_dev)
+        else:
+            distance = dist.function(b, c)
+        method = dist.name
+        if override.get("comparison_method", config.get("comparison_method")) == "Robust":
+            n1, n2 = b.sum(), c.sum()  # allow for sampling error: the KS critical distance at 5 %
+            threshold += 1.36 * math.sqrt((n1 + n2) / (n1 * n2)) if n1 and n2 else 0.0
+    return FeatureDrift(
+        name=base.name,
+        kind=base.kind,
+        method=method if enabled else None,
+        distance=None if distance is None else float(distance),
+        threshold=threshold if enabled else None,
+        drifted=bool(distance is not None and distance > threshold),
+        completeness_baseline=base.completeness,
+        completeness_current=completeness,
+        bins=tuple(labels),
+        baseline_shares=shares(b),
+        current_shares=shares(c),
+    )
+
+
+def _labels_for(
+    baseline: Baseline, part_columns: list[str], labels: Any
+) -> tuple[str | None, np.ndarray | None]:
+    if isinstance(labels, str):
+        if labels not in part_columns:
+            raise ColumnError(
+                labels, f"the labels column is not in the batch; columns are {part_columns[:20]}"
+            )
+        return labels, None
+    if labels is not None:
+        return None, np.asarray(labels)
+    if baseline.target and baseline.target in part_columns:
+        return baseline.target, None
+    return None, None
+
+
+def check(
+    baseline: Baseline,
+    data: Any,
+    *,
+    labels: Any = None,
+    predictions: Any = None,
+    model: Any = None,
+    chunk_rows: int = 1_000_000,
+    progress: bool | None = None,
+    label: str = "",
+) -> DriftReport:
+    """See :meth:`Baseline.check`."""
+    from lifecycle_widgets.core.sources import open_source
+
+    columns = open_source(data, chunk_rows=chunk_rows).columns  # cheap: reads no rows
+    label_column, label_values = _labels_for(baseline, columns, labels)
+    collector = QualityCollector(
+        label_column=label_column,
+        labels=label_values,
+        model=model,
+        predictions=None if predictions is None else np.asarray(predictions),
+    )
+    counter = BinCounter.for_baseline(baseline)
+
+    def on_chunk(chunk: pd.DataFrame) -> None:
+        counter(chunk)
+        collector(chunk)
+
+    source, part = collect(data, chunk_rows=chunk_rows, progress=progress, desc="checking", on_chunk=on_chunk)
+    if label_values is not None and len(label_values) != part.rows:
+        raise ColumnError("labels", f"{len(label_values):,} labels for {part.rows:,} rows")
+    return _report(baseline, source, part, collector.metrics(), label, counter.counts)
+
+
+def _report(
+    baseline: Baseline,
+    source: str,
+    part: TablePartial,
+    quality: dict[str, Any] | None,
+    label: str,
+    bins: dict[str, np.ndarray],
+) -> DriftReport:
+    config = baseline.constraints["monitoring_config"]
+    dist_cfg = config["distribution_constraints"]
+    overrides = _overrides(baseline)
+    violations: list[Violation] = []
+    add = lambda f, t, d: violations.append(Violation(f, t, d, SEVERITY[t]))  # noqa: E731
+    rows = part.rows
+    if rows == 0:
+        add("", "completeness_check", "The batch has no rows: nothing could be checked.")
+    features = []
+    for base in baseline.features:
+        if base.name not in part.partials:
+            add(
+                base.name,
+                "missing_column_check",
+                f"Column {base.name!r} of the baseline is missing from the batch.",
+            )
+            continue
+        cp = part.partials[base.name]
+        rule = overrides.get(base.name, {})
+        present = cp.rows - cp.missing - cp.infinite
+        completeness = present / rows if rows else 0.0
+        if rows:
+            mismatch = _mismatch_share(base, cp)
+            if mismatch > config["datatype_check_threshold"]:
+                add(
+                    base.name,
+                    "data_type_check",
+                    f"{mismatch:.1%} of values are not of the baseline's type {base.inferred_type} "
+                    f"(the batch's dtype is {cp.dtype}; allowed: {config['datatype_check_threshold']:.0%}).",
+                )
+            expected = float(rule.get("completeness", base.completeness))
+            tolerance = max(
+                config["completeness_tolerance"], 3 * math.sqrt(max(expected * (1 - expected), 1e-12) / rows)
+            )
+            if completeness < expected - tolerance:
+                extra = f" ({cp.infinite:,} infinite)" if cp.infinite else ""
+                add(
+                    base.name,
+                    "completeness_check",
+                    f"Completeness {completeness:.1%} is below the baseline's {expected:.1%} "
+                    f"(tolerance {tolerance:.1%}); {cp.missing + cp.infinite:,} of {rows:,} values are missing{extra}.",
+                )
+            if rule.get("num_constraints", {}).get("is_non_negative") and cp.negatives:
+                add(
+                    base.name,
+                    "non_negative_check",
+                    f"{cp.negatives:,} negative values; the baseline constraint says non-negative.",
+                )
+            domain = rule.get("string_constraints", {}).get("domains")
+            if domain is not None and present:
+                current = category_counts(cp)
+                known = set(map(str, domain))
+                outside = {k: v for k, v in current.items() if k not in known}
+                inside_share = 1 - sum(outside.values()) / present
+                if inside_share < config["domain_content_threshold"]:
+                    new = sorted(outside, key=lambda k: -outside[k])[:5]
+                    add(
+                        base.name,
+                        "categorical_values_check",
+                        f"{1 - inside_share:.1%} of values are outside the baseline's domain "
+                        f"(new values: {', '.join(map(repr, new))}); at most "
+                        f"{1 - config['domain_content_threshold']:.1%} allowed.",
+                    )
+        drift = (
+            _drift(
+                base,
+                cp,
+                rule.get("monitoringConfigOverrides", {}),
+                dist_cfg,
+                completeness,
+                bins.get(base.name),
+                part.sample,
+            )
+            if rows
+            else FeatureDrift(base.name, base.kind, None, None, None, False, base.completeness, 0.0)
+        )
+        if drift.drifted:
+            add(
+                base.name,
+                "baseline_drift_check",
+                f"{drift.method} distance {drift.distance:.3f} exceeds the threshold {drift.threshold:.3f}.",
+            )
+        features.append(drift)
+    for name in part.columns:
+        if name not in {f.name for f in baseline.features}:
+            add(name, "extra_column_check", f"Column {name!r} is not in the baseline.")
+    if quality:
+        rules = baseline.constraints.get("model_quality_constraints", {})
+        for group in rules.values():
+            for metric, rule in group.items():
+                value = quality.get(metric)
+                if value is None:
+                    continue
+                low = rule["comparison_operator"] == "LessThanThreshold"
+                if (value < rule["threshold"]) if low else (value > rule["threshold"]):
+                    add(
+                        "",
+                        "model_quality_check",
+                        f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}.",
+                    )
+    return DriftReport(
+        source=source,
+        rows=rows,
+        baseline_fingerprint=baseline.fingerprint,
+        batch_fingerprint=_fingerprint(part).sha256,
+        features=tuple(features),
+        violations=tuple(violations),
+        model_quality=quality,
+        baseline_model_quality=baseline.model_quality,
+        label=label,
+    )

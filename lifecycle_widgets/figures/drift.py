@@ -1,0 +1,253 @@
+"""Figures of drift reports and timelines: result in, ``go.Figure`` out, from aggregates only."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lifecycle_widgets.core.drift.check import DriftReport
+from lifecycle_widgets.core.drift.monitor import Timeline
+from lifecycle_widgets.figures._common import SEVERITY_COLORS, defaults, finish, text
+
+BASELINE_COLOR, CURRENT_COLOR = "#8c8c8c", "#2f6db5"
+
+
+def overlay_figure(
+    report: DriftReport, feature: str, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Baseline and batch distribution of one feature, side by side, share of rows per bin.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures import overlay_figure
+    >>> base = lw.Baseline.fit(lw.datasets.credit(1000))
+    >>> fig = overlay_figure(base.check(lw.datasets.credit_batch(1000)), "region")
+    >>> [t.name for t in fig.data]
+    ['baseline', 'batch']
+    """
+    f = report.feature(feature)
+    bins = [text(b) for b in f.bins]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=bins,
+                y=list(f.baseline_shares),
+                name="baseline",
+                marker_color=BASELINE_COLOR,
+                hovertemplate="%{x}: %{y:.1%} of baseline rows<extra></extra>",
+            ),
+            go.Bar(
+                x=bins,
+                y=list(f.current_shares),
+                name="batch",
+                marker_color=CURRENT_COLOR,
+                hovertemplate="%{x}: %{y:.1%} of batch rows<extra></extra>",
+            ),
+        ]
+    )
+    verdict = ""
+    if f.distance is not None:
+        verdict = f" — {f.method} {f.distance:.3f} {'>' if f.drifted else '≤'} {f.threshold:.3f}"
+    return finish(
+        fig,
+        title=title if title is not None else text(feature) + verdict,
+        template=template,
+        barmode="group",
+        xaxis={"type": "category", "title": {"text": text(feature)}},
+        yaxis={"title": {"text": "share of rows"}, "tickformat": ".0%"},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+    )
+
+
+def drift_overview_figure(
+    report: DriftReport, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Each compared feature's drift distance over its threshold (above 1: drifted).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures import drift_overview_figure
+    >>> base = lw.Baseline.fit(lw.datasets.credit(1000))
+    >>> fig = drift_overview_figure(base.check(lw.datasets.credit_batch(1000)))
+    >>> fig.data[0].x[0] > 1  # the most drifted feature comes first
+    True
+    """
+    rows = sorted(
+        (f for f in report.features if f.distance is not None and f.threshold),
+        key=lambda f: -(f.distance / f.threshold),
+    )
+    ratio = [f.distance / f.threshold for f in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=ratio,
+            y=[text(f.name) for f in rows],
+            orientation="h",
+            marker_color=[SEVERITY_COLORS["high"] if f.drifted else CURRENT_COLOR for f in rows],
+            customdata=[[f.method, f.distance, f.threshold] for f in rows],
+            hovertemplate="%{y}: %{customdata[0]} %{customdata[1]:.3f} (threshold %{customdata[2]:.3f})<extra></extra>",
+        )
+    )
+    fig.add_vline(x=1, line_dash="dash", line_color="#999")
+    return finish(
+        fig,
+        title=title,
+        template=template,
+        height=min(1400, 120 + 24 * max(1, len(rows))),
+        xaxis_title="distance / threshold",
+        yaxis={"autorange": "reversed", "type": "category"},
+    )
+
+
+def violations_figure(
+    report: DriftReport, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """The violations as a table, most severe first."""
+    order = {"high": 0, "medium": 1, "low": 2}
+    vs = sorted(report.violations, key=lambda v: order[v.severity])
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[1, 2, 3, 7],
+            header={
+                "values": ["severity", "feature", "check", "description"],
+                "align": "left",
+                "fill_color": "#eef1f5",
+            },
+            cells={
+                "values": [
+                    [v.severity for v in vs],
+                    [text(v.feature_name or "(dataset)") for v in vs],
+                    [v.constraint_check_type for v in vs],
+                    [text(v.description) for v in vs],
+                ],
+                "align": "left",
+                "font": {"color": [[SEVERITY_COLORS[v.severity] for v in vs]] + ["#333"] * 3},
+            },
+        )
+    )
+    return finish(fig, title=title, template=template, height=min(1200, 120 + 32 * max(1, len(vs))))
+
+
+def quality_figure(
+    report: DriftReport, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Model quality of the baseline and the batch, metric by metric."""
+    cur = report.model_quality or {}
+    base = report.baseline_model_quality or {}
+    names = [k for k, v in cur.items() if isinstance(v, int | float) and k != "rows"]
+    fig = go.Figure(
+        [
+            go.Bar(x=names, y=[base.get(k) for k in names], name="baseline", marker_color=BASELINE_COLOR),
+            go.Bar(x=names, y=[cur.get(k) for k in names], name="batch", marker_color=CURRENT_COLOR),
+        ]
+    )
+    return finish(fig, title=title, template=template, barmode="group")
+
+
+def timeline_heatmap(
+    timeline: Timeline, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Drift by feature (rows) and batch (columns), as distance over threshold; click a cell to
+    see that feature's distributions in that batch (in the panel).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures import timeline_heatmap
+    >>> base = lw.Baseline.fit(lw.datasets.credit(1000))
+    >>> tl = lw.monitor(base, [lw.datasets.credit_batch(500, drift=False), lw.datasets.credit_batch(500)])
+    >>> timeline_heatmap(tl).data[0].type
+    'heatmap'
+    """
+    frame = timeline.distance_frame(relative=True)
+    raw = timeline.distance_frame()
+    z = frame.to_numpy(dtype=float)
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.where(np.isnan(z), None, np.round(z, 4)).tolist(),
+            x=[text(c) for c in frame.columns],
+            y=[text(i) for i in frame.index],
+            zmin=0,
+            zmax=2,
+            colorscale=[[0, "#f4f6f9"], [0.5, "#f2c14e"], [1, "#c23b4f"]],
+            customdata=np.where(raw.isna(), None, raw.round(4)).tolist(),
+            colorbar={"title": {"text": "distance /<br>threshold"}},
+            hovertemplate="%{y} in %{x}: %{z:.2f} x threshold (distance %{customdata})<extra></extra>",
+        )
+    )
+    return finish(
+        fig,
+        title=title,
+        template=template,
+        height=min(1400, 140 + 26 * max(1, len(frame))),
+        xaxis={"type": "category", "title": {"text": "batch"}},
+        yaxis={"autorange": "reversed", "type": "category"},
+    )
+
+
+def timeline_violations_figure(
+    timeline: Timeline, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Violations per batch, stacked by check type."""
+    counts = timeline.violation_counts()
+    fig = go.Figure(
+        [
+            go.Bar(x=[text(c) for c in counts.columns], y=counts.loc[kind].tolist(), name=kind)
+            for kind in counts.index
+        ]
+    )
+    return finish(
+        fig,
+        title=title,
+        template=template,
+        barmode="stack",
+        xaxis={"type": "category", "title": {"text": "batch"}},
+        yaxis_title="violations",
+    )
+
+
+def timeline_quality_figure(
+    timeline: Timeline, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Model quality metrics over the batches that came with labels."""
+    frame = timeline.quality_frame().drop(columns=["rows"], errors="ignore")
+    fig = go.Figure(
+        [
+            go.Scatter(x=[text(i) for i in frame.index], y=frame[c].tolist(), name=c, mode="lines+markers")
+            for c in frame.columns
+        ]
+    )
+    return finish(
+        fig,
+        title=title,
+        template=template,
+        xaxis={"type": "category", "title": {"text": "batch"}},
+        yaxis_title="metric",
+    )
+
+
+def feature_over_time_figure(
+    timeline: Timeline, feature: str, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """One feature's distribution in the baseline and in every batch."""
+    first = next(r.feature(feature) for r in timeline.reports if feature in {f.name for f in r.features})
+    bins = [text(b) for b in first.bins]
+    traces = [go.Bar(x=bins, y=list(first.baseline_shares), name="baseline", marker_color=BASELINE_COLOR)]
+    colors = defaults.colorway
+    for i, r in enumerate(timeline.reports):
+        if feature in {f.name for f in r.features}:
+            f = r.feature(feature)
+            traces.append(
+                go.Bar(
+                    x=bins, y=list(f.current_shares), name=text(r.label), marker_color=colors[i % len(colors)]
+                )
+            )
+    return finish(
+        go.Figure(traces),
+        title=title if title is not None else text(feature),
+        template=template,
+        barmode="group",
+        xaxis={"type": "category"},
+        yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}},
+    )

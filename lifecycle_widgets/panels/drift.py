@@ -1,0 +1,352 @@
+"""Panels and static displays of baselines, drift reports and monitoring timelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline
+from lifecycle_widgets.figures import drift as figs
+from lifecycle_widgets.panels import display
+from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.widgets import html_widget, lazy_tabs, plotly_output, show_in, update_in_place
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return "" if value is None else str(value)
+
+
+def summary_html(report: DriftReport) -> str:
+    rows = [
+        ("Batch", report.label or report.source),
+        ("Rows", f"{report.rows:,}"),
+        ("Violations", f"{len(report.violations)}"),
+        ("Drifted features", ", ".join(report.drifted_features) or "none"),
+        ("Features with violations", ", ".join(report.flagged_features) or "none"),
+        ("Batch fingerprint", report.batch_fingerprint),
+        ("Baseline fingerprint", report.baseline_fingerprint),
+    ]
+    return static.table(rows)
+
+
+def violations_html(report: DriftReport) -> str:
+    if not report.violations:
+        return '<p class="lw-note">No violations.</p>'
+    order = {"high": 0, "medium": 1, "low": 2}
+    vs = sorted(report.violations, key=lambda v: order[v.severity])
+    return static.table(
+        [(v.severity, v.feature_name or "(dataset)", v.constraint_check_type, v.description) for v in vs],
+        ["severity", "feature", "check", "description"],
+        classes=[v.severity for v in vs],
+    )
+
+
+def features_html(report: DriftReport) -> str:
+    rows = [
+        (
+            f.name,
+            f.kind,
+            f.method or "not compared",
+            _fmt(f.distance),
+            _fmt(f.threshold),
+            "yes" if f.drifted else "",
+            f"{f.completeness_baseline:.1%}",
+            f"{f.completeness_current:.1%}",
+        )
+        for f in report.features
+    ]
+    return static.table(
+        rows,
+        [
+            "feature",
+            "kind",
+            "method",
+            "distance",
+            "threshold",
+            "drifted",
+            "complete (baseline)",
+            "complete (batch)",
+        ],
+        numeric=(3, 4, 6, 7),
+    )
+
+
+def quality_html(report: DriftReport) -> str:
+    cur, base = report.model_quality or {}, report.baseline_model_quality or {}
+    names = [k for k, v in cur.items() if isinstance(v, int | float)]
+    return static.table(
+        [(k, _fmt(base.get(k)), _fmt(cur.get(k))) for k in names],
+        ["metric", "baseline", "batch"],
+        numeric=(1, 2),
+    )
+
+
+def _compared(report: DriftReport) -> list[str]:
+    ranked = sorted(report.features, key=lambda f: -((f.distance or 0) / (f.threshold or 1)))
+    return [f.name for f in ranked if f.bins]
+
+
+def report_sections(report: DriftReport) -> list[static.Section]:
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    sections = [S("Summary", (H(summary_html(report)),)), S("Violations", (H(violations_html(report)),))]
+    if any(f.distance is not None for f in report.features):
+        sections.append(
+            S("Drift by feature", (F(figs.drift_overview_figure(report)), H(features_html(report))))
+        )
+    names = _compared(report)
+    if names:
+        sections.append(
+            S(
+                "Baseline and batch distributions",
+                (P("Feature", {n: figs.overlay_figure(report, n) for n in names}),),
+            )
+        )
+    if report.model_quality:
+        sections.append(S("Model quality", (H(quality_html(report)), F(figs.quality_figure(report)))))
+    return sections
+
+
+def report_figures(report: DriftReport) -> dict[str, go.Figure]:
+    out = {"violations": figs.violations_figure(report), "drift": figs.drift_overview_figure(report)}
+    if report.model_quality:
+        out["quality"] = figs.quality_figure(report)
+    return out
+
+
+class DriftPanel(widgets.VBox):
+    """Interactive panel of a drift report: violations, drift by feature, and the baseline and
+    batch distributions of the feature picked in the list (one figure, updated in place).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> panel = lw.DriftPanel.from_frames(lw.datasets.credit(1000), lw.datasets.credit_batch(1000))
+    >>> panel.feature_picker.value  # the most drifted feature first
+    'utilization'
+    """
+
+    def __init__(self, report: DriftReport, **kwargs: Any) -> None:
+        self.report = report
+        names = _compared(report)
+        self.feature_picker = widgets.Select(
+            options=names,
+            rows=min(12, max(2, len(names))),
+            description="Feature",
+            layout=widgets.Layout(width="24em"),
+        )
+        self.figure: go.FigureWidget | None = None
+        builders = {
+            "Violations": lambda: html_widget(violations_html(report)),
+            "Distributions": self._distributions_tab,
+            "Drift by feature": lambda: widgets.VBox(
+                [plotly_output(figs.drift_overview_figure(report)), html_widget(features_html(report))]
+            ),
+        }
+        if report.model_quality:
+            builders["Model quality"] = lambda: widgets.VBox(
+                [html_widget(quality_html(report)), plotly_output(figs.quality_figure(report))]
+            )
+        self.tabs = lazy_tabs(builders)
+        super().__init__(
+            [html_widget(f"<h2>{static.esc(_report_title(report))}</h2>{summary_html(report)}"), self.tabs],
+            **kwargs,
+        )
+
+    @classmethod
+    def from_frames(
+        cls, reference: Any, current: Any, *, target: str | None = None, model: Any = None, labels: Any = None
+    ) -> DriftPanel:
+        """Fit a baseline on ``reference``, check ``current`` against it, and show the report."""
+        base = Baseline.fit(reference, target=target, model=model)
+        return cls(base.check(current, labels=labels))
+
+    def _distributions_tab(self) -> widgets.Widget:
+        if not self.feature_picker.options:
+            return html_widget('<p class="lw-note">No feature was compared.</p>')
+        self.figure = go.FigureWidget(figs.overlay_figure(self.report, self.feature_picker.value))
+        self.feature_picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
+        return widgets.HBox([self.feature_picker, self.figure])
+
+    def show_feature(self, name: str | None) -> None:
+        """Show ``name``'s baseline and batch distributions, updating the figure in place."""
+        if name is not None and self.figure is not None:
+            update_in_place(self.figure, figs.overlay_figure(self.report, name))
+
+
+def _report_title(report: DriftReport) -> str:
+    return f"Drift report: {report.label or report.source} ({report.rows:,} rows, {len(report.violations)} violations)"
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+def signals_html(timeline: Timeline) -> str:
+    head = (
+        "<p><b>Retraining recommended</b>: the latest batch violates these constraints.</p>"
+        if timeline.retrain_recommended
+        else "<p>No retraining signal in the latest batch.</p>"
+    )
+    if not timeline.signals:
+        return head
+    return head + static.table(
+        [
+            (s.constraint_check_type, s.feature_name or "(dataset)", s.since, s.batches)
+            for s in timeline.signals
+        ],
+        ["check", "feature", "since", "batches in a row"],
+        numeric=(3,),
+    )
+
+
+def timeline_sections(timeline: Timeline) -> list[static.Section]:
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    sections = [
+        S("Retraining signal", (H(signals_html(timeline)),)),
+        S("Drift by feature and batch", (F(figs.timeline_heatmap(timeline)),)),
+        S("Violations per batch", (F(figs.timeline_violations_figure(timeline)),)),
+    ]
+    if not timeline.quality_frame().empty:
+        sections.append(S("Model quality over time", (F(figs.timeline_quality_figure(timeline)),)))
+    if timeline.features:
+        sections.append(
+            S(
+                "A feature over time",
+                (P("Feature", {n: figs.feature_over_time_figure(timeline, n) for n in timeline.features}),),
+            )
+        )
+    return sections
+
+
+def timeline_figures(timeline: Timeline) -> dict[str, go.Figure]:
+    out = {
+        "heatmap": figs.timeline_heatmap(timeline),
+        "violations": figs.timeline_violations_figure(timeline),
+    }
+    if not timeline.quality_frame().empty:
+        out["quality"] = figs.timeline_quality_figure(timeline)
+    return out
+
+
+class TimelinePanel(widgets.VBox):
+    """Drift over time: a heat map of drift by feature and batch (the panel's one FigureWidget);
+    clicking a cell shows that feature's distributions in that batch below it.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> base = lw.Baseline.fit(lw.datasets.credit(1000))
+    >>> tl = lw.monitor(base, [lw.datasets.credit_batch(500, drift=False), lw.datasets.credit_batch(500)])
+    >>> panel = lw.TimelinePanel(tl)
+    >>> panel.show_cell("income", "batch 2")
+    >>> panel.detail_title
+    'income in batch 2'
+    """
+
+    def __init__(self, timeline: Timeline, **kwargs: Any) -> None:
+        self.timeline = timeline
+        self.heatmap = go.FigureWidget(figs.timeline_heatmap(timeline))
+        self.detail = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.detail_title = ""
+        self.heatmap.data[0].on_click(self._clicked)
+        others: list[widgets.Widget] = [plotly_output(figs.timeline_violations_figure(timeline))]
+        if not timeline.quality_frame().empty:
+            others.append(plotly_output(figs.timeline_quality_figure(timeline)))
+        header = html_widget(f"<h2>Drift over {len(timeline.reports)} batches</h2>{signals_html(timeline)}")
+        super().__init__([header, self.heatmap, self.detail, *others], **kwargs)
+
+    def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
+        if points.point_inds:
+            row, col = points.point_inds[0]
+            frame = self.timeline.distance_frame()
+            self.show_cell(frame.index[row], frame.columns[col])
+
+    def show_cell(self, feature: str, batch: str) -> None:
+        """Show ``feature``'s baseline and batch distributions for the batch labelled ``batch``."""
+        report = next(r for r in self.timeline.reports if r.label == batch)
+        self.detail_title = f"{feature} in {batch}"
+        show_in(self.detail, figs.overlay_figure(report, feature, title=static.esc(self.detail_title)))
+
+
+# --- baseline ---------------------------------------------------------------------------------
+
+
+def baseline_html(base: Baseline) -> str:
+    rules = {f["name"]: f for f in base.constraints["features"]}
+    rows = []
+    for f in base.features:
+        o = rules.get(f.name, {}).get("monitoringConfigOverrides", {})
+        compared = o.get("perform_comparison") != "Disabled"
+        rows.append(
+            (
+                f.name,
+                f.inferred_type,
+                f.kind,
+                f"{f.completeness:.1%}",
+                _fmt(f.min),
+                _fmt(f.max),
+                _fmt(f.mean),
+                f.distinct_count or "",
+                f"{o.get('comparison_method', '')} > {o.get('comparison_threshold', '')}"
+                if compared
+                else "not compared",
+            )
+        )
+    return static.table(
+        rows,
+        ["feature", "type", "kind", "complete", "min", "max", "mean", "distinct", "drift rule"],
+        numeric=(3, 4, 5, 6, 7),
+    )
+
+
+def baseline_sections(base: Baseline) -> list[static.Section]:
+    S, H = static.Section, static.HtmlBlock
+    head = static.table(
+        [
+            ("Source", base.source),
+            ("Rows", f"{base.item_count:,}"),
+            ("Target", base.target or "(none)"),
+            ("Fingerprint", base.fingerprint),
+        ]
+    )
+    sections = [S("Baseline", (H(head),)), S("Features and suggested constraints", (H(baseline_html(base)),))]
+    if base.model_quality:
+        q = [(k, _fmt(v)) for k, v in base.model_quality.items() if isinstance(v, int | float)]
+        sections.append(S("Model quality", (H(static.table(q, ["metric", "value"], numeric=(1,))),)))
+    return sections
+
+
+def _baseline_panel(base: Baseline) -> widgets.Widget:
+    body = "".join(
+        f"<h3>{static.esc(s.title)}</h3>" + "".join(b.html for b in s.blocks) for s in baseline_sections(base)
+    )
+    return html_widget(body)
+
+
+display.register(
+    DriftReport,
+    display.DisplaySpec(
+        title=_report_title, figures=report_figures, sections=report_sections, panel=DriftPanel
+    ),
+)
+display.register(
+    Timeline,
+    display.DisplaySpec(
+        title=lambda t: f"Drift over {len(t.reports)} batches",
+        figures=timeline_figures,
+        sections=timeline_sections,
+        panel=TimelinePanel,
+    ),
+)
+display.register(
+    Baseline,
+    display.DisplaySpec(
+        title=lambda b: f"Baseline: {b.source} ({b.item_count:,} rows)",
+        figures=lambda b: {},
+        sections=baseline_sections,
+        panel=_baseline_panel,
+    ),
+)

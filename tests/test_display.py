@@ -33,6 +33,8 @@ def test_live_mode_bundle_adds_the_widget_view(credit_profile: lw.DataProfile) -
         bundle = credit_profile._repr_mimebundle_()
     assert {"text/plain", "text/html", WIDGET_MIME} <= set(bundle)
     assert bundle[WIDGET_MIME]["model_id"]
+    # the fallback has the figures but not plotly.js: a saved live notebook stays small
+    assert 'class="lw-figure"' in bundle["text/html"] and PLOTLY_MARKER not in bundle["text/html"]
 
 
 def test_environment_variable_selects_static(monkeypatch, credit_profile) -> None:

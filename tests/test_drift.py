@@ -362,4 +362,8 @@ def test_numeric_bins_are_labelled_one_to_one(base: lw.Baseline) -> None:
     for f in report.features:
         assert len(f.bins) == len(f.baseline_shares) == len(f.current_shares)
     income = report.feature("income")
-    assert income.bins[0].startswith("≤ ") and income.bins[-2].startswith("> ") and income.bins[-1] == "(missing)"
+    assert (
+        income.bins[0].startswith("≤ ")
+        and income.bins[-2].startswith("> ")
+        and income.bins[-1] == "(missing)"
+    )

@@ -101,6 +101,8 @@ def test_live_mode_export_falls_back_to_static_html(tmp_path, monkeypatch) -> No
     assert [o for o in outputs(nb) if WIDGET_MIME in o.get("data", {})]
     # lazy tabs: no FigureWidget (and its 5 MB of plotly.js) was created, so the state is small
     assert os.path.getsize(out) < 6 * 2**20
+    assert os.path.getsize(out) < 1 * 2**20  # and the fallback leaves plotly.js out
     html = notebook_to_html(out, tmp_path / "live.html").read_text(encoding="utf-8")
     assert html.count('class="lw-figure"') == 5
+    assert html.count(PLOTLY_MARKER) == 1  # the export puts it back, once
     assert not re.search(r"<script[^>]+src=", html)

@@ -38,9 +38,12 @@ def test_picking_a_column_updates_the_same_figure(credit_profile: lw.DataProfile
     panel = lw.ProfilePanel(credit_profile)
     panel.tabs.selected_index = 1
     fig = panel.figure
+    panel.column_picker.value = "age"  # a histogram: bars with explicit widths
+    assert fig.data[0].width is not None
     panel.column_picker.value = "region"
     assert panel.figure is fig
     assert list(fig.data[0].x) == ["north", "south", "east", "west", "centre"]
+    assert fig.data[0].width is None  # nothing leaks from the previous figure
     assert "categorical" in panel.column_stats.value
     panel.column_picker.value = "income"
     assert fig.layout.xaxis.type == "linear"

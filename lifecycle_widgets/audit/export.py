@@ -9,6 +9,7 @@ from lifecycle_widgets.core.result import atomic_write_text
 from lifecycle_widgets.exceptions import MissingDependencyError
 
 TEMPLATES = Path(__file__).parent / "templates"
+PLOTLYJS_MARKER = "* plotly.js v"  # the header comment of the plotly.js bundle
 
 
 def notebook_to_html(notebook: str | os.PathLike[str], html_path: str | os.PathLike[str]) -> Path:
@@ -32,4 +33,9 @@ def notebook_to_html(notebook: str | os.PathLike[str], html_path: str | os.PathL
     nb.metadata.pop("widgets", None)  # widget state would need the CDN widget manager
     exporter = HTMLExporter(template_name="lw_offline", extra_template_basedirs=[str(TEMPLATES)])
     body, _ = exporter.from_notebook_node(nb)
+    if 'class="lw-figure"' in body and PLOTLYJS_MARKER not in body:
+        # outputs of a live session leave plotly.js out; the page needs it once, before them
+        from lifecycle_widgets.panels.html import plotlyjs_script
+
+        body = body.replace("</head>", plotlyjs_script() + "</head>", 1)
     return atomic_write_text(html_path, body)

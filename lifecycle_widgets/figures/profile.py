@@ -213,9 +213,9 @@ def correlation_figure(
             {
                 "buttons": buttons,
                 "direction": "down",
-                "x": 1.0,
+                "x": 0.0,  # top left: plotly's toolbar sits top right
                 "y": 1.15,
-                "xanchor": "right",
+                "xanchor": "left",
                 "yanchor": "top",
             }
         ]

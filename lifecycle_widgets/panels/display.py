@@ -78,14 +78,21 @@ def html_document(result: Result, *, title: str | None = None) -> str:
 
 
 def mimebundle(result: Result) -> dict[str, Any]:
-    """``text/plain`` always, static ``text/html`` always, the widget view in live mode."""
+    """``text/plain`` always, static ``text/html`` always, the widget view in live mode.
+
+    In static mode the first output of a kernel carries plotly.js, so the executed notebook
+    shows its figures anywhere. In live mode the HTML fallback leaves plotly.js out (JupyterLab
+    shows the widget, and a saved notebook stays small); ``notebook_to_html`` adds it back once.
+    """
     global _plotlyjs_sent
     bundle: dict[str, Any] = {"text/plain": repr(result)}
-    bundle["text/html"] = html_fragment(result, include_plotlyjs=not _plotlyjs_sent)
-    _plotlyjs_sent = True
     if resolved_display_mode() == "live":
+        bundle["text/html"] = html_fragment(result, include_plotlyjs=False)
         widget_bundle = panel_of(result)._repr_mimebundle_()
         bundle.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
+        return bundle
+    bundle["text/html"] = html_fragment(result, include_plotlyjs=not _plotlyjs_sent)
+    _plotlyjs_sent = True
     return bundle
 
 

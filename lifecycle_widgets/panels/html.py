@@ -32,10 +32,12 @@ class FigureBlock:
 
 @dataclass(frozen=True)
 class PickerBlock:
-    """A drop-down that switches one figure between several; all are embedded (aggregates only)."""
+    """A drop-down that switches one figure between several; all are embedded (aggregates only).
+    ``default`` is the option shown first (the first one when None)."""
 
     label: str
     figures: dict[str, go.Figure]
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,14 @@ if(d.figures){var p=document.getElementById(id+"-pick");show(d.figures[p.value])
 p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}}draw();})();</script>"""
 
 
-def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str]] | None = None) -> str:
+def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str], str | None] | None = None) -> str:
     parts = []
     if picker is not None:
-        label, options = picker
-        opts = "".join(f'<option value="{i}">{esc(o)}</option>' for i, o in enumerate(options))
+        label, options, default = picker
+        opts = "".join(
+            f'<option value="{i}"{" selected" if o == default else ""}>{esc(o)}</option>'
+            for i, o in enumerate(options)
+        )
         select = f'<select id="{div_id}-pick">{opts}</select>'
         parts.append(f'<label class="lw-note">{esc(label)} {select}</label>')
     parts.append(f'<div id="{div_id}" class="lw-figure"></div>')
@@ -144,7 +149,9 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
             else:
                 specs = [_split_template(f, templates) for f in block.figures.values()]
                 body.append(
-                    _figure_html(div_id, {"figures": specs}, picker=(block.label, list(block.figures)))
+                    _figure_html(
+                        div_id, {"figures": specs}, picker=(block.label, list(block.figures), block.default)
+                    )
                 )
     tpl = "".join(
         f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};" for k, v in sorted(templates.items())

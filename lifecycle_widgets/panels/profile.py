@@ -133,7 +133,13 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
             "Columns",
             (H(columns_html(prof)),)
             + (
-                (P("Column", {c.name: figs.distribution_figure(prof, c.name) for c in prof.columns}),)
+                (
+                    P(
+                        "Column",
+                        {c.name: figs.distribution_figure(prof, c.name) for c in prof.columns},
+                        default=_first_worth_showing(prof),
+                    ),
+                )
                 if prof.columns
                 else ()
             ),
@@ -167,7 +173,10 @@ class ProfilePanel(widgets.VBox):
         self.profile = result
         self.figure: go.FigureWidget | None = None
         self.column_picker = widgets.Dropdown(
-            options=list(result.column_names), description="Column", layout=widgets.Layout(width="28em")
+            options=list(result.column_names),
+            value=_first_worth_showing(result),
+            description="Column",
+            layout=widgets.Layout(width="28em"),
         )
         self.column_filter = widgets.Text(placeholder="filter columns", layout=widgets.Layout(width="14em"))
         self.column_stats = widgets.HTML()
@@ -226,6 +235,14 @@ class ProfilePanel(widgets.VBox):
         if not parts:
             parts.append(html_widget('<p class="lw-note">Too few rows or columns for correlations.</p>'))
         return widgets.VBox(parts)
+
+
+def _first_worth_showing(prof: DataProfile) -> str | None:
+    """The first column with a distribution to show (identifiers and empty columns have none)."""
+    for col in prof.columns:
+        if col.kind not in ("identifier", "empty", "text"):
+            return col.name
+    return prof.columns[0].name if prof.columns else None
 
 
 def _title(prof: DataProfile) -> str:

@@ -28,7 +28,9 @@ def plotly_output(fig: go.Figure) -> widgets.Output:
 def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
     spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
-    spec["config"] = {"displaylogo": False, "responsive": True}
+    # not "responsive": JupyterLab's plotly renderer resizes the figure itself, and a responsive
+    # figure drawn before its tab has a size collapses to 0 px high
+    spec["config"] = {"displaylogo": False}
     out.outputs = (
         {
             "output_type": "display_data",
@@ -39,17 +41,29 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
 
 
 def update_in_place(target: go.FigureWidget, fig: go.Figure) -> None:
-    """Make ``target`` show ``fig`` with one batched message, reusing the widget."""
+    """Make ``target`` show ``fig`` with one batched message, reusing the widget.
+
+    Properties the old traces or layout had and the new ones lack are reset, so that nothing
+    (a bar width, an axis range) leaks from one figure into the next.
+    """
     with target.batch_update():
-        if len(target.data) == len(fig.data) and all(
+        same_shape = len(target.data) == len(fig.data) and all(
             a.type == b.type for a, b in zip(target.data, fig.data, strict=True)
-        ):
+        )
+        if same_shape:
             for old, new in zip(target.data, fig.data, strict=True):
-                old.update(new.to_plotly_json(), overwrite=True)
+                old.update(_with_resets(old.to_plotly_json(), new.to_plotly_json()), overwrite=True)
         else:
             target.data = ()
             target.add_traces(list(fig.data))
-        target.layout.update(fig.layout.to_plotly_json(), overwrite=True)
+        target.layout.update(
+            _with_resets(target.layout.to_plotly_json(), fig.layout.to_plotly_json()), overwrite=True
+        )
+
+
+def _with_resets(old: dict, new: dict) -> dict:
+    stale = {k: None for k in old if k not in new and k not in ("type", "uid", "template")}
+    return {**stale, **new}
 
 
 def lazy_tabs(builders: dict[str, Callable[[], widgets.Widget]]) -> widgets.Tab:

@@ -24,6 +24,17 @@ from lifecycle_widgets.core import (
     monitor,
     profile,
 )
+from lifecycle_widgets.core.explain import (
+    BiasReport,
+    Calibration,
+    Explanation,
+    LocalExplanation,
+    Stability,
+    bias_report,
+    calibration,
+    explain,
+    integrated_gradients,
+)
 from lifecycle_widgets.exceptions import (
     ColumnError,
     LifecycleWidgetsError,
@@ -32,11 +43,12 @@ from lifecycle_widgets.exceptions import (
     ParameterError,
     UnknownNameError,
 )
+from lifecycle_widgets.store.models import load_model, save_model
 
 __version__ = "0.1.0"
 
 
-_PANELS = ("ProfilePanel", "DriftPanel", "TimelinePanel")
+_PANELS = ("ProfilePanel", "DriftPanel", "TimelinePanel", "ExplanationPanel")
 
 
 def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
@@ -51,28 +63,40 @@ __all__ = [
     "Alert",
     "AlertThresholds",
     "Baseline",
+    "BiasReport",
+    "Calibration",
     "ColumnError",
     "ColumnProfile",
     "DataCard",
     "DataProfile",
     "DriftPanel",
     "DriftReport",
+    "Explanation",
+    "ExplanationPanel",
     "LifecycleWidgetsError",
+    "LocalExplanation",
     "MergeError",
     "MissingDependencyError",
     "ParameterError",
     "ProfilePanel",
     "Result",
+    "Stability",
     "Timeline",
     "TimelinePanel",
     "UnknownNameError",
     "__version__",
     "audit",
+    "bias_report",
+    "calibration",
     "config_context",
     "datasets",
+    "explain",
     "get_config",
+    "integrated_gradients",
+    "load_model",
     "monitor",
     "profile",
     "record",
+    "save_model",
     "set_config",
 ]

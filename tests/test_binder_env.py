@@ -198,11 +198,11 @@ def _html_outputs(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def test_requirements_pin_every_runtime_dependency() -> None:
-    """Every dependency of the package and of its [audit] and [lab] extras is pinned with ``==``
+    """Every dependency of the package and of its [audit], [lab] and [explain] extras is pinned with ``==``
     to a version the package's own specifier allows."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    needed = [Requirement(r) for r in [*project["dependencies"], *extras["audit"], *extras["lab"]]]
+    needed = [Requirement(r) for r in [*project["dependencies"], *extras["audit"], *extras["lab"], *extras["explain"]]]
     pins = _pins()
     for req in needed:
         pin = pins.get(canonicalize_name(req.name))

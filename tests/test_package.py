@@ -13,7 +13,12 @@ PACKAGE = pathlib.Path(lw.__file__).parent
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    lazy = {"ProfilePanel", "DriftPanel", "TimelinePanel"}  # loaded on first use (they import ipywidgets)
+    lazy = {
+        "ProfilePanel",
+        "DriftPanel",
+        "TimelinePanel",
+        "ExplanationPanel",
+    }  # loaded on first use (they import ipywidgets)
     public = {n for n in dir(lw) if not n.startswith("_")} | lazy | {"__version__"}
     assert all(getattr(lw, name) for name in lazy)
     modules = {"core", "exceptions", "figures", "panels", "store", "cli"}  # datasets, audit are public

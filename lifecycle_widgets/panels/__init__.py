@@ -1,6 +1,7 @@
 """ipywidgets panels and the static HTML displays of every result kind."""
 
 from lifecycle_widgets.panels.drift import DriftPanel, TimelinePanel
+from lifecycle_widgets.panels.explain import ExplanationPanel
 from lifecycle_widgets.panels.profile import ProfilePanel
 
-__all__ = ["DriftPanel", "ProfilePanel", "TimelinePanel"]
+__all__ = ["DriftPanel", "ExplanationPanel", "ProfilePanel", "TimelinePanel"]

@@ -11,7 +11,14 @@ from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline
 from lifecycle_widgets.figures import drift as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
-from lifecycle_widgets.panels.widgets import html_widget, lazy_tabs, plotly_output, show_in, update_in_place
+from lifecycle_widgets.panels.widgets import (
+    figure_widget,
+    html_widget,
+    lazy_tabs,
+    plotly_output,
+    show_in,
+    update_in_place,
+)
 
 
 def _fmt(value: Any) -> str:
@@ -167,7 +174,7 @@ class DriftPanel(widgets.VBox):
     def _distributions_tab(self) -> widgets.Widget:
         if not self.feature_picker.options:
             return html_widget('<p class="lw-note">No feature was compared.</p>')
-        self.figure = go.FigureWidget(figs.overlay_figure(self.report, self.feature_picker.value))
+        self.figure = figure_widget(figs.overlay_figure(self.report, self.feature_picker.value))
         self.feature_picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
         return widgets.HBox([self.feature_picker, self.figure])
 
@@ -248,7 +255,7 @@ class TimelinePanel(widgets.VBox):
 
     def __init__(self, timeline: Timeline, **kwargs: Any) -> None:
         self.timeline = timeline
-        self.heatmap = go.FigureWidget(figs.timeline_heatmap(timeline))
+        self.heatmap = figure_widget(figs.timeline_heatmap(timeline))
         self.detail = widgets.Output(layout=widgets.Layout(width="100%"))
         self.detail_title = ""
         self.heatmap.data[0].on_click(self._clicked)

@@ -12,7 +12,13 @@ from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
-from lifecycle_widgets.panels.widgets import html_widget, lazy_tabs, plotly_output, update_in_place
+from lifecycle_widgets.panels.widgets import (
+    figure_widget,
+    html_widget,
+    lazy_tabs,
+    plotly_output,
+    update_in_place,
+)
 
 
 def _num(value: float | None, kind: str = "numeric") -> str:
@@ -203,7 +209,7 @@ class ProfilePanel(widgets.VBox):
         if not self.profile.columns:
             return html_widget('<p class="lw-note">The dataset has no columns.</p>')
         first = self.column_picker.value
-        self.figure = go.FigureWidget(figs.distribution_figure(self.profile, first))
+        self.figure = figure_widget(figs.distribution_figure(self.profile, first))
         self.column_stats.value = f'<div class="lw">{column_html(self.profile.column(first))}</div>'
         self.column_picker.observe(lambda ch: self.show_column(ch["new"]), names="value")
         self.column_filter.observe(self._filter, names="value")

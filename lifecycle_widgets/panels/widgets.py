@@ -15,6 +15,8 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from lifecycle_widgets.figures._common import defaults, template_json
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
@@ -28,6 +30,7 @@ def plotly_output(fig: go.Figure) -> widgets.Output:
 def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
     spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+    spec.setdefault("layout", {}).setdefault("template", template_json())
     # not "responsive": JupyterLab's plotly renderer resizes the figure itself, and a responsive
     # figure drawn before its tab has a size collapses to 0 px high
     spec["config"] = {"displaylogo": False}
@@ -38,6 +41,14 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
             "data": {PLOTLY_MIME: spec, "text/plain": "<plotly figure>"},
         },
     )
+
+
+def figure_widget(fig: go.Figure) -> go.FigureWidget:
+    """The panel's FigureWidget for ``fig``, with the default template when it has none."""
+    widget = go.FigureWidget(fig)
+    if not fig.layout.template.to_plotly_json():
+        widget.layout.template = defaults.template
+    return widget
 
 
 def update_in_place(target: go.FigureWidget, fig: go.Figure) -> None:

@@ -1,5 +1,6 @@
 """The project's SQLite store: the audit trail now; runs and the model registry to come."""
 
 from lifecycle_widgets.store.db import StoreError, connect, default_store_path
+from lifecycle_widgets.store.models import load_model, save_model
 
-__all__ = ["StoreError", "connect", "default_store_path"]
+__all__ = ["StoreError", "connect", "default_store_path", "load_model", "save_model"]

@@ -1,0 +1,19 @@
+"""Model validation: explanations (global, local, stability), bias metrics, calibration."""
+
+from lifecycle_widgets.core.explain.bias import BiasMetric, BiasReport, bias_report
+from lifecycle_widgets.core.explain.calibration import Calibration, calibration
+from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
+from lifecycle_widgets.core.explain.gradients import integrated_gradients
+
+__all__ = [
+    "BiasMetric",
+    "BiasReport",
+    "Calibration",
+    "Explanation",
+    "LocalExplanation",
+    "Stability",
+    "bias_report",
+    "calibration",
+    "explain",
+    "integrated_gradients",
+]

@@ -1,0 +1,209 @@
+"""What an explanation needs to know about a model: is it fitted, what does it predict, which
+columns does it expect, and how do its transformed features map back to raw columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+TREE_MODELS = (
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "ExtraTreesClassifier",
+    "ExtraTreesRegressor",
+    "GradientBoostingClassifier",
+    "GradientBoostingRegressor",
+    "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor",
+    "XGBClassifier",
+    "XGBRegressor",
+    "LGBMClassifier",
+    "LGBMRegressor",
+)
+LINEAR_MODELS = ("LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "SGDRegressor")
+
+
+@dataclass
+class ModelView:
+    """A fitted model seen through what explanations need.
+
+    ``output(X)`` is the quantity explained: the probability of ``explained_class`` for a
+    classifier, the prediction for a regressor.
+    """
+
+    model: Any
+    problem_type: str
+    classes: tuple[Any, ...]
+    explained_class: Any
+    features: tuple[str, ...]
+    preprocessor: Any = None
+    estimator: Any = None
+    transformed_features: tuple[str, ...] = ()
+    feature_map: tuple[int, ...] = ()
+
+    @property
+    def class_index(self) -> int:
+        return self.classes.index(self.explained_class) if self.classes else 0
+
+    def output(self, X: pd.DataFrame) -> np.ndarray:
+        if self.problem_type == "regression":
+            return np.asarray(self.model.predict(X), dtype=float)
+        return np.asarray(self.model.predict_proba(X), dtype=float)[:, self.class_index]
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        out = self.preprocessor.transform(X)
+        return out.toarray() if hasattr(out, "toarray") else np.asarray(out, dtype=float)
+
+    @property
+    def name(self) -> str:
+        steps = getattr(self.model, "steps", None)
+        if steps:
+            return " > ".join(type(s).__name__ for _, s in steps)
+        return type(self.model).__name__
+
+
+def _check_fitted(model: Any) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if not hasattr(model, "predict"):
+        raise ParameterError(
+            f"The model must have a predict method (a fitted scikit-learn estimator); "
+            f"got {type(model).__name__}."
+        )
+    try:
+        check_is_fitted(model)
+    except NotFittedError as err:
+        raise ParameterError(f"The model {type(model).__name__} is not fitted: call fit first.") from err
+    except TypeError:  # not a scikit-learn estimator: trust predict
+        pass
+
+
+def _map_to_raw(preprocessor: Any, raw: list[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Output feature names of a fitted transformer and, for each, the raw column it comes from."""
+    names = tuple(str(n) for n in preprocessor.get_feature_names_out())
+    transformers = getattr(preprocessor, "transformers_", None)
+    if transformers is None:  # a single transformer: one-to-one if the widths agree
+        if len(names) != len(raw):
+            raise ParameterError(
+                "The pipeline's transformer changes the number of columns and is not a "
+                "ColumnTransformer: explanations cannot be mapped back to raw columns."
+            )
+        return names, tuple(range(len(raw)))
+    index = {c: i for i, c in enumerate(raw)}
+    mapping: list[int] = []
+    for name, trans, cols in transformers:
+        if (name == "remainder" and trans == "drop") or trans == "drop":
+            continue
+        cols = [raw[c] if isinstance(c, int | np.integer) else c for c in np.atleast_1d(cols)]
+        if trans == "passthrough":
+            width = len(cols)
+        else:
+            width = (
+                len(trans.get_feature_names_out(cols))
+                if hasattr(trans, "get_feature_names_out")
+                else len(cols)
+            )
+        categories = getattr(_last(trans), "categories_", None)
+        if len(cols) == width:
+            mapping += [index[c] for c in cols]
+        elif (
+            categories is not None
+            and sum(len(c) - _dropped(trans, i) for i, c in enumerate(categories)) == width
+        ):
+            for i, (col, cats) in enumerate(zip(cols, categories, strict=True)):
+                mapping += [index[col]] * (len(cats) - _dropped(trans, i))
+        elif len(cols) == 1:
+            mapping += [index[cols[0]]] * width
+        else:
+            raise ParameterError(
+                f"Transformer {name!r} mixes columns {cols}: its {width} outputs cannot be "
+                "mapped back to one raw column each."
+            )
+    if len(mapping) != len(names):
+        raise ParameterError("Could not map the pipeline's output features back to raw columns.")
+    return names, tuple(mapping)
+
+
+def _last(trans: Any) -> Any:
+    steps = getattr(trans, "steps", None)
+    return steps[-1][1] if steps else trans
+
+
+def _dropped(trans: Any, i: int) -> int:
+    drop = getattr(_last(trans), "drop_idx_", None)
+    return 0 if drop is None or drop[i] is None else 1
+
+
+def view_model(model: Any, X: pd.DataFrame, *, explained_class: Any = None) -> ModelView:
+    """Check ``model`` against ``X`` and describe it; clear errors for what does not fit."""
+    _check_fitted(model)
+    if not isinstance(X, pd.DataFrame):
+        raise ParameterError.bad_value(
+            "X", "explain", "a pandas DataFrame with named columns", type(X).__name__
+        )
+    expected = getattr(model, "feature_names_in_", None)
+    if expected is not None:
+        missing = [c for c in expected if c not in X.columns]
+        if missing:
+            raise ColumnError(
+                missing[0],
+                f"the model expects it but X lacks it (missing: {missing[:10]}); "
+                f"X has {list(X.columns)[:20]}",
+            )
+        X = X[list(expected)]
+    features = tuple(str(c) for c in X.columns)
+    from sklearn.base import is_classifier
+
+    if is_classifier(model):
+        if not hasattr(model, "predict_proba"):
+            raise ParameterError(
+                f"The classifier {type(model).__name__} has no predict_proba; explanations "
+                "of a classifier explain its probabilities (use probability=True for SVC)."
+            )
+        classes = tuple(model.classes_)
+        problem = "binary" if len(classes) == 2 else "multiclass"
+        if explained_class is None:
+            explained_class = classes[-1] if problem == "binary" else classes[0]
+        elif explained_class not in classes:
+            raise ParameterError(
+                f"explained_class {explained_class!r} is not one of the model's classes {classes}."
+            )
+    else:
+        classes, problem, explained_class = (), "regression", None
+    view = ModelView(model, problem, classes, explained_class, features)
+    steps = getattr(model, "steps", None)
+    if steps and len(steps) > 1:
+        pre = model[:-1]
+        try:
+            names, mapping = _map_to_raw(pre.steps[0][1], list(features))
+            final_names = tuple(str(n) for n in pre.get_feature_names_out())
+            if len(final_names) != len(names):  # a later step changed the width: no mapping
+                raise ParameterError("width changed")
+            view.preprocessor, view.estimator = pre, steps[-1][1]
+            view.transformed_features, view.feature_map = final_names, mapping
+        except (ParameterError, AttributeError, ValueError, KeyError):
+            pass  # explained model-agnostically at the raw level
+    else:
+        view.estimator = model
+    return view
+
+
+def algorithm_for(view: ModelView) -> str:
+    """``tree``, ``linear`` or ``permutation`` (model-agnostic) SHAP for this model."""
+    est = view.estimator
+    if est is None:
+        return "permutation"
+    name = type(est).__name__
+    if name in TREE_MODELS:
+        return "tree"
+    if name in LINEAR_MODELS and (view.problem_type != "multiclass"):
+        return "linear"
+    return "permutation"

@@ -1,0 +1,397 @@
+"""The explanation panel, and the static displays of explanations, bias reports and calibration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
+from lifecycle_widgets.figures import explain as figs
+from lifecycle_widgets.panels import display
+from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.widgets import figure_widget, html_widget, lazy_tabs, plotly_output, show_in
+
+
+def _f(v: Any) -> str:
+    return f"{v:,.4g}" if isinstance(v, float) else ("" if v is None else str(v))
+
+
+def summary_html(exp: Explanation) -> str:
+    rows = [
+        ("Model", exp.model_name),
+        ("Problem", exp.problem_type),
+        (
+            "Explained output",
+            f"{exp.output_space}" + (f" of class {exp.explained_class}" if exp.explained_class else ""),
+        ),
+        ("SHAP algorithm", exp.algorithm),
+        ("Rows", f"{exp.n_rows:,} ({len(exp.rows):,} explained)"),
+        (
+            "Features",
+            f"{len(exp.features)} raw"
+            + (f", {len(exp.transformed_features)} transformed" if exp.transformed_features else ""),
+        ),
+    ]
+    rows += [(k, _f(v)) for k, v in exp.metrics.items() if isinstance(v, int | float) and k != "rows"]
+    return static.table(rows)
+
+
+def surrogate_html(exp: Explanation) -> str:
+    s = exp.surrogate
+    if s is None:
+        return '<p class="lw-note">Too few rows for a surrogate tree.</p>'
+    head = static.table(
+        [("Depth", s.depth), ("Leaves", s.leaves), (f"Fidelity ({s.fidelity_metric})", f"{s.fidelity:.3f}")]
+    )
+    return head + f"<pre>{static.esc(s.rules)}</pre>"
+
+
+def counterfactual_html(local: LocalExplanation) -> str:
+    cf = local.counterfactual
+    if not cf.found:
+        return f'<p class="lw-note">{static.esc(cf.note)}</p>'
+    rows = [(c.feature, c.before, c.after) for c in cf.changes]
+    head = (
+        f"<p>Changing {len(rows)} feature{'s' if len(rows) > 1 else ''} turns the decision "
+        f"<b>{static.esc(cf.prediction_before)}</b> into <b>{static.esc(cf.prediction_after)}</b> "
+        f"(distance {cf.distance:.2f}):</p>"
+    )
+    return head + static.table(rows, ["feature", "now", "would need to be"])
+
+
+def local_html(local: LocalExplanation) -> str:
+    rows = [
+        ("Row", local.row),
+        ("Prediction", f"{local.prediction:.4g}"),
+        ("Decision", local.decision),
+        ("Label", local.label if local.label is not None else "(no labels)"),
+    ]
+    if local.uncertainty is not None:
+        u = local.uncertainty
+        rows.append(
+            (
+                "Bootstrap spread",
+                f"{u.mean:.3f} ± {u.std:.3f} (90%: {u.low:.3f} to {u.high:.3f}, {u.models} models)",
+            )
+        )
+    return static.table(rows)
+
+
+def stability_html(stab: Stability) -> str:
+    rows = [
+        (
+            s.method.upper(),
+            s.variation,
+            f"{s.kendall_tau:.2f}",
+            f"{s.top_k_overlap:.0%}",
+            f"{s.max_change:.1%}",
+            s.runs,
+        )
+        for s in stab.scores
+    ]
+    return static.table(
+        rows,
+        ["method", "variation", "Kendall tau", "top-5 overlap", "largest change", "runs"],
+        numeric=(2, 3, 4, 5),
+    )
+
+
+def bias_html(report: Any) -> str:
+    rows = [
+        (
+            m.name,
+            m.stage.replace("_", "-"),
+            _f(m.value),
+            _f(m.ideal),
+            m.description + (f" ({m.note})" if m.note else ""),
+        )
+        for m in report.metrics
+    ]
+    head = static.table(
+        [
+            ("Facet", " & ".join(report.facet)),
+            ("Group d", ", ".join(map(str, report.facet_values))),
+            ("Rows in d / rest", f"{report.n_d:,} / {report.n_a:,}"),
+            ("Positive label", str(report.positive_label)),
+        ]
+    )
+    return head + static.table(
+        rows, ["metric", "stage", "value", "ideal", "what it measures"], numeric=(2, 3)
+    )
+
+
+def calibration_html(cal: Any) -> str:
+    rows = [
+        (label, _f(getattr(cal.before, name)), _f(getattr(cal.after, name)) if cal.after else "")
+        for name, label in (("ece", "ECE"), ("mce", "MCE"), ("brier", "Brier"), ("log_loss", "log loss"))
+    ]
+    head = (
+        f"<p>Temperature fitted on {cal.n_fit:,} validation rows: <b>{_f(cal.temperature)}</b>; "
+        f"measured on {cal.n_eval:,} other rows.</p>"
+        if cal.temperature is not None
+        else ""
+    )
+    notes = "".join(f'<p class="lw-note">{static.esc(n)}</p>' for n in cal.notes)
+    return (
+        head + static.table(rows, ["metric", "before", "after temperature scaling"], numeric=(1, 2)) + notes
+    )
+
+
+def default_row(exp: Explanation) -> int:
+    """The explained row with the highest prediction: the case a reviewer asks about first."""
+    best = max(range(len(exp.rows)), key=lambda i: exp.predictions[i])
+    return exp.rows[best]
+
+
+def explanation_sections(exp: Explanation) -> list[static.Section]:
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    sections = [
+        S("Model", (H(summary_html(exp)),)),
+        S("Global importance", (F(figs.importance_figure(exp)),)),
+        S("SHAP values of the explained rows", (F(figs.beeswarm_figure(exp)),)),
+    ]
+    if exp.dependence:
+        sections.append(
+            S(
+                "Partial dependence and ICE",
+                (P("Feature", {d.feature: figs.dependence_figure(exp, d.feature) for d in exp.dependence}),),
+            )
+        )
+    sections.append(S("Global surrogate tree", (H(surrogate_html(exp)),)))
+    if exp.cohorts:
+        sections.append(S("Explanations by cohort", (F(figs.cohort_figure(exp)),)))
+    if getattr(exp, "_ctx", None) is not None:
+        local = exp.local(default_row(exp))
+        blocks: list[static.Block] = [
+            H(local_html(local)),
+            F(figs.waterfall_figure(local)),
+            F(figs.lime_figure(local)),
+            H("<h4>Counterfactual</h4>" + counterfactual_html(local)),
+        ]
+        if local.ice:
+            blocks.append(
+                P(
+                    "ICE of this row",
+                    {i.feature: figs.row_ice_figure(exp, local, i.feature) for i in local.ice},
+                )
+            )
+        sections.append(S(f"Local explanation of row {local.row} (highest prediction)", tuple(blocks)))
+    if exp.bias is not None:
+        sections.append(S("Bias", (H(bias_html(exp.bias)), F(figs.bias_figure(exp.bias)))))
+    if exp.calibration is not None:
+        sections.append(
+            S(
+                "Calibration",
+                (H(calibration_html(exp.calibration)), F(figs.calibration_figure(exp.calibration))),
+            )
+        )
+    return sections
+
+
+def explanation_figures(exp: Explanation) -> dict[str, go.Figure]:
+    out = {"importance": figs.importance_figure(exp), "beeswarm": figs.beeswarm_figure(exp)}
+    if exp.cohorts:
+        out["cohorts"] = figs.cohort_figure(exp)
+    for d in exp.dependence:
+        out[f"dependence:{d.feature}"] = figs.dependence_figure(exp, d.feature)
+    return out
+
+
+class ExplanationPanel(widgets.VBox):
+    """Global, local, stability, bias and calibration tabs of an explanation. The beeswarm is the
+    panel's one FigureWidget: clicking a point picks its row for the Local tab, as the row box does.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> df = lw.datasets.credit(600)
+    >>> X, y = df[["age", "income", "utilization"]], df["defaulted"]
+    >>> panel = lw.ExplanationPanel.from_estimator(RandomForestClassifier(20, random_state=0).fit(X, y), X, y,
+    ...                                            max_rows=100)
+    >>> panel.show_row(5)
+    >>> panel.row_picker.value
+    5
+    """
+
+    def __init__(self, exp: Explanation, **kwargs: Any) -> None:
+        self.explanation = exp
+        self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
+        self.beeswarm.data[0].on_click(self._clicked)
+        self.row_picker = widgets.BoundedIntText(
+            value=default_row(exp),
+            min=0,
+            max=exp.n_rows - 1,
+            description="Row",
+            layout=widgets.Layout(width="12em"),
+        )
+        self.local_info, self.counterfactual = widgets.HTML(), widgets.HTML()
+        self.waterfall, self.lime, self.ice = (
+            widgets.Output(layout=widgets.Layout(width="100%")) for _ in range(3)
+        )
+        self.ice_feature = widgets.Dropdown(options=[d.feature for d in exp.dependence], description="ICE of")
+        self.dep_feature = widgets.Dropdown(
+            options=[d.feature for d in exp.dependence], description="Feature"
+        )
+        self.dependence = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.stability_out = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.stability_info = widgets.HTML()
+        self.current: LocalExplanation | None = None
+        builders = {"Global": self._global_tab, "Local": self._local_tab, "Stability": self._stability_tab}
+        if exp.bias is not None:
+            builders["Bias"] = lambda: widgets.VBox(
+                [html_widget(bias_html(exp.bias)), plotly_output(figs.bias_figure(exp.bias))]
+            )
+        if exp.calibration is not None:
+            builders["Calibration"] = lambda: widgets.VBox(
+                [
+                    html_widget(calibration_html(exp.calibration)),
+                    plotly_output(figs.calibration_figure(exp.calibration)),
+                ]
+            )
+        self.tabs = lazy_tabs(builders)
+        self.row_picker.observe(lambda ch: self.show_row(ch["new"]), names="value")
+        self.ice_feature.observe(lambda ch: self._draw_ice(), names="value")
+        self.dep_feature.observe(lambda ch: self._draw_dependence(), names="value")
+        title = f"<h2>Explanation of {static.esc(exp.model_name)}</h2>"
+        super().__init__([html_widget(title), self.tabs], **kwargs)
+
+    @classmethod
+    def from_estimator(cls, model: Any, X: Any, y: Any = None, **explain_kwargs: Any) -> ExplanationPanel:
+        """Explain ``model`` on ``X`` (and ``y``) and build the panel."""
+        return cls(explain(model, X, y, **explain_kwargs))
+
+    def _global_tab(self) -> widgets.Widget:
+        parts: list[widgets.Widget] = [
+            html_widget(summary_html(self.explanation)),
+            plotly_output(figs.importance_figure(self.explanation)),
+            html_widget('<p class="lw-note">Click a point to explain its row.</p>'),
+            self.beeswarm,
+        ]
+        if self.explanation.dependence:
+            self._draw_dependence()
+            parts += [self.dep_feature, self.dependence]
+        parts.append(html_widget("<h3>Global surrogate tree</h3>" + surrogate_html(self.explanation)))
+        if self.explanation.cohorts:
+            parts.append(plotly_output(figs.cohort_figure(self.explanation)))
+        return widgets.VBox(parts)
+
+    def _local_tab(self) -> widgets.Widget:
+        self.show_row(self.row_picker.value)
+        return widgets.VBox(
+            [
+                self.row_picker,
+                self.local_info,
+                widgets.HBox([self.waterfall, self.lime]),
+                html_widget("<h3>Counterfactual</h3>"),
+                self.counterfactual,
+                self.ice_feature,
+                self.ice,
+            ]
+        )
+
+    def _stability_tab(self) -> widgets.Widget:
+        button = widgets.Button(description="Measure for this row", button_style="primary")
+        button.on_click(lambda _: self.measure_stability())
+        note = html_widget(
+            '<p class="lw-note">Re-explains the row across 5 seeds, 5 background samples and 5 '
+            "small perturbations, for SHAP and LIME (a few seconds).</p>"
+        )
+        return widgets.VBox([note, button, self.stability_info, self.stability_out])
+
+    def measure_stability(self) -> Stability:
+        """Measure the stability of the current row's explanation and show it."""
+        stab = self.explanation.stability(self.row_picker.value)
+        self.stability_info.value = f'<div class="lw">{stability_html(stab)}</div>'
+        show_in(self.stability_out, figs.stability_figure(stab))
+        return stab
+
+    def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
+        if points.point_inds:
+            self.row_picker.value = int(trace.customdata[points.point_inds[0]])
+            self.tabs.selected_index = 1
+
+    def show_row(self, row: int) -> None:
+        """Explain row ``row`` (cached after the first time) and redraw the local figures."""
+        if self.row_picker.value != row:
+            self.row_picker.value = row  # observe calls back here
+            return
+        local = self.explanation.local(row)
+        self.current = local
+        self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
+        show_in(self.waterfall, figs.waterfall_figure(local))
+        show_in(self.lime, figs.lime_figure(local))
+        self.counterfactual.value = f'<div class="lw">{counterfactual_html(local)}</div>'
+        self._draw_ice()
+
+    def _draw_ice(self) -> None:
+        if self.current is not None and self.ice_feature.value:
+            show_in(self.ice, figs.row_ice_figure(self.explanation, self.current, self.ice_feature.value))
+
+    def _draw_dependence(self) -> None:
+        if self.dep_feature.value:
+            show_in(self.dependence, figs.dependence_figure(self.explanation, self.dep_feature.value))
+
+
+def local_sections(local: LocalExplanation) -> list[static.Section]:
+    S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
+    return [
+        S("Row", (H(local_html(local)),)),
+        S("SHAP", (F(figs.waterfall_figure(local)),)),
+        S("LIME", (F(figs.lime_figure(local)),)),
+        S("Counterfactual", (H(counterfactual_html(local)),)),
+    ]
+
+
+def stability_sections(stab: Stability) -> list[static.Section]:
+    return [
+        static.Section(
+            "Stability",
+            (static.HtmlBlock(stability_html(stab)), static.FigureBlock(figs.stability_figure(stab))),
+        )
+    ]
+
+
+def _simple_panel(sections: Any) -> Any:
+    def build(result: Any) -> widgets.Widget:
+        children: list[widgets.Widget] = []
+        for s in sections(result):
+            children.append(html_widget(f"<h3>{static.esc(s.title)}</h3>"))
+            for b in s.blocks:
+                children.append(
+                    html_widget(b.html) if isinstance(b, static.HtmlBlock) else plotly_output(b.figure)
+                )
+        return widgets.VBox(children)
+
+    return build
+
+
+display.register(
+    Explanation,
+    display.DisplaySpec(
+        title=lambda e: f"Explanation of {e.model_name}",
+        figures=explanation_figures,
+        sections=explanation_sections,
+        panel=ExplanationPanel,
+    ),
+)
+display.register(
+    LocalExplanation,
+    display.DisplaySpec(
+        title=lambda r: f"Local explanation of row {r.row}",
+        figures=lambda r: {"waterfall": figs.waterfall_figure(r), "lime": figs.lime_figure(r)},
+        sections=local_sections,
+        panel=_simple_panel(local_sections),
+    ),
+)
+display.register(
+    Stability,
+    display.DisplaySpec(
+        title=lambda s: f"Stability of row {s.row}'s explanation",
+        figures=lambda s: {"stability": figs.stability_figure(s)},
+        sections=stability_sections,
+        panel=_simple_panel(stability_sections),
+    ),
+)

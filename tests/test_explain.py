@@ -1,0 +1,330 @@
+"""Explanations against the libraries they build on: shap, scikit-learn's inspection, LIME."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import partial_dependence, permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.tree import DecisionTreeClassifier
+
+import lifecycle_widgets as lw
+
+NUMERIC = ["age", "income", "utilization", "late_payments"]
+CATEGORICAL = ["region", "employment_type"]
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.Series]:
+    df = lw.datasets.credit(1500, seed=5)
+    X = df[NUMERIC + CATEGORICAL].copy()
+    X["age"] = X["age"].astype(float)
+    return X, df["defaulted"]
+
+
+@pytest.fixture(scope="module")
+def forest(data) -> RandomForestClassifier:
+    X, y = data
+    return RandomForestClassifier(40, max_depth=6, random_state=0).fit(X[NUMERIC].fillna(0), y)
+
+
+@pytest.fixture(scope="module")
+def pipeline(data) -> Pipeline:
+    X, y = data
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(), NUMERIC),
+            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+        ]
+    )
+    return Pipeline(
+        [
+            ("pre", pre),
+            ("model", RandomForestClassifier(40, max_depth=6, class_weight="balanced", random_state=0)),
+        ]
+    ).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def pipe_exp(pipeline, data) -> lw.Explanation:
+    X, y = data
+    return lw.explain(pipeline, X, y, max_rows=120, immutable=["age"])
+
+
+def test_shap_values_equal_the_shap_package(forest, data) -> None:
+    X, y = data
+    Xn = X[NUMERIC].fillna(0)
+    exp = lw.explain(forest, Xn, y, max_rows=80)
+    expected = shap.TreeExplainer(forest)(Xn.iloc[list(exp.rows)]).values[:, :, 1]
+    np.testing.assert_allclose(np.asarray(exp.shap_values), expected, atol=1e-12)
+    assert exp.algorithm == "tree" and exp.output_space == "probability"
+
+
+def test_pipeline_attributions_sum_one_hot_columns_back(pipe_exp, pipeline, data) -> None:
+    X, _ = data
+    xt = pipeline[:-1].transform(X.iloc[list(pipe_exp.rows)])
+    expected = shap.TreeExplainer(pipeline[-1])(xt).values[:, :, 1]
+    np.testing.assert_allclose(np.asarray(pipe_exp.shap_transformed), expected, atol=1e-12)
+    names = list(pipeline[:-1].get_feature_names_out())
+    region = [i for i, n in enumerate(names) if n.startswith("cat__region_")]
+    raw = pipe_exp.shap_frame()["region"].to_numpy()
+    np.testing.assert_allclose(raw, expected[:, region].sum(1), atol=1e-12)
+    assert pipe_exp.features == tuple(NUMERIC + CATEGORICAL)
+
+
+def test_permutation_importance_equals_sklearn(forest, data) -> None:
+    X, y = data
+    Xn = X[NUMERIC].fillna(0).iloc[:800]
+    exp = lw.explain(forest, Xn, y.iloc[:800], max_rows=50, n_repeats=4, random_state=3)
+    expected = permutation_importance(
+        forest, Xn, y.iloc[:800], n_repeats=4, random_state=3, scoring="roc_auc"
+    )
+    got = exp.global_importance().loc[NUMERIC]
+    np.testing.assert_allclose(got["permutation_mean"].astype(float), expected.importances_mean)
+    np.testing.assert_allclose(got["permutation_std"].astype(float), expected.importances_std)
+
+
+def test_partial_dependence_equals_sklearn(forest, data) -> None:
+    X, y = data
+    Xn = X[NUMERIC].fillna(0).iloc[:600]
+    exp = lw.explain(forest, Xn, y.iloc[:600], max_rows=50, top_features=4)
+    dep = next(d for d in exp.dependence if d.feature == "utilization")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = partial_dependence(
+            forest, Xn, ["utilization"], kind="average", method="brute", grid_resolution=20
+        )
+    np.testing.assert_allclose(dep.grid, expected["grid_values"][0])
+    np.testing.assert_allclose(
+        dep.average, expected["average"][1] if expected["average"].shape[0] > 1 else expected["average"][0]
+    )
+    assert len(dep.ice) == 50 and all(len(line) == len(dep.grid) for line in dep.ice)
+
+
+def test_surrogate_of_a_shallow_tree_is_faithful(data) -> None:
+    X, y = data
+    Xn = X[NUMERIC].fillna(0)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(Xn, y)
+    exp = lw.explain(tree, Xn, y, max_rows=50)
+    assert exp.surrogate.fidelity >= 0.98  # held-out rows may fall between the two trees' thresholds
+    assert exp.surrogate.fidelity_metric == "agreement" and "|---" in exp.surrogate.rules
+
+
+def test_local_explanation(pipe_exp, pipeline, data) -> None:
+    X, _ = data
+    row = pipe_exp.rows[3]
+    local = pipe_exp.local(row)
+    assert local is pipe_exp.local(row)  # cached
+    total = local.base_value + sum(c.attribution for c in local.shap)
+    assert total == pytest.approx(pipeline.predict_proba(X.iloc[[row]])[0, 1])
+    assert {c.feature for c in local.lime} == set(pipe_exp.features) and local.lime_score > 0
+    assert [i.feature for i in local.ice] == [d.feature for d in pipe_exp.dependence]
+    cf = local.counterfactual
+    if cf.found:
+        changed = X.iloc[[row]].copy()
+        for change in cf.changes:
+            assert change.feature != "age"  # immutable
+            col = X[change.feature]
+            value = float(change.after) if pd.api.types.is_numeric_dtype(col) else change.after
+            if pd.api.types.is_numeric_dtype(col):
+                assert col.min() <= value <= col.max()
+            changed[change.feature] = value
+        assert str(pipeline.predict(changed)[0]) == cf.prediction_after != cf.prediction_before
+
+
+def test_uncertainty_from_a_bootstrap_ensemble(forest, data) -> None:
+    X, y = data
+    Xn = X[NUMERIC].fillna(0)
+    exp = lw.explain(
+        forest,
+        Xn.iloc[1000:],
+        y.iloc[1000:],
+        max_rows=30,
+        uncertainty=(Xn.iloc[:1000], y.iloc[:1000]),
+        n_bootstrap=4,
+    )
+    assert len(exp.uncertainty) == 30 and all(u >= 0 for u in exp.uncertainty) and max(exp.uncertainty) > 0
+    u = exp.local(exp.rows[0]).uncertainty
+    assert u.models == 4 and u.low <= u.mean <= u.high
+
+
+def test_stability(pipe_exp) -> None:
+    stab = pipe_exp.stability(pipe_exp.rows[0], runs=3)
+    assert {(s.method, s.variation) for s in stab.scores} == {
+        (m, v) for m in ("shap", "lime") for v in ("seeds", "backgrounds", "perturbations")
+    }
+    seeds = next(s for s in stab.scores if s.method == "shap" and s.variation == "seeds")
+    assert seeds.kendall_tau == pytest.approx(1.0) and seeds.max_change == 0.0  # tree SHAP is deterministic
+    for s in stab.scores:
+        assert -1 <= s.kendall_tau <= 1 and 0 <= s.top_k_overlap <= 1
+    assert -1 <= stab.score("lime") <= 1
+
+
+def test_model_agnostic_path(data) -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = data
+    Xn = X[NUMERIC].fillna(0).iloc[:400]
+    knn = KNeighborsClassifier(15).fit(Xn, y.iloc[:400])
+    exp = lw.explain(knn, Xn, max_rows=5)
+    assert exp.algorithm == "permutation"
+    sv = np.asarray(exp.shap_values)
+    out = knn.predict_proba(Xn.iloc[list(exp.rows)])[:, 1]
+    np.testing.assert_allclose(sv.sum(1) + exp.base_value, out, atol=1e-9)
+
+
+def test_integrated_gradients_add_up() -> None:
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    lr = LogisticRegression(max_iter=2000).fit(X, y == 3)
+    ig = lw.integrated_gradients(lr, X[:5], steps=200)
+    p, p0 = lr.predict_proba(X[:5]), lr.predict_proba(np.zeros((1, 64)))
+    pred = lr.predict(X[:5])
+    for i in range(5):
+        k = int(pred[i])
+        assert ig[i].sum() == pytest.approx(p[i, k] - p0[0, k], abs=2e-3)
+    mlp = make_pipeline(StandardScaler(), MLPClassifier((32,), max_iter=400, random_state=0)).fit(X, y)
+    ig = lw.integrated_gradients(mlp, X[:3], steps=300, baseline=X.mean(0))
+    probs, base = mlp.predict_proba(X[:3]), mlp.predict_proba(X.mean(0)[None])
+    for i in range(3):
+        k = int(np.argmax(probs[i]))
+        assert ig[i].sum() == pytest.approx(probs[i, k] - base[0, k], abs=0.02)
+    # blank pixels get no attribution against a black baseline
+    ig0 = lw.integrated_gradients(mlp[-1], X[:1] * 0 + (X[:1] > 0))
+    assert np.all(ig0[0][(X[0] == 0)] == 0)
+    from lifecycle_widgets.figures import saliency_figure
+
+    fig = saliency_figure(ig[0], (8, 8), image=X[0])
+    assert len(fig.data) == 2 and np.asarray(fig.data[0].z).shape == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "match"),
+    [
+        ("unfitted", lw.ParameterError, "is not fitted"),
+        ("no_proba", lw.ParameterError, "has no predict_proba"),
+        ("missing_column", lw.ColumnError, "'income': the model expects it but X lacks it"),
+        ("short_y", lw.ParameterError, "labels for"),
+        ("bad_immutable", lw.ColumnError, "'nope': not a column of X"),
+    ],
+)
+def test_bad_input(setup, error, match, forest, data) -> None:
+    from sklearn.svm import SVC
+
+    X, y = data
+    Xn = X[NUMERIC].fillna(0)
+    model, kw = forest, {}
+    if setup == "unfitted":
+        model = RandomForestClassifier()
+    elif setup == "no_proba":
+        model = SVC().fit(Xn.iloc[:200], y.iloc[:200])
+    elif setup == "missing_column":
+        Xn = Xn.drop(columns=["income"])
+    elif setup == "short_y":
+        kw = {"y": y.iloc[:10]}
+    elif setup == "bad_immutable":
+        kw = {"immutable": ["nope"]}
+    with pytest.raises(error, match=match):
+        lw.explain(model, Xn, **kw)
+
+
+def test_row_out_of_range(pipe_exp) -> None:
+    with pytest.raises(
+        lw.ParameterError, match=r"'row' parameter of Explanation.local must be a row position from 0 to 1499"
+    ):
+        pipe_exp.local(1500)
+
+
+def test_json_round_trip_and_no_model_after(pipe_exp) -> None:
+    again = lw.Explanation.from_dict(pipe_exp.to_dict())
+    assert again == pipe_exp
+    with pytest.raises(lw.ParameterError, match="read back from JSON"):
+        again.local(0)
+
+
+def test_regression(data) -> None:
+    X, _ = data
+    Xn = X[NUMERIC].fillna(0)
+    target = Xn["income"] / 1000 + 10 * Xn["utilization"]
+    model = RandomForestRegressor(30, max_depth=5, random_state=0).fit(Xn.drop(columns=["income"]), target)
+    exp = lw.explain(model, Xn.drop(columns=["income"]), target, max_rows=40)
+    assert exp.problem_type == "regression" and "r2" in exp.metrics
+    assert exp.global_importance().index[0] == "utilization"
+    local = exp.local(exp.rows[0])
+    assert local.base_value + sum(c.attribution for c in local.shap) == pytest.approx(local.prediction)
+
+
+def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_exp) -> None:
+    import plotly.graph_objects as go
+
+    panel = lw.ExplanationPanel(pipe_exp)
+    panel.tabs.selected_index = 1
+    row = pipe_exp.rows[5]
+
+    class Points:
+        point_inds = (5,)
+
+    trace = panel.beeswarm.data[0]
+    panel._clicked(trace, Points(), None)
+    assert panel.row_picker.value == trace.customdata[5] and panel.tabs.selected_index == 1
+    panel.show_row(row)
+    shown = panel.waterfall.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert shown["layout"]["title"]["text"].startswith(f"Row {row}")
+    for i in range(len(panel.tabs.children)):
+        panel.tabs.selected_index = i
+
+    def count(w):
+        return isinstance(w, go.FigureWidget) + sum(count(c) for c in getattr(w, "children", ()))
+
+    assert count(panel) == 1
+
+
+def test_static_html_shows_global_and_a_local_row(pipe_exp) -> None:
+    html = pipe_exp.to_html()
+    assert "Local explanation of row" in html and "Global surrogate tree" in html
+    assert html.count('class="lw-figure"') >= 6
+
+
+def test_markup_in_feature_names_is_escaped(data) -> None:
+    X, y = data
+    evil = "<img src=x onerror=alert(1)>"
+    Xe = X[NUMERIC].fillna(0).rename(columns={"income": evil})
+    exp = lw.explain(RandomForestClassifier(10, random_state=0).fit(Xe, y), Xe, y, max_rows=30)
+    html = exp.to_html()
+    assert evil not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_models_are_saved_with_skops_and_pickles_need_trust(forest, tmp_path) -> None:
+    import joblib
+
+    digest = lw.save_model(forest, tmp_path / "m.skops")
+    assert len(digest) == 64
+    # skops trusts no tree internals by default: the user names them, knowingly
+    with pytest.raises(
+        lw.ParameterError, match=r"holds types skops does not trust by default: \['sklearn.tree._tree.Tree'\]"
+    ):
+        lw.load_model(tmp_path / "m.skops")
+    loaded = lw.load_model(tmp_path / "m.skops", trusted=["sklearn.tree._tree.Tree"])
+    assert (loaded.predict_proba(np.ones((2, 4))) == forest.predict_proba(np.ones((2, 4)))).all()
+    lw.save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "lr.skops")
+    assert lw.load_model(tmp_path / "lr.skops").coef_.shape == (1, 1)
+    joblib.dump(forest, tmp_path / "m.pkl")
+    with pytest.raises(lw.ParameterError, match="is a pickle, which can run any code"):
+        lw.load_model(tmp_path / "m.pkl")
+    assert lw.load_model(tmp_path / "m.pkl", trusted=True).n_estimators == forest.n_estimators
+    with pytest.raises(lw.ParameterError, match=r"should end in \.skops"):
+        lw.save_model(forest, tmp_path / "m.bin")

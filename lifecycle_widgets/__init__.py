@@ -35,6 +35,7 @@ from lifecycle_widgets.core.explain import (
     explain,
     integrated_gradients,
 )
+from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.exceptions import (
     ColumnError,
     LifecycleWidgetsError,
@@ -44,11 +45,22 @@ from lifecycle_widgets.exceptions import (
     UnknownNameError,
 )
 from lifecycle_widgets.store.models import load_model, save_model
+from lifecycle_widgets.store.registry import ModelRegistry
+from lifecycle_widgets.store.runs import Runs, RunStore
 
 __version__ = "0.1.0"
 
 
-_PANELS = ("ProfilePanel", "DriftPanel", "TimelinePanel", "ExplanationPanel")
+_PANELS = (
+    "ProfilePanel",
+    "DriftPanel",
+    "TimelinePanel",
+    "ExplanationPanel",
+    "ComparisonPanel",
+    "LineagePanel",
+    "RegistryPanel",
+    "compare",
+)
 
 
 def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
@@ -67,6 +79,7 @@ __all__ = [
     "Calibration",
     "ColumnError",
     "ColumnProfile",
+    "ComparisonPanel",
     "DataCard",
     "DataProfile",
     "DriftPanel",
@@ -74,12 +87,19 @@ __all__ = [
     "Explanation",
     "ExplanationPanel",
     "LifecycleWidgetsError",
+    "LineageGraph",
+    "LineagePanel",
+    "LineageRecorder",
     "LocalExplanation",
     "MergeError",
     "MissingDependencyError",
+    "ModelRegistry",
     "ParameterError",
     "ProfilePanel",
+    "RegistryPanel",
     "Result",
+    "RunStore",
+    "Runs",
     "Stability",
     "Timeline",
     "TimelinePanel",
@@ -88,11 +108,13 @@ __all__ = [
     "audit",
     "bias_report",
     "calibration",
+    "compare",
     "config_context",
     "datasets",
     "explain",
     "get_config",
     "integrated_gradients",
+    "lineage",
     "load_model",
     "monitor",
     "profile",

@@ -202,7 +202,10 @@ def test_requirements_pin_every_runtime_dependency() -> None:
     to a version the package's own specifier allows."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    needed = [Requirement(r) for r in [*project["dependencies"], *extras["audit"], *extras["lab"], *extras["explain"]]]
+    needed = [
+        Requirement(r)
+        for r in [*project["dependencies"], *extras["audit"], *extras["lab"], *extras["explain"]]
+    ]
     pins = _pins()
     for req in needed:
         pin = pins.get(canonicalize_name(req.name))

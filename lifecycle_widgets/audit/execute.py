@@ -14,18 +14,20 @@ from lifecycle_widgets.exceptions import MissingDependencyError
 
 
 @contextlib.contextmanager
-def headless_environment() -> Iterator[None]:
-    """Kernels started inside see ``LIFECYCLE_WIDGETS_DISPLAY=static``: results emit static
-    HTML and create no widget, so nothing depends on a widget manager or a network."""
-    old = os.environ.get(DISPLAY_ENV)
-    os.environ[DISPLAY_ENV] = "static"
+def headless_environment(extra: dict[str, str] | None = None) -> Iterator[None]:
+    """Kernels started inside see ``LIFECYCLE_WIDGETS_DISPLAY=static`` (results emit static HTML
+    and create no widget, so nothing depends on a widget manager or a network), and ``extra``."""
+    values = {DISPLAY_ENV: "static", **(extra or {})}
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop(DISPLAY_ENV, None)
-        else:
-            os.environ[DISPLAY_ENV] = old
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def execute_notebook(
@@ -37,6 +39,7 @@ def execute_notebook(
     cell_timeout: int = 600,
     progress: bool = True,
     cwd: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Any:
     """Execute ``template`` with papermill into ``output``; returns the executed notebook node.
 
@@ -56,7 +59,7 @@ def execute_notebook(
     except ImportError as err:
         raise MissingDependencyError("papermill", "audit", "Running template notebooks") from err
     try:
-        with headless_environment():
+        with headless_environment(env):
             return papermill.execute_notebook(
                 os.fspath(template),
                 os.fspath(output),

@@ -28,6 +28,7 @@ from lifecycle_widgets.audit.recording import recorded_in
 from lifecycle_widgets.core.result import atomic_write_text
 from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.store import default_store_path, trail
+from lifecycle_widgets.store.db import STORE_ENV
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def run(
                 cell_timeout=cell_timeout,
                 progress=progress,
                 cwd=os.getcwd(),
+                env={STORE_ENV: str(store_path.resolve())},  # templates log runs where the trail is
             )
         except Exception as err:
             status, error = "failed", _error_of(err)

@@ -35,6 +35,17 @@ def _template_text(name: str) -> str:
     return json.dumps(pio.templates[name].to_plotly_json(), sort_keys=True)
 
 
+def is_unstyled(template: object) -> bool:
+    """True for the empty template ``finish`` gives figures without an explicit one (plotly's
+    "none" serializes as a bare scatter entry and no layout)."""
+    if not template:
+        return True
+    if not isinstance(template, dict) or template.get("layout"):
+        return False
+    data = template.get("data") or {}
+    return all(all(set(t) <= {"type"} for t in traces) for traces in data.values())
+
+
 def template_json(name: str | None = None) -> dict:
     """The plotly template ``name`` (default: ``defaults.template``) as plain JSON, cached."""
     return json.loads(_template_text(name or defaults.template))
@@ -53,13 +64,14 @@ def finish(
 ) -> go.Figure:
     """Apply the shared layout defaults and the caller's title and template.
 
-    Without an explicit ``template`` the figure carries none: plotly copies and validates a
-    template on every assignment (about 8 ms), which dominated pages of hundreds of figures. The
-    panels and the static HTML apply :data:`defaults` ``.template`` when they show a figure
-    (see :func:`template_json`); ``fig.show()`` uses plotly's own default.
+    Without an explicit ``template`` the figure carries an empty one: plotly copies and validates
+    a named template on every assignment (about 8 ms), which dominated pages of hundreds of
+    figures. The panels and the static HTML show such figures with :data:`defaults` ``.template``
+    (see :func:`template_json`).
     """
-    if template:  # applying a template costs ~8 ms a figure: displays apply the default once
-        layout["template"] = template
+    # Applying a named template costs ~8 ms a figure (plotly copies and validates it); an empty
+    # one costs nothing, and the displays put the default in its place when they show the figure.
+    layout["template"] = template or "none"
     fig.update_layout(
         title={"text": title} if title else None,
         height=height or defaults.height,

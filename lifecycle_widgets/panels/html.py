@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from lifecycle_widgets.figures._common import template_json
+from lifecycle_widgets.figures._common import is_unstyled, template_json
 
 CSS = (Path(__file__).parent / "lw.css").read_text(encoding="utf-8")
 _ids = itertools.count()
@@ -95,7 +95,9 @@ def _json_for_script(value: object) -> str:
 def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
     spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
     layout = spec.setdefault("layout", {})
-    template = layout.pop("template", None) or template_json()
+    template = layout.pop("template", None)
+    if is_unstyled(template):
+        template = template_json()
     if template is not None:
         raw = json.dumps(template, separators=(",", ":"), sort_keys=True)
         key = hashlib.sha256(raw.encode()).hexdigest()[:12]

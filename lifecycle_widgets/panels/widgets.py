@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from lifecycle_widgets.figures._common import defaults, template_json
+from lifecycle_widgets.figures._common import defaults, is_unstyled, template_json
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -30,7 +30,9 @@ def plotly_output(fig: go.Figure) -> widgets.Output:
 def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
     spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
-    spec.setdefault("layout", {}).setdefault("template", template_json())
+    layout = spec.setdefault("layout", {})
+    if is_unstyled(layout.get("template")):
+        layout["template"] = template_json()
     # not "responsive": JupyterLab's plotly renderer resizes the figure itself, and a responsive
     # figure drawn before its tab has a size collapses to 0 px high
     spec["config"] = {"displaylogo": False}
@@ -46,7 +48,7 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
 def figure_widget(fig: go.Figure) -> go.FigureWidget:
     """The panel's FigureWidget for ``fig``, with the default template when it has none."""
     widget = go.FigureWidget(fig)
-    if not fig.layout.template.to_plotly_json():
+    if is_unstyled(fig.layout.template.to_plotly_json()):
         widget.layout.template = defaults.template
     return widget
 
@@ -67,9 +69,10 @@ def update_in_place(target: go.FigureWidget, fig: go.Figure) -> None:
         else:
             target.data = ()
             target.add_traces(list(fig.data))
-        target.layout.update(
-            _with_resets(target.layout.to_plotly_json(), fig.layout.to_plotly_json()), overwrite=True
-        )
+        new_layout = fig.layout.to_plotly_json()
+        if is_unstyled(new_layout.get("template")):
+            new_layout.pop("template", None)  # keep the widget's default template
+        target.layout.update(_with_resets(target.layout.to_plotly_json(), new_layout), overwrite=True)
 
 
 def _with_resets(old: dict, new: dict) -> dict:

@@ -35,6 +35,105 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER audit_trail_no_delete BEFORE DELETE ON audit_trail
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     """,
+    # 2: experiments, runs and what they log; lineage; the model registry
+    """
+    CREATE TABLE experiments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('RUNNING', 'FINISHED', 'FAILED', 'KILLED')),
+        started TEXT NOT NULL,
+        ended TEXT,
+        seed INTEGER,
+        environment TEXT,
+        code_version TEXT,
+        source TEXT NOT NULL DEFAULT 'lifecycle_widgets'
+    );
+    CREATE INDEX runs_experiment ON runs(experiment_id, started);
+    CREATE TABLE params (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        full_length INTEGER,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE metrics (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        value REAL NOT NULL,
+        step INTEGER,
+        logged TEXT NOT NULL
+    );
+    CREATE INDEX metrics_run ON metrics(run_id, key, step);
+    CREATE TABLE tags (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE datasets (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        schema TEXT NOT NULL,
+        profile TEXT,
+        PRIMARY KEY (run_id, name)
+    );
+    CREATE TABLE artifacts (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        format TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    CREATE TABLE lineage (
+        run_id TEXT PRIMARY KEY REFERENCES runs(id),
+        graph TEXT NOT NULL
+    );
+    CREATE TABLE models (
+        name TEXT PRIMARY KEY,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE model_versions (
+        name TEXT NOT NULL REFERENCES models(name),
+        version INTEGER NOT NULL,
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        artifact_sha256 TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('PendingManualApproval', 'Approved', 'Rejected')),
+        created TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    );
+    CREATE TABLE model_events (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE model_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)
+    );
+    CREATE TABLE model_links (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        PRIMARY KEY (name, version, kind, target)
+    );
+    """,
 ]
 
 
@@ -100,6 +199,11 @@ def connect(
         conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, isolation_level=None, timeout=30)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
+        if (target.exists() and not os.access(target, os.W_OK)) or not os.access(target.parent, os.W_OK):
+            raise StoreError(
+                f"The store {str(target)!r} is read-only (or its folder is): it cannot be written to. "
+                "Copy it somewhere writable, or point LIFECYCLE_WIDGETS_STORE at another file."
+            )
         conn = sqlite3.connect(target, isolation_level=None, timeout=30)
     try:
         try:

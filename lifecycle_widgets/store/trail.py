@@ -51,23 +51,28 @@ def append(
     >>> len(e.entry_hash)
     64
     """
-    body = _canonical(payload)
-    created = datetime.now(UTC).isoformat(timespec="microseconds")
     with connect(store) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT entry_hash FROM audit_trail ORDER BY seq DESC LIMIT 1").fetchone()
-            prev = row[0] if row else GENESIS
-            digest = entry_hash(prev, created, kind, subject, body)
-            cur = conn.execute(
-                "INSERT INTO audit_trail (created, kind, subject, payload, prev_hash, entry_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (created, kind, subject, body, prev, digest),
-            )
+            entry = append_in(conn, kind, subject, payload)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+    return entry
+
+
+def append_in(conn: sqlite3.Connection, kind: str, subject: str, payload: dict[str, Any]) -> TrailEntry:
+    """Append an entry inside the caller's open transaction (so it commits with the change it records)."""
+    body = _canonical(payload)
+    created = datetime.now(UTC).isoformat(timespec="microseconds")
+    row = conn.execute("SELECT entry_hash FROM audit_trail ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = row[0] if row else GENESIS
+    digest = entry_hash(prev, created, kind, subject, body)
+    cur = conn.execute(
+        "INSERT INTO audit_trail (created, kind, subject, payload, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?)",
+        (created, kind, subject, body, prev, digest),
+    )
     return TrailEntry(int(cur.lastrowid or 0), created, kind, subject, payload, prev, digest)
 
 

@@ -1,0 +1,483 @@
+"""Panels of runs (comparison), lineage graphs and the model registry, and their static displays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from lifecycle_widgets.core.experiments import ChampionChallenger, RegistryState, Runs
+from lifecycle_widgets.core.lineage import LineageGraph
+from lifecycle_widgets.figures import experiments as figs
+from lifecycle_widgets.panels import display
+from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.widgets import (
+    figure_widget,
+    html_widget,
+    lazy_tabs,
+    plotly_output,
+    show_in,
+    update_in_place,
+)
+
+MAX_TABLE_ROWS = 200
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+
+def _keys(runs: Runs) -> tuple[list[str], list[str]]:
+    params = sorted({k for r in runs.runs for k in r.params})
+    metrics = sorted({k for r in runs.runs for k in r.metrics})
+    return params, metrics
+
+
+def runs_html(
+    runs: Runs,
+    *,
+    sort: str | None = None,
+    descending: bool = True,
+    needle: str = "",
+    limit: int = MAX_TABLE_ROWS,
+) -> str:
+    """The runs as a table: name, status, metrics, then parameters that vary."""
+    _params, metrics = _keys(runs)
+    varying = runs.differing_params()
+    chosen = [
+        r
+        for r in runs.runs
+        if not needle
+        or needle.lower()
+        in " ".join([r.name, r.id, *map(str, r.params.values()), *map(str, r.tags.values())]).lower()
+    ]
+    if sort:
+        kind, _, key = sort.partition(".")
+
+        def value(r: Any) -> Any:
+            v = (r.metrics if kind == "metric" else r.params).get(key)
+            try:
+                return (0, float(v))
+            except (TypeError, ValueError):
+                return (1 if v is None else 0, str(v))
+
+        chosen = sorted(chosen, key=value, reverse=descending)
+    header = ["run", "status", *[f"{m}" for m in metrics], *[f"{p}" for p in varying]]
+    rows = [
+        (
+            r.name,
+            r.status,
+            *[_fmt(r.metrics.get(m)) for m in metrics],
+            *[r.params.get(p, "") for p in varying],
+        )
+        for r in chosen[:limit]
+    ]
+    more = f'<p class="lw-note">{len(chosen) - limit} more runs not shown.</p>' if len(chosen) > limit else ""
+    return static.table(rows, header, numeric=tuple(range(2, 2 + len(metrics)))) + more
+
+
+def diff_html(runs: Runs, ids: list[str]) -> str:
+    """Only the parameters that differ among the selected runs, side by side."""
+    chosen = [r for r in runs.runs if r.id in ids]
+    if len(chosen) < 2:
+        return '<p class="lw-note">Select two runs or more to see the parameters that differ.</p>'
+    keys = runs.differing_params(ids)
+    if not keys:
+        return '<p class="lw-note">The selected runs have the same parameters.</p>'
+    return static.table(
+        [(k, *[r.params.get(k, "(unset)") for r in chosen]) for k in keys],
+        ["parameter", *[r.name for r in chosen]],
+    )
+
+
+def runs_sections(runs: Runs) -> list[static.Section]:
+    S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
+    _params, metrics = _keys(runs)
+    sections = [S("Runs", (H(runs_html(runs)),))]
+    frame = runs.to_frame()
+    varying = runs.differing_params()
+    if metrics and varying:
+        metric = metrics[0]
+        sections.append(
+            S(
+                f"{metric} by parameter",
+                tuple(F(figs.metric_by_param_figure(frame, metric, p)) for p in varying[:4]),
+            )
+        )
+        sections.append(S("Parameters and metric", (F(figs.parallel_figure(frame, metric, varying[:8])),)))
+    return sections
+
+
+def _label(r: Any, metric: str | None) -> str:
+    score = f" ({metric} {r.metrics[metric]:.4g})" if metric and metric in r.metrics else ""
+    return f"{r.name}{score}"
+
+
+class ComparisonPanel(widgets.VBox):
+    """Runs side by side: a sortable, filterable table; pick runs to see only the parameters that
+    differ and their step curves; a metric grouped by a parameter (mean ± std over seeds), against
+    a parameter, and in parallel coordinates. Curves of running runs update live when the store
+    they came from logs in this process (:meth:`watch`).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> store = lw.RunStore("/tmp/doc-compare.db")
+    >>> for depth in (2, 4):
+    ...     with store.start_run(experiment="doc-compare") as run:
+    ...         run.log_params({"depth": depth}); run.log_metrics({"auc": 0.8 + depth / 100})
+    >>> panel = lw.compare(store.runs(experiment="doc-compare"))
+    >>> panel.select([r.id for r in panel.runs.runs])
+    >>> "depth" in panel.diff.value
+    True
+    """
+
+    def __init__(self, runs: Runs, *, store: Any = None, **kwargs: Any) -> None:
+        self.runs = runs
+        self.store = store
+        params, metrics = _keys(runs)
+        self.sort = widgets.Dropdown(
+            options=[("(started)", None)]
+            + [(f"metric: {m}", f"metric.{m}") for m in metrics]
+            + [(f"param: {p}", f"param.{p}") for p in params],
+            description="Sort by",
+        )
+        self.descending = widgets.Checkbox(value=True, description="descending", indent=False)
+        self.filter = widgets.Text(placeholder="filter runs by name, parameter or tag")
+        self.table = widgets.HTML()
+        first_metric = metrics[0] if metrics else None
+        self.picker = widgets.SelectMultiple(
+            options=[(_label(r, first_metric), r.id) for r in runs.runs],
+            rows=min(10, max(3, len(runs.runs))),
+            description="Runs",
+            layout=widgets.Layout(width="34em"),
+        )
+        self.diff = widgets.HTML()
+        self.metric = widgets.Dropdown(options=metrics, description="Metric")
+        varying = runs.differing_params() or params
+        self.param = widgets.Dropdown(options=varying, description="Parameter")
+        self.curves: go.FigureWidget | None = None
+        self.grouped, self.scatter, self.parallel = (
+            widgets.Output(layout=widgets.Layout(width="100%")) for _ in range(3)
+        )
+        for w in (self.sort, self.descending, self.filter):
+            w.observe(lambda _: self._draw_table(), names="value")
+        self.picker.observe(lambda _: self._selection_changed(), names="value")
+        self.metric.observe(lambda _: self._draw_charts(), names="value")
+        self.param.observe(lambda _: self._draw_charts(), names="value")
+        self._draw_table()
+        builders = {
+            "Runs": lambda: widgets.VBox(
+                [widgets.HBox([self.sort, self.descending, self.filter]), self.table]
+            ),
+            "Compare selected": self._selected_tab,
+            "By parameter": self._charts_tab,
+        }
+        self.tabs = lazy_tabs(builders)
+        super().__init__([html_widget(f"<h2>{len(runs.runs)} runs</h2>"), self.tabs], **kwargs)
+
+    def _draw_table(self) -> None:
+        self.table.value = f'<div class="lw">{runs_html(self.runs, sort=self.sort.value, descending=self.descending.value, needle=self.filter.value)}</div>'
+
+    def select(self, ids: list[str]) -> None:
+        """Select runs by id (as picking them in the list does)."""
+        self.picker.value = tuple(ids)
+
+    def _selected_tab(self) -> widgets.Widget:
+        self.curves = figure_widget(self._curves_figure())
+        self._selection_changed()
+        return widgets.VBox([self.picker, self.diff, self.curves])
+
+    def _curves_figure(self) -> go.Figure:
+        metric = self.metric.value
+        if self.store is None or metric is None:
+            return figs.step_curves_figure({}, metric or "metric")
+        names = {r.id: r.name for r in self.runs.runs}
+        return figs.step_curves_figure(
+            {names[i]: self.store.metric_history(i, metric) for i in self.picker.value}, metric
+        )
+
+    def _selection_changed(self) -> None:
+        self.diff.value = f'<div class="lw">{diff_html(self.runs, list(self.picker.value))}</div>'
+        if self.curves is not None:
+            update_in_place(self.curves, self._curves_figure())
+
+    def _charts_tab(self) -> widgets.Widget:
+        self._draw_charts()
+        return widgets.VBox(
+            [widgets.HBox([self.metric, self.param]), self.grouped, self.scatter, self.parallel]
+        )
+
+    def _draw_charts(self) -> None:
+        metric, param = self.metric.value, self.param.value
+        if metric is None or param is None:
+            return
+        frame = self.runs.to_frame()
+        show_in(self.grouped, figs.metric_by_param_figure(frame, metric, param))
+        show_in(self.scatter, figs.metric_vs_param_figure(frame, metric, param))
+        varying = self.runs.differing_params() or [param]
+        show_in(
+            self.parallel,
+            figs.parallel_figure(frame.dropna(subset=[f"metric.{metric}"]), metric, varying[:8]),
+        )
+
+    def watch(self, store: Any) -> None:
+        """Redraw the step curves whenever ``store`` logs a metric of a selected run (in this process)."""
+        self.store = store
+
+        def refresh(run_id: str, metrics: dict[str, Any], step: int | None) -> None:
+            if run_id in self.picker.value and self.curves is not None and self.metric.value in metrics:
+                update_in_place(self.curves, self._curves_figure())
+
+        store.on_log(refresh)
+
+
+def compare(runs: Runs, *, store: Any = None) -> ComparisonPanel:
+    """Open runs side by side in a :class:`ComparisonPanel` (step curves need the ``store``)."""
+    if store is None and runs.store:
+        # the one reference from a panel to the store, made lazily: step curves read metric history
+        from lifecycle_widgets.store.runs import RunStore
+
+        store = RunStore(runs.store)
+    panel = ComparisonPanel(runs, store=store)
+    if store is not None:
+        panel.watch(store)
+    return panel
+
+
+# --- lineage --------------------------------------------------------------------------------------
+
+
+def lineage_sections(lin: LineageGraph) -> list[static.Section]:
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    table = static.table(
+        [(f, ", ".join(lin.feature_sources[f])) for f in lin.features], ["feature", "raw columns"]
+    )
+    return [
+        S("Lineage graph", (F(figs.lineage_figure(lin)),)),
+        S(
+            "A feature's path",
+            (P("Feature", {f: figs.lineage_figure(lin, highlight=f) for f in lin.features[:100]}),),
+        ),
+        S("Features and their raw columns", (H(table),)),
+    ]
+
+
+class LineagePanel(widgets.VBox):
+    """The lineage graph (its one FigureWidget); picking a feature highlights its path back to raw
+    columns and shows what is known of those columns: their profile, drift and attribution.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.compose import ColumnTransformer
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> df = lw.datasets.credit(100)
+    >>> ct = ColumnTransformer([("cat", OneHotEncoder(), ["region"])]).fit(df)
+    >>> panel = lw.LineagePanel(lw.lineage(ct, df))
+    >>> panel.show_feature("cat__region_east")
+    >>> "region" in panel.info.value
+    True
+    """
+
+    def __init__(
+        self,
+        lineage: LineageGraph,
+        *,
+        profile: Any = None,
+        drift: Any = None,
+        explanation: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.lineage, self.profile, self.drift, self.explanation = lineage, profile, drift, explanation
+        self.figure = figure_widget(figs.lineage_figure(lineage))
+        self.picker = widgets.Dropdown(options=[None, *lineage.features], description="Feature")
+        self.info = widgets.HTML()
+        self.picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
+        super().__init__(
+            [
+                html_widget(f"<h2>Lineage: {static.esc(lineage.name)}</h2>"),
+                self.picker,
+                self.figure,
+                self.info,
+            ],
+            **kwargs,
+        )
+
+    def show_feature(self, feature: str | None) -> None:
+        """Highlight ``feature``'s path (None: no highlight) and describe its raw columns."""
+        update_in_place(self.figure, figs.lineage_figure(self.lineage, highlight=feature))
+        if feature is None:
+            self.info.value = ""
+            return
+        rows = []
+        for raw in self.lineage.sources(feature):
+            facts = []
+            if self.profile is not None and raw in self.profile.column_names:
+                c = self.profile.column(raw)
+                facts.append(f"profile: {c.kind}, {c.missing_share:.1%} missing, {c.distinct:,} distinct")
+            if self.drift is not None and raw in {f.name for f in self.drift.features}:
+                d = self.drift.feature(raw)
+                facts.append(
+                    f"drift: {d.method} {d.distance:.3f}" + (" (drifted)" if d.drifted else "")
+                    if d.distance is not None
+                    else "drift: not compared"
+                )
+            if self.explanation is not None and raw in self.explanation.features:
+                imp = self.explanation.global_importance().loc[raw, "shap_mean_abs"]
+                facts.append(f"mean |SHAP| {imp:.4g}")
+            rows.append((raw, "; ".join(facts) or "(no profile, drift or explanation given)"))
+        self.info.value = f'<div class="lw"><h3>{static.esc(feature)} comes from</h3>{static.table(rows, ["raw column", "what is known"])}</div>'
+
+
+# --- registry ------------------------------------------------------------------------------------
+
+
+def registry_html(state: RegistryState) -> str:
+    if not state.versions:
+        return '<p class="lw-note">No registered models.</p>'
+    rows = [
+        (
+            v.name,
+            v.version,
+            v.status,
+            ", ".join(v.aliases),
+            v.created[:19],
+            v.run_id[:12],
+            "; ".join(f"{k}: {', '.join(t)}" for k, t in v.links.items()),
+        )
+        for v in state.versions
+    ]
+    return static.table(
+        rows,
+        ["model", "version", "status", "aliases", "created", "run", "links"],
+        classes=["high" if v.status == "Rejected" else None for v in state.versions],
+    )
+
+
+def history_html(state: RegistryState) -> str:
+    rows = [
+        (v.name, v.version, e.event, e.by, e.at[:19], e.detail) for v in state.versions for e in v.history
+    ]
+    return static.table(rows, ["model", "version", "event", "by", "at", "detail"])
+
+
+def comparison_html(c: ChampionChallenger) -> str:
+    return static.table(
+        [
+            ("Model", c.name),
+            ("Champion", f"version {c.champion}: {c.metric} {c.champion_value:.4g}"),
+            ("Challenger", f"version {c.challenger}: {c.metric} {c.challenger_value:.4g}"),
+            ("Difference (95% bootstrap CI)", f"{c.difference:+.4g} ({c.ci_low:+.4g} to {c.ci_high:+.4g})"),
+            (c.test, f"statistic {c.statistic:.4g}, p = {c.p_value:.3g}, {c.rows:,} rows"),
+            ("Recommendation", c.recommendation),
+        ]
+    )
+
+
+def registry_sections(state: RegistryState) -> list[static.Section]:
+    S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
+    sections = [
+        S("Models and versions", (H(registry_html(state)),)),
+        S("Status history", (H(history_html(state)),)),
+    ]
+    for c in state.comparisons:
+        sections.append(
+            S(
+                f"Champion v{c.champion} against challenger v{c.challenger}",
+                (H(comparison_html(c)), F(figs.comparison_figure(c))),
+            )
+        )
+    return sections
+
+
+def _sections_panel(sections: Any) -> Any:
+    def build(result: Any) -> widgets.Widget:
+        children: list[widgets.Widget] = []
+        for s in sections(result):
+            children.append(html_widget(f"<h3>{static.esc(s.title)}</h3>"))
+            for b in s.blocks:
+                if isinstance(b, static.HtmlBlock):
+                    children.append(html_widget(b.html))
+                elif isinstance(b, static.FigureBlock):
+                    children.append(plotly_output(b.figure))
+        return widgets.VBox(children)
+
+    return build
+
+
+class RegistryPanel(widgets.VBox):
+    """Models and versions, their status history, and champion/challenger comparisons."""
+
+    def __init__(self, state: RegistryState, **kwargs: Any) -> None:
+        self.state = state
+        builders = {
+            "Versions": lambda: html_widget(registry_html(state)),
+            "History": lambda: html_widget(history_html(state)),
+        }
+        if state.comparisons:
+            builders["Comparisons"] = lambda: widgets.VBox(
+                [
+                    w
+                    for c in state.comparisons
+                    for w in (html_widget(comparison_html(c)), plotly_output(figs.comparison_figure(c)))
+                ]
+            )
+        self.tabs = lazy_tabs(builders)
+        super().__init__(
+            [html_widget(f"<h2>Model registry ({len(state.names)} models)</h2>"), self.tabs], **kwargs
+        )
+
+
+display.register(
+    Runs,
+    display.DisplaySpec(
+        title=lambda r: f"{len(r.runs)} runs",
+        figures=lambda r: {},
+        sections=runs_sections,
+        panel=lambda r: compare(r),
+    ),
+)
+display.register(
+    LineageGraph,
+    display.DisplaySpec(
+        title=lambda g: f"Lineage: {g.name}",
+        figures=lambda g: {"graph": figs.lineage_figure(g)},
+        sections=lineage_sections,
+        panel=LineagePanel,
+    ),
+)
+display.register(
+    RegistryState,
+    display.DisplaySpec(
+        title=lambda s: "Model registry",
+        figures=lambda s: {},
+        sections=registry_sections,
+        panel=RegistryPanel,
+    ),
+)
+display.register(
+    ChampionChallenger,
+    display.DisplaySpec(
+        title=lambda c: f"{c.name}: champion v{c.champion} vs challenger v{c.challenger}",
+        figures=lambda c: {"comparison": figs.comparison_figure(c)},
+        sections=lambda c: [
+            static.Section(
+                "Comparison",
+                (static.HtmlBlock(comparison_html(c)), static.FigureBlock(figs.comparison_figure(c))),
+            )
+        ],
+        panel=_sections_panel(
+            lambda c: [
+                static.Section(
+                    "Comparison",
+                    (static.HtmlBlock(comparison_html(c)), static.FigureBlock(figs.comparison_figure(c))),
+                )
+            ]
+        ),
+    ),
+)

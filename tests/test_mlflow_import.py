@@ -1,0 +1,64 @@
+"""Importing from a tracking store that MLflow itself wrote (MLflow lives in its own venv here:
+it pins an older pyarrow than this project's, and the importer needs no MLflow at all)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lifecycle_widgets as lw
+
+pytestmark = [pytest.mark.mlflow, pytest.mark.timeout(1200)]
+
+WRITE = """
+import json, sys
+import mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.set_experiment("credit")
+ids = []
+for depth in (2, 4, 6):
+    with mlflow.start_run(run_name=f"rf-depth-{depth}") as run:
+        mlflow.log_params({"max_depth": depth, "n_estimators": 100})
+        for step in range(3):
+            mlflow.log_metric("loss", 1.0 / (depth + step), step=step)
+        mlflow.log_metric("auc", 0.8 + depth / 100)
+        mlflow.set_tag("team", "risk")
+        ids.append(run.info.run_id)
+print(json.dumps(ids))
+"""
+
+
+@pytest.fixture(scope="module")
+def mlflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("mlflow-venv")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    done = subprocess.run(
+        [str(py), "-m", "pip", "install", "--quiet", "mlflow"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"pip install mlflow failed:\n{done.stderr[-3000:]}"
+    return py
+
+
+def test_import_reads_a_store_mlflow_wrote(mlflow_python: Path, tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    done = subprocess.run(
+        [str(mlflow_python), "-c", WRITE, uri], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    mlflow_ids = json.loads(done.stdout.strip().splitlines()[-1])
+    store = lw.RunStore(tmp_path / "lifecycle.db")
+    assert store.import_mlflow(uri) == 3
+    assert store.import_mlflow(uri) == 0  # imported runs are not imported twice
+    runs = store.runs(experiment="credit")
+    assert sorted(r.name for r in runs.runs) == ["rf-depth-2", "rf-depth-4", "rf-depth-6"]
+    for r in runs.runs:
+        depth = int(r.params["max_depth"])
+        assert r.source == "mlflow" and r.status == "FINISHED" and r.params["n_estimators"] == "100"
+        assert r.metrics["auc"] == pytest.approx(0.8 + depth / 100)
+        assert r.tags["team"] == "risk" and r.tags["mlflow.run_id"] in mlflow_ids
+        assert store.metric_history(r.id, "loss") == [(s, pytest.approx(1.0 / (depth + s))) for s in range(3)]

@@ -294,7 +294,7 @@ def test_monitor_batches_and_windows(base) -> None:
     one["ts"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(3000) % 21, unit="D")
     windows = lw.monitor(base, one, time_column="ts", window="7D")
     assert windows.labels == ("2026-01-01", "2026-01-08", "2026-01-15")
-    expected = one.groupby(pd.Grouper(key="ts", freq="7D")).size().tolist()
+    expected = one.groupby(one["ts"].dt.floor("7D")).size().tolist()  # windows aligned to the epoch
     assert [r.rows for r in windows.reports] == expected and sum(expected) == 3000
 
 
@@ -304,7 +304,10 @@ def test_monitor_batches_and_windows(base) -> None:
         ({"batches": []}, "at least one batch"),
         ({"batches": "frame"}, "one frame with time_column and window"),
         ({"batches": "frame", "time_column": "nope", "window": "1D"}, "'nope': the time column"),
-        ({"batches": "frame", "time_column": "last_login", "window": "fortnight"}, "not a pandas frequency"),
+        (
+            {"batches": "frame", "time_column": "last_login", "window": "fortnight"},
+            "not a fixed pandas frequency",
+        ),
     ],
 )
 def test_monitor_bad_input(base, clean, kwargs, match) -> None:

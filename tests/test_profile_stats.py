@@ -228,3 +228,7 @@ def test_datasets_are_deterministic() -> None:
     assert batch["income"].mean() > 1.15 * train["income"].mean()
     assert batch["notes"].isna().mean() > 0.6 > train["notes"].isna().mean()
     assert "gig" in set(batch["employment_type"]) - set(train["employment_type"])
+
+
+def test_fingerprint_is_the_same_for_every_dtype_backend(credit: pd.DataFrame, frame_kind) -> None:
+    assert lw.profile(frame_kind(credit)).fingerprint.sha256 == lw.profile(credit).fingerprint.sha256

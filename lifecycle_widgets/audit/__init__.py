@@ -8,6 +8,7 @@ Examples
 True
 """
 
+from lifecycle_widgets.audit.batch import run_many
 from lifecycle_widgets.audit.export import notebook_to_html
 from lifecycle_widgets.audit.parameters import TemplateParameter, template_parameters
 from lifecycle_widgets.audit.reproduce import Reproduction, reproduce
@@ -23,6 +24,7 @@ __all__ = [
     "notebook_to_html",
     "reproduce",
     "run",
+    "run_many",
     "template_parameters",
     "verify",
 ]

@@ -78,13 +78,23 @@ def _check_out_folder(out: Path) -> None:
         raise ParameterError(f"The output folder {str(out)!r} is not writable.")
 
 
-def _free_name(out: Path, stem: str, started: datetime) -> str:
+def _claim_name(out: Path, stem: str, started: datetime) -> str:
+    """A record name no other run has, claimed atomically (runs in parallel start in the same
+    second): an exclusive claim file marks it until the record is renamed into place."""
     base = f"{stem}-{started.strftime('%Y%m%dT%H%M%SZ')}"
-    name, n = base, 1
-    while (out / name).exists():
+    n = 1
+    while True:
+        name = base if n == 1 else f"{base}-{n}"
+        if not (out / name).exists():
+            try:
+                fd = os.open(out / f".{name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                os.close(fd)
+                if not (out / name).exists():
+                    return name
+                (out / f".{name}.claim").unlink()
+            except FileExistsError:
+                pass
         n += 1
-        name = f"{base}-{n}"
-    return name
 
 
 def _error_of(err: BaseException) -> dict[str, Any]:
@@ -142,7 +152,7 @@ def run(
 
     started = datetime.now(UTC)
     record_id = uuid.uuid4().hex
-    name = _free_name(out_dir, template.stem, started)
+    name = _claim_name(out_dir, template.stem, started)
     work = out_dir / f".{name}.partial-{record_id[:8]}"
     work.mkdir()
     try:
@@ -209,6 +219,8 @@ def run(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        (out_dir / f".{name}.claim").unlink(missing_ok=True)
     return AuditRecord(final, manifest)
 
 

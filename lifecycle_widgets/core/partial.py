@@ -191,6 +191,26 @@ def _value_hashes(values: pd.Index) -> np.ndarray:
 _MISSING_HASH = np.uint64(0x5A17_D00D_5A17_D00D)
 
 
+def _continuous_hashes(series: pd.Series, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of float, datetime and duration values in one canonical form (float64, or int64
+    microseconds since the epoch in UTC), so every dtype backend hashes the same content alike."""
+    if family == "datetime":
+        s = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
+        arr = s.to_numpy(dtype="datetime64[us]")
+        isna = np.isnat(arr)
+        values = arr.astype(np.int64)
+    elif pd.api.types.is_timedelta64_dtype(series.dtype):
+        arr = series.to_numpy(dtype="timedelta64[us]")
+        isna = np.isnat(arr)
+        values = arr.astype(np.int64)
+    else:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        isna = np.isnan(values)
+    hashes = pd.util.hash_array(values)
+    hashes[isna] = _MISSING_HASH
+    return hashes, isna
+
+
 def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndarray]:
     """Partial statistics of one column of one chunk, and the 64-bit hash of each value."""
     family = dtype_family(series.dtype)
@@ -209,8 +229,7 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
         part.frequent = FrequentValues()
         part.frequent.update(counts)
     else:
-        hashes = pd.util.hash_pandas_object(series, index=False).to_numpy()
-        isna = series.isna().to_numpy()
+        hashes, isna = _continuous_hashes(series, family)
         part.missing = int(isna.sum())
         part.distinct.update(hashes[~isna] if part.missing else hashes)
     if family in ("integer", "float", "boolean", "datetime"):

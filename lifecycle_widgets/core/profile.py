@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -112,8 +112,9 @@ class Association:
 class Fingerprint:
     """A content hash of a table: the same rows with the same schema give the same digest.
 
-    The digest is insensitive to row order and to how the rows were chunked, so a frame, its
-    Parquet file and the same data on a cluster share one fingerprint.
+    The digest is insensitive to row order, to how the rows were chunked and to the dtype
+    backend (the schema holds logical types: integer, float, string, ...), so a frame, its
+    Parquet file, its pyarrow-backed copy and the same data on a cluster share one fingerprint.
     """
 
     sha256: str
@@ -337,7 +338,8 @@ def _finalize_column(
 
 
 def _fingerprint(part: TablePartial) -> Fingerprint:
-    schema = tuple((name, part.partials[name].dtype) for name in part.columns)
+    # logical types, not dtype names: int64, Int64 and int64[pyarrow] hold the same content
+    schema = tuple((name, part.partials[name].family) for name in part.columns)
     payload = json.dumps({"schema": schema, "rows": part.rows, "sums": part.content_sums})
     return Fingerprint(hashlib.sha256(payload.encode()).hexdigest(), part.rows, len(part.columns), schema)
 
@@ -551,30 +553,48 @@ def profile(
 def collect(
     data: Any,
     *,
-    required: list[str] = (),
-    sample_size: int = 50_000,  # type: ignore[assignment]
+    required: Sequence[str] = (),
+    sample_size: int = 50_000,
     chunk_rows: int = 1_000_000,
     progress: bool | None = None,
     desc: str = "profiling",
-    on_chunk: Callable[[pd.DataFrame], None] | None = None,
+    accumulators: Sequence[Any] = (),
 ) -> tuple[str, TablePartial]:
     """Read ``data`` chunk by chunk and fold the chunks' partial statistics into one.
 
-    ``required`` columns must exist (checked before any chunk is read); ``on_chunk`` sees every
-    chunk too (to predict with a model, say) while it is in memory.
+    ``data`` may be a pandas DataFrame, a pyarrow Table, Parquet, or a Dask DataFrame (whose
+    partitions are folded on the workers). ``required`` columns must exist (checked before any
+    row is read). ``accumulators`` (objects with ``fresh()``, ``update(chunk, offset)`` and
+    ``merge(other)``) see every chunk too, to predict with a model or count into bins; they hold
+    the merged result afterwards.
     """
+    from lifecycle_widgets.core.distributed import collect_dask, is_dask
+
+    if is_dask(data):
+        from lifecycle_widgets.core.sources import _unique_names
+
+        names = _unique_names(list(data.columns))
+        _check_required(required, names)
+        part, merged = collect_dask(data, names, sample_size=sample_size, accumulators=accumulators)
+        for acc, result in zip(accumulators, merged, strict=True):
+            acc.__dict__.update(result.__dict__)
+        return "Dask DataFrame", part
     src = open_source(data, chunk_rows=chunk_rows)
-    for name in required:
-        if name not in src.columns:
-            raise ColumnError(name, f"not a column of the data; columns are {src.columns[:20]}")
-    merged: TablePartial | None = None
+    _check_required(required, src.columns)
+    merged_part: TablePartial | None = None
     show = progress if progress is not None else src.n_chunks > 1
     offset = 0
     for chunk in progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show):
         part = table_partial(chunk, sample_size=sample_size, offset=offset)
+        for acc in accumulators:
+            acc.update(chunk, offset)
         offset += len(chunk)
-        if on_chunk is not None:
-            on_chunk(chunk)
-        merged = part if merged is None else merged.merge(part)
-    assert merged is not None  # every source yields at least one chunk
-    return src.name, merged
+        merged_part = part if merged_part is None else merged_part.merge(part)
+    assert merged_part is not None  # every source yields at least one chunk
+    return src.name, merged_part
+
+
+def _check_required(required: Sequence[str], columns: list[str]) -> None:
+    for name in required:
+        if name not in columns:
+            raise ColumnError(name, f"not a column of the data; columns are {columns[:20]}")

@@ -167,7 +167,7 @@ class ComparisonPanel(widgets.VBox):
         for w in (self.sort, self.descending, self.filter):
             w.observe(lambda _: self._draw_table(), names="value")
         self.picker.observe(lambda _: self._selection_changed(), names="value")
-        self.metric.observe(lambda _: self._draw_charts(), names="value")
+        self.metric.observe(lambda _: self._metric_changed(), names="value")
         self.param.observe(lambda _: self._draw_charts(), names="value")
         self._draw_table()
         builders = {
@@ -190,7 +190,7 @@ class ComparisonPanel(widgets.VBox):
     def _selected_tab(self) -> widgets.Widget:
         self.curves = figure_widget(self._curves_figure())
         self._selection_changed()
-        return widgets.VBox([self.picker, self.diff, self.curves])
+        return widgets.VBox([self.picker, self.diff, self.metric, self.curves])
 
     def _curves_figure(self) -> go.Figure:
         metric = self.metric.value
@@ -204,6 +204,11 @@ class ComparisonPanel(widgets.VBox):
     def _selection_changed(self) -> None:
         self.diff.value = f'<div class="lw">{diff_html(self.runs, list(self.picker.value))}</div>'
         if self.curves is not None:
+            update_in_place(self.curves, self._curves_figure())
+
+    def _metric_changed(self) -> None:
+        self._draw_charts()
+        if self.curves is not None:  # the step curves show this metric too
             update_in_place(self.curves, self._curves_figure())
 
     def _charts_tab(self) -> widgets.Widget:

@@ -27,7 +27,11 @@ def summary_html(exp: Explanation) -> str:
             f"{exp.output_space}" + (f" of class {exp.explained_class}" if exp.explained_class else ""),
         ),
         ("SHAP algorithm", exp.algorithm),
-        ("Rows", f"{exp.n_rows:,} ({len(exp.rows):,} explained)"),
+        (
+            "Rows",
+            f"{exp.n_rows:,} ({len(exp.rows):,} explained)"
+            + (f"; importance over all {exp.population_rows:,} rows" if exp.population_rows else ""),
+        ),
         (
             "Features",
             f"{len(exp.features)} raw"

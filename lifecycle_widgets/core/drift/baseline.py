@@ -235,7 +235,7 @@ class Baseline(Result):
             chunk_rows=chunk_rows,
             progress=progress,
             desc="baseline",
-            on_chunk=collector,
+            accumulators=[collector],
         )
         prof = finalize(part, source=source)
         kinds = {c.name: c.kind for c in prof.columns}

@@ -191,14 +191,26 @@ class BinCounter:
         edges = {f.name: np.asarray(f.edges) for f in baseline.features if f.numeric}
         return cls(edges, {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in edges.items()})
 
-    def __call__(self, chunk: pd.DataFrame) -> None:
+    def fresh(self) -> BinCounter:
+        """Zero counts over the same bins."""
+        return BinCounter(
+            self.edges, {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in self.edges.items()}
+        )
+
+    def merge(self, other: BinCounter) -> BinCounter:
+        for name in self.counts:
+            self.counts[name] = self.counts[name] + other.counts[name]
+        return self
+
+    def update(self, chunk: pd.DataFrame, offset: int) -> None:
+        """Count one chunk's values."""
         for name, edges in self.edges.items():
             if name in chunk.columns:
                 family = dtype_family(chunk[name].dtype)
                 if family in ("integer", "float", "boolean"):
                     x = numeric_values(chunk[name], family)
                     x = x[np.isfinite(x)]
-                    self.counts[name] += np.bincount(
+                    self.counts[name] = self.counts[name] + np.bincount(
                         np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1
                     )
 
@@ -325,9 +337,12 @@ def check(
     label: str = "",
 ) -> DriftReport:
     """See :meth:`Baseline.check`."""
+    from lifecycle_widgets.core.distributed import is_dask
     from lifecycle_widgets.core.sources import open_source
 
-    columns = open_source(data, chunk_rows=chunk_rows).columns  # cheap: reads no rows
+    columns = (
+        [str(c) for c in data.columns] if is_dask(data) else open_source(data, chunk_rows=chunk_rows).columns
+    )
     label_column, label_values = _labels_for(baseline, columns, labels)
     collector = QualityCollector(
         label_column=label_column,
@@ -336,12 +351,9 @@ def check(
         predictions=None if predictions is None else np.asarray(predictions),
     )
     counter = BinCounter.for_baseline(baseline)
-
-    def on_chunk(chunk: pd.DataFrame) -> None:
-        counter(chunk)
-        collector(chunk)
-
-    source, part = collect(data, chunk_rows=chunk_rows, progress=progress, desc="checking", on_chunk=on_chunk)
+    source, part = collect(
+        data, chunk_rows=chunk_rows, progress=progress, desc="checking", accumulators=[counter, collector]
+    )
     if label_values is not None and len(label_values) != part.rows:
         raise ColumnError("labels", f"{len(label_values):,} labels for {part.rows:,} rows")
     return _report(baseline, source, part, collector.metrics(), label, counter.counts)

@@ -125,26 +125,41 @@ class Timeline(Result):
         )
 
 
+def window_keys(times: pd.Series, window: str) -> pd.Series:
+    """The start of each row's time window: ``window`` is a fixed pandas frequency ("1D", "7D",
+    "6h"), windows are aligned to the Unix epoch (so the pandas and Dask paths cut alike)."""
+    try:
+        return pd.to_datetime(times).dt.floor(window)
+    except ValueError as err:
+        raise ParameterError(
+            f"window {window!r} is not a fixed pandas frequency such as '1D', '7D' or '6h': {err}"
+        ) from err
+
+
+def _label(start: pd.Timestamp) -> str:
+    return str(start.date() if start == start.normalize() else start)
+
+
+def _check_window_args(columns: list[str], time_column: str | None, window: str | None) -> None:
+    if time_column is None or window is None:
+        raise ParameterError(
+            "Time windows need one DataFrame plus both time_column and window "
+            "(for example time_column='ts', window='7D')."
+        )
+    if time_column not in columns:
+        raise ColumnError(time_column, f"the time column is not in the data; columns are {columns[:20]}")
+
+
 def _batches(batches: Any, time_column: str | None, window: str | None) -> Iterable[tuple[str, Any]]:
     if time_column is not None or window is not None:
-        if not isinstance(batches, pd.DataFrame) or time_column is None or window is None:
+        if not isinstance(batches, pd.DataFrame):
             raise ParameterError(
                 "Time windows need one DataFrame plus both time_column and window "
                 "(for example time_column='ts', window='7D')."
             )
-        if time_column not in batches.columns:
-            raise ColumnError(
-                time_column, f"the time column is not in the data; columns are {list(batches.columns)[:20]}"
-            )
-        try:
-            groups = batches.groupby(pd.Grouper(key=time_column, freq=window), sort=True)
-        except ValueError as err:
-            raise ParameterError(
-                f"window {window!r} is not a pandas frequency such as '1D' or '7D': {err}"
-            ) from err
-        return [
-            (str(start.date() if start == start.normalize() else start), g) for start, g in groups if len(g)
-        ]
+        _check_window_args(list(batches.columns), time_column, window)
+        keys = window_keys(batches[time_column], window)
+        return [(_label(start), g) for start, g in batches.groupby(keys, sort=True) if len(g)]
     if isinstance(batches, pd.DataFrame):
         raise ParameterError(
             "Pass several batches (a list or a dict of frames), or one frame with time_column and window."
@@ -152,6 +167,33 @@ def _batches(batches: Any, time_column: str | None, window: str | None) -> Itera
     if isinstance(batches, Mapping):
         return [(str(k), v) for k, v in batches.items()]
     return [(f"batch {i + 1}", b) for i, b in enumerate(batches)]
+
+
+def _dask_windows(
+    baseline: Baseline, ddf: Any, time_column: str | None, window: str | None, labels: str | None, model: Any
+) -> tuple[DriftReport, ...]:
+    """Every window of a Dask DataFrame checked in one pass over the data."""
+    from lifecycle_widgets.core.distributed import collect_dask
+    from lifecycle_widgets.core.drift.check import BinCounter, _report
+    from lifecycle_widgets.core.drift.quality import QualityCollector
+    from lifecycle_widgets.core.sources import _unique_names
+
+    names = _unique_names(list(ddf.columns))
+    _check_window_args(names, time_column, window)
+    window_keys(pd.Series(pd.to_datetime(["2026-01-01"])), window)  # a bad window fails here, before any work
+    label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
+    accs = [BinCounter.for_baseline(baseline), QualityCollector(label_column=label_column, model=model)]
+    grouped = collect_dask(
+        ddf,
+        names,
+        sample_size=50_000,
+        accumulators=accs,
+        group=lambda chunk: window_keys(chunk[time_column], window),
+    )
+    return tuple(
+        _report(baseline, f"window {_label(k)}", part, acc[1].metrics(), _label(k), acc[0].counts)
+        for k, (part, acc) in sorted(grouped.items())
+    )
 
 
 def monitor(
@@ -178,6 +220,12 @@ def monitor(
     """
     if not isinstance(baseline, Baseline):
         raise ParameterError.bad_value("baseline", "monitor", "a Baseline", type(baseline).__name__)
+    from lifecycle_widgets.core.distributed import is_dask
+
+    if is_dask(batches):
+        model = model if model is not None else getattr(baseline, "_model", None)
+        reports = _dask_windows(baseline, batches, time_column, window, labels, model)
+        return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports)
     items = list(_batches(batches, time_column, window))
     if not items:
         raise ParameterError("monitor needs at least one batch.")

@@ -33,7 +33,6 @@ class QualityCollector:
     y_true: list[np.ndarray] = field(default_factory=list)
     y_pred: list[np.ndarray] = field(default_factory=list)
     y_score: list[np.ndarray] = field(default_factory=list)
-    offset: int = 0
 
     @property
     def active(self) -> bool:
@@ -51,13 +50,21 @@ class QualityCollector:
             return chunk[list(names)]
         return chunk.drop(columns=[c for c in (self.label_column,) if c in chunk.columns])
 
-    def __call__(self, chunk: pd.DataFrame) -> None:
-        if not self.active:
+    def fresh(self) -> QualityCollector:
+        """An empty collector with the same settings (for another chunk or worker)."""
+        return QualityCollector(self.label_column, self.labels, self.model, self.predictions)
+
+    def merge(self, other: QualityCollector) -> QualityCollector:
+        self.y_true += other.y_true
+        self.y_pred += other.y_pred
+        self.y_score += other.y_score
+        return self
+
+    def update(self, chunk: pd.DataFrame, offset: int) -> None:
+        """Add one chunk whose first row is row ``offset``: its labels and predictions."""
+        if not self.active or len(chunk) == 0:
             return
-        rows = slice(self.offset, self.offset + len(chunk))
-        self.offset += len(chunk)
-        if len(chunk) == 0:
-            return
+        rows = slice(offset, offset + len(chunk))
         truth = chunk[self.label_column].to_numpy() if self.label_column else self.labels[rows]
         if self.predictions is not None:
             pred = self.predictions[rows]

@@ -143,6 +143,7 @@ class Explanation(Result):
     shap_transformed: tuple[tuple[float, ...], ...] | None = None
     bias: BiasReport | None = None
     calibration: Calibration | None = None
+    population_rows: int | None = None  # with a Dask frame: rows whose SHAP values the importance averages
 
     # --- what a user asks for ------------------------------------------------------------------
     def global_importance(self) -> pd.DataFrame:
@@ -446,6 +447,26 @@ def explain(
     """
     if not isinstance(max_rows, int) or max_rows < 1:
         raise ParameterError.bad_value("max_rows", "explain", "a positive int", max_rows)
+    from lifecycle_widgets.core.distributed import is_dask
+
+    if is_dask(X):
+        return _explain_dask(
+            model,
+            X,
+            y,
+            max_rows=max_rows,
+            background=background,
+            random_state=random_state,
+            top_features=top_features,
+            n_repeats=n_repeats,
+            cohort=cohort,
+            facet=facet,
+            facet_values=facet_values,
+            positive_label=positive_label,
+            immutable=immutable,
+            explained_class=explained_class,
+            progress=progress,
+        )
     view = view_model(model, X, explained_class=explained_class)
     X = X[list(view.features)].reset_index(drop=True)
     if len(X) == 0:
@@ -601,3 +622,48 @@ def _bootstrap(model: Any, data: tuple[Any, Any] | None, n: int, random_state: i
         idx = rng.integers(0, len(X_train), len(X_train))
         models.append(clone(model).fit(X_train.iloc[idx], y_train[idx]))
     return models
+
+
+def _explain_dask(
+    model: Any, ddf: Any, y: Any, *, max_rows: int, background: Any, random_state: int, **kwargs: Any
+) -> Explanation:
+    """A Dask frame: SHAP values of every row computed per partition on the cluster (their mean
+    |SHAP| is the global importance); everything else, and the beeswarm, on a uniform sample of
+    ``max_rows`` rows drawn in the same kind of pass. ``y`` must name a column of the frame."""
+    from dataclasses import replace
+
+    from lifecycle_widgets.core.distributed import collect_dask, fold_partitions
+    from lifecycle_widgets.core.sources import _unique_names
+
+    if y is not None and not isinstance(y, str):
+        raise ParameterError(
+            "With a Dask frame, y must name its label column (labels cannot be aligned "
+            "with partitions otherwise)."
+        )
+    names = _unique_names(list(ddf.columns))
+    if y is not None and y not in names:
+        raise ColumnError(y, f"not a column of X; columns are {names[:20]}")
+    part = collect_dask(ddf, names, sample_size=max(max_rows, BACKGROUND_ROWS), accumulators=())[0]
+    sample = part.sample if part.sample is not None else ddf.head(max_rows)
+    X_local = sample.drop(columns=[y]) if y is not None else sample
+    y_local = sample[y] if y is not None else None
+    exp = explain(
+        model, X_local, y_local, max_rows=max_rows, background=background, random_state=random_state, **kwargs
+    )
+    ctx = exp._context()
+    attributor, features = ctx.attributor, list(exp.features)
+
+    def work(chunk: Any, offset: int) -> tuple[np.ndarray, int]:
+        chunk = chunk.set_axis(names, axis=1)[features]
+        if len(chunk) == 0:
+            return np.zeros(len(features)), 0
+        return np.abs(attributor(chunk).values).sum(0), len(chunk)
+
+    sums, count = fold_partitions(ddf, work, lambda a, b: (a[0] + b[0], a[1] + b[1]))
+    mean_abs = sums / max(count, 1)
+    importance = tuple(
+        replace(imp, shap_mean_abs=float(m)) for imp, m in zip(exp.importance, mean_abs, strict=True)
+    )
+    full = replace(exp, importance=importance, population_rows=int(count))
+    object.__setattr__(full, "_ctx", ctx)
+    return full

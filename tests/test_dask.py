@@ -209,5 +209,5 @@ def test_run_many_on_the_cluster(client, tmp_path: Path) -> None:
 
 
 def test_unreachable_cluster() -> None:
-    with pytest.raises(lw.ParameterError, match="Cannot reach the Dask cluster at 'tcp://127.0.0.1:9'"):
+    with pytest.raises(lw.ParameterError, match=r"Cannot reach the Dask cluster at 'tcp://127\.0\.0\.1:9'"):
         lw.audit.run_many("notebooks/data_audit.ipynb", [{"demo_rows": 500}], client="tcp://127.0.0.1:9")

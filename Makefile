@@ -26,9 +26,14 @@ test: $(STAMP) system-deps
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+## Side-by-side benchmarks against peer tools (each makes its peers' venvs itself); see benchmarks/.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_profile.py
 	$(BIN)/python benchmarks/panel_payload.py
+	$(BIN)/python benchmarks/bench_drift.py
+	$(BIN)/python benchmarks/bench_explain.py
+	$(BIN)/python benchmarks/bench_runs.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 ## Debian's Chromium for the browser tests (playwright cannot download browsers here).
 system-deps:

@@ -16,6 +16,7 @@ from lifecycle_widgets.panels.widgets import (
     html_widget,
     lazy_tabs,
     plotly_output,
+    sections_panel,
     show_in,
     update_in_place,
 )
@@ -326,13 +327,6 @@ def baseline_sections(base: Baseline) -> list[static.Section]:
     return sections
 
 
-def _baseline_panel(base: Baseline) -> widgets.Widget:
-    body = "".join(
-        f"<h3>{static.esc(s.title)}</h3>" + "".join(b.html for b in s.blocks) for s in baseline_sections(base)
-    )
-    return html_widget(body)
-
-
 display.register(
     DriftReport,
     display.DisplaySpec(
@@ -354,6 +348,6 @@ display.register(
         title=lambda b: f"Baseline: {b.source} ({b.item_count:,} rows)",
         figures=lambda b: {},
         sections=baseline_sections,
-        panel=_baseline_panel,
+        panel=sections_panel(baseline_sections),
     ),
 )

@@ -18,6 +18,7 @@ from lifecycle_widgets.panels.widgets import (
     html_widget,
     lazy_tabs,
     plotly_output,
+    sections_panel,
     show_in,
     update_in_place,
 )
@@ -400,21 +401,6 @@ def registry_sections(state: RegistryState) -> list[static.Section]:
     return sections
 
 
-def _sections_panel(sections: Any) -> Any:
-    def build(result: Any) -> widgets.Widget:
-        children: list[widgets.Widget] = []
-        for s in sections(result):
-            children.append(html_widget(f"<h3>{static.esc(s.title)}</h3>"))
-            for b in s.blocks:
-                if isinstance(b, static.HtmlBlock):
-                    children.append(html_widget(b.html))
-                elif isinstance(b, static.FigureBlock):
-                    children.append(plotly_output(b.figure))
-        return widgets.VBox(children)
-
-    return build
-
-
 class RegistryPanel(widgets.VBox):
     """Models and versions, their status history, and champion/challenger comparisons."""
 
@@ -476,7 +462,7 @@ display.register(
                 (static.HtmlBlock(comparison_html(c)), static.FigureBlock(figs.comparison_figure(c))),
             )
         ],
-        panel=_sections_panel(
+        panel=sections_panel(
             lambda c: [
                 static.Section(
                     "Comparison",

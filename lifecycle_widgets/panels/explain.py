@@ -11,7 +11,14 @@ from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplana
 from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
-from lifecycle_widgets.panels.widgets import figure_widget, html_widget, lazy_tabs, plotly_output, show_in
+from lifecycle_widgets.panels.widgets import (
+    figure_widget,
+    html_widget,
+    lazy_tabs,
+    plotly_output,
+    sections_panel,
+    show_in,
+)
 
 
 def _f(v: Any) -> str:
@@ -358,20 +365,6 @@ def stability_sections(stab: Stability) -> list[static.Section]:
     ]
 
 
-def _simple_panel(sections: Any) -> Any:
-    def build(result: Any) -> widgets.Widget:
-        children: list[widgets.Widget] = []
-        for s in sections(result):
-            children.append(html_widget(f"<h3>{static.esc(s.title)}</h3>"))
-            for b in s.blocks:
-                children.append(
-                    html_widget(b.html) if isinstance(b, static.HtmlBlock) else plotly_output(b.figure)
-                )
-        return widgets.VBox(children)
-
-    return build
-
-
 display.register(
     Explanation,
     display.DisplaySpec(
@@ -387,7 +380,7 @@ display.register(
         title=lambda r: f"Local explanation of row {r.row}",
         figures=lambda r: {"waterfall": figs.waterfall_figure(r), "lime": figs.lime_figure(r)},
         sections=local_sections,
-        panel=_simple_panel(local_sections),
+        panel=sections_panel(local_sections),
     ),
 )
 display.register(
@@ -396,6 +389,6 @@ display.register(
         title=lambda s: f"Stability of row {s.row}'s explanation",
         figures=lambda s: {"stability": figs.stability_figure(s)},
         sections=stability_sections,
-        panel=_simple_panel(stability_sections),
+        panel=sections_panel(stability_sections),
     ),
 )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from lifecycle_widgets.figures._common import defaults, is_unstyled, template_json
+from lifecycle_widgets.panels import html as static
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -98,3 +100,31 @@ def lazy_tabs(builders: dict[str, Callable[[], widgets.Widget]]) -> widgets.Tab:
 def html_widget(markup: str) -> widgets.HTML:
     """An HTML widget for markup built by this package (user strings already escaped)."""
     return widgets.HTML(f'<div class="lw">{markup}</div>')
+
+
+def sections_panel(sections: Callable[[Any], list[static.Section]]) -> Callable[[Any], widgets.Widget]:
+    """A panel made from a result's static sections: markup as HTML widgets, figures in Output
+    widgets, pickers as a drop-down over one Output. For results with little to interact with."""
+
+    def build(result: Any) -> widgets.Widget:
+        children: list[widgets.Widget] = []
+        for section in sections(result):
+            children.append(html_widget(f"<h3>{static.esc(section.title)}</h3>"))
+            for block in section.blocks:
+                if isinstance(block, static.HtmlBlock):
+                    children.append(html_widget(block.html))
+                elif isinstance(block, static.FigureBlock):
+                    children.append(plotly_output(block.figure))
+                else:
+                    children.append(_picker(block))
+        return widgets.VBox(children)
+
+    return build
+
+
+def _picker(block: static.PickerBlock) -> widgets.Widget:
+    names = list(block.figures)
+    pick = widgets.Dropdown(options=names, value=block.default or names[0], description=block.label)
+    out = plotly_output(block.figures[pick.value])
+    pick.observe(lambda ch: show_in(out, block.figures[ch["new"]]), names="value")
+    return widgets.VBox([pick, out])

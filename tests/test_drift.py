@@ -241,7 +241,7 @@ def test_hand_edited_constraints_are_honoured(base, tmp_path) -> None:
     [
         (
             lambda c: c.update(surprise=1),
-            "Unknown key 'surprise' in constraints.json; allowed keys: features",
+            "Unknown key 'surprise' in constraints.json; allowed keys: attribution_constraints",
         ),
         (
             lambda c: c["monitoring_config"].update(datatype_check_threshold=3),
@@ -370,3 +370,59 @@ def test_numeric_bins_are_labelled_one_to_one(base: lw.Baseline) -> None:
         and income.bins[-2].startswith("> ")
         and income.bins[-1] == "(missing)"
     )
+
+
+def test_ndcg_by_hand() -> None:
+    from lifecycle_widgets.core.drift.model_drift import ndcg
+
+    base = {"a": 3.0, "b": 2.0, "c": 1.0}
+    assert ndcg(base, {"a": 0.9, "b": 0.5, "c": 0.1}) == pytest.approx(1.0)
+    swapped = (1.0 + 2.0 / np.log2(3) + 3.0 / np.log2(4)) / (3.0 + 2.0 / np.log2(3) + 1.0 / np.log2(4))
+    assert ndcg(base, {"a": 0.1, "b": 0.5, "c": 0.9}) == pytest.approx(swapped)
+
+
+@pytest.fixture(scope="module")
+def model_baseline(train):
+    from sklearn.ensemble import RandomForestClassifier
+
+    cols = ["age", "utilization", "late_payments", "n_accounts"]
+    data = train.assign(age_group=np.where(train["age"] >= 60, "60+", "under 60"))
+    # the model learns from other rows: measured on its own training rows it would look better
+    # than on any later batch, and every batch would seem to drift
+    other = lw.datasets.credit(6000, seed=9)
+    model = RandomForestClassifier(40, max_depth=6, random_state=0, class_weight="balanced").fit(
+        other[cols], other["defaulted"])
+    return lw.Baseline.fit(data, target="defaulted", model=model, facet="age_group", facet_values=["60+"]), model
+
+
+def _with_group(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(age_group=np.where(frame["age"] >= 60, "60+", "under 60"))
+
+
+def test_feature_attribution_and_bias_drift(model_baseline, clean) -> None:
+    base, model = model_baseline
+    assert set(base.attribution) == {"age", "utilization", "late_payments", "n_accounts"}
+    assert base.constraints["attribution_constraints"] == {"ndcg_threshold": 0.9}
+    calm = base.check(_with_group(clean))
+    assert calm.attribution_ndcg > 0.9
+    assert not checks(calm) & {"feature_attribution_drift_check", "bias_drift_check"}
+    # the model now leans on late payments, and only for the 60+ group
+    shifted = _with_group(clean).assign(utilization=0.3)
+    shifted["late_payments"] = np.where(shifted["age"] >= 60, 6, 0)
+    report = base.check(shifted)
+    assert report.attribution_ndcg < 0.9
+    assert {"feature_attribution_drift_check", "bias_drift_check"} <= checks(report)
+
+
+def test_model_drift_survives_save_and_load(model_baseline, clean, tmp_path) -> None:
+    base, model = model_baseline
+    base.save(tmp_path / "b")
+    loaded = lw.Baseline.load(tmp_path / "b")
+    assert loaded.attribution == base.attribution and loaded.bias == base.bias
+    a, b = loaded.check(_with_group(clean), model=model), base.check(_with_group(clean))
+    assert a.attribution_ndcg == pytest.approx(b.attribution_ndcg)
+    cons = json.loads((tmp_path / "b" / "constraints.json").read_text())
+    cons["bias_constraints"]["metrics"]["DPPL"]["upper"] = "high"
+    (tmp_path / "b" / "constraints.json").write_text(json.dumps(cons))
+    with pytest.raises(ConstraintsError, match=r"bias_constraints.metrics.DPPL.upper must be a number"):
+        lw.Baseline.load(tmp_path / "b")

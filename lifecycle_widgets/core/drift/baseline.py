@@ -197,6 +197,8 @@ class Baseline(Result):
     constraints: dict[str, Any]
     target: str | None = None
     model_quality: dict[str, Any] | None = None
+    attribution: dict[str, float] | None = None
+    bias: dict[str, float | None] | None = None
 
     def feature(self, name: str) -> FeatureStatistics:
         for f in self.features:
@@ -215,6 +217,8 @@ class Baseline(Result):
         target: str | None = None,
         model: Any = None,
         predictions: Any = None,
+        facet: str | None = None,
+        facet_values: Any = None,
         chunk_rows: int = 1_000_000,
         progress: bool | None = None,
     ) -> Baseline:
@@ -222,7 +226,9 @@ class Baseline(Result):
 
         With ``target`` and a fitted ``model`` (or ``predictions``), model quality is measured
         too and gets constraints; the model is kept (in memory, not in the saved files) to
-        predict later batches in :meth:`check`.
+        predict later batches in :meth:`check`. With a model, the mean |SHAP| ranking of the
+        features is kept for ``feature_attribution_drift_check``; with a ``facet`` column too,
+        the model's post-training bias metrics for ``bias_drift_check``.
         """
         collector = QualityCollector(
             label_column=target,
@@ -250,14 +256,28 @@ class Baseline(Result):
             if f.kind in ("categorical", "boolean") and exact and len(counts) <= DOMAIN_LEVELS:
                 domains[f.name] = sorted(counts)
         quality = collector.metrics()
+        from lifecycle_widgets.core.drift import model_drift
+
+        attributions = model_drift.attribution(model, part.sample, target)
+        bias = model_drift.bias(model, part.sample, target, facet, facet_values)
+        constraints = _suggest(features, domains, quality)
+        if attributions is not None:
+            constraints["attribution_constraints"] = {"ndcg_threshold": model_drift.NDCG_THRESHOLD}
+        if bias is not None:
+            tolerances = model_drift.bias_tolerances(model, part.sample, target, facet, facet_values)
+            constraints["bias_constraints"] = model_drift.suggest_bias_constraints(
+                facet, facet_values, bias, tolerances
+            )
         base = cls(
             item_count=part.rows,
             fingerprint=prof.fingerprint.sha256,
             source=source,
             features=features,
-            constraints=_suggest(features, domains, quality),
+            constraints=constraints,
             target=target,
             model_quality=quality,
+            attribution=attributions,
+            bias=bias,
         )
         object.__setattr__(base, "_model", model)
         return base
@@ -332,6 +352,8 @@ class Baseline(Result):
             },
             "target": self.target,
             "model_quality": self.model_quality,
+            "attribution": self.attribution,
+            "bias": self.bias,
             "features": features,
         }
 
@@ -366,6 +388,8 @@ class Baseline(Result):
             constraints=validate(constraints, {f.name for f in features}),
             target=stats.get("target"),
             model_quality=stats.get("model_quality"),
+            attribution=stats.get("attribution"),
+            bias=stats.get("bias"),
         )
         object.__setattr__(base, "_model", None)
         return base

@@ -27,6 +27,8 @@ from lifecycle_widgets.core.result import Result, atomic_write_text
 from lifecycle_widgets.exceptions import ColumnError
 
 CHECK_TYPES = (
+    "feature_attribution_drift_check",
+    "bias_drift_check",
     "data_type_check",
     "completeness_check",
     "baseline_drift_check",
@@ -40,6 +42,8 @@ SEVERITY = {
     "missing_column_check": "high",
     "data_type_check": "high",
     "model_quality_check": "high",
+    "feature_attribution_drift_check": "medium",
+    "bias_drift_check": "high",
     "completeness_check": "medium",
     "baseline_drift_check": "medium",
     "categorical_values_check": "medium",
@@ -101,6 +105,9 @@ class DriftReport(Result):
     model_quality: dict[str, Any] | None = None
     baseline_model_quality: dict[str, Any] | None = None
     label: str = ""
+    attribution: dict[str, float] | None = None
+    attribution_ndcg: float | None = None
+    bias: dict[str, float | None] | None = None
 
     @property
     def drifted_features(self) -> tuple[str, ...]:
@@ -356,7 +363,7 @@ def check(
     )
     if label_values is not None and len(label_values) != part.rows:
         raise ColumnError("labels", f"{len(label_values):,} labels for {part.rows:,} rows")
-    return _report(baseline, source, part, collector.metrics(), label, counter.counts)
+    return _report(baseline, source, part, collector.metrics(), label, counter.counts, model=model)
 
 
 def _report(
@@ -366,6 +373,7 @@ def _report(
     quality: dict[str, Any] | None,
     label: str,
     bins: dict[str, np.ndarray],
+    model: Any = None,
 ) -> DriftReport:
     config = baseline.constraints["monitoring_config"]
     dist_cfg = config["distribution_constraints"]
@@ -467,6 +475,7 @@ def _report(
                         "model_quality_check",
                         f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}.",
                     )
+    attributions, score, bias = _model_drift(baseline, part, model, add)
     return DriftReport(
         source=source,
         rows=rows,
@@ -477,4 +486,51 @@ def _report(
         model_quality=quality,
         baseline_model_quality=baseline.model_quality,
         label=label,
+        attribution=attributions,
+        attribution_ndcg=score,
+        bias=bias,
     )
+
+
+def _model_drift(baseline: Baseline, part: TablePartial, model: Any, add: Any) -> tuple[Any, Any, Any]:
+    """Feature attribution drift (nDCG) and bias drift, when the baseline has them and a model is given."""
+    from lifecycle_widgets.core.drift import model_drift
+
+    if model is None or part.sample is None or part.rows == 0:
+        return None, None, None
+    attributions = score = bias = None
+    rule = baseline.constraints.get("attribution_constraints")
+    if baseline.attribution and rule is not None:
+        attributions = model_drift.attribution(model, part.sample, baseline.target)
+        if attributions:
+            score = model_drift.ndcg(baseline.attribution, attributions)
+            threshold = float(rule.get("ndcg_threshold", model_drift.NDCG_THRESHOLD))
+            if score < threshold:
+                top = sorted(attributions, key=lambda f: -attributions[f])[:3]
+                add(
+                    "",
+                    "feature_attribution_drift_check",
+                    f"nDCG of the feature attribution ranking is {score:.3f}, below {threshold:.2f}; "
+                    f"the batch's top features are {top}.",
+                )
+    constraints = baseline.constraints.get("bias_constraints")
+    if baseline.bias and constraints is not None and constraints.get("facet") in part.columns:
+        try:
+            bias = model_drift.bias(
+                model, part.sample, baseline.target, constraints["facet"], constraints.get("facet_values")
+            )
+        except (ValueError, TypeError) as err:  # one facet group in this batch, labels not binary...
+            add(constraints["facet"], "bias_drift_check", f"Bias metrics could not be computed: {err}")
+            bias = None
+        for metric, bounds in constraints.get("metrics", {}).items():
+            value = (bias or {}).get(metric)
+            if value is None:
+                continue
+            lower, upper = bounds.get("lower", -np.inf), bounds.get("upper", np.inf)
+            if not lower <= value <= upper:
+                add(
+                    constraints["facet"],
+                    "bias_drift_check",
+                    f"{metric} is {value:.4g}, outside the baseline's range [{lower:.4g}, {upper:.4g}].",
+                )
+    return attributions, score, bias

@@ -80,7 +80,14 @@ def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, 
     _keys(
         "constraints.json",
         constraints,
-        {"version": 0, "features": 0, "monitoring_config": 0, "model_quality_constraints": 0},
+        {
+            "version": 0,
+            "features": 0,
+            "monitoring_config": 0,
+            "model_quality_constraints": 0,
+            "attribution_constraints": 0,
+            "bias_constraints": 0,
+        },
     )
     config = {**DEFAULT_MONITORING_CONFIG, **constraints.get("monitoring_config", {})}
     _keys("monitoring_config", config, DEFAULT_MONITORING_CONFIG)
@@ -148,7 +155,22 @@ def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, 
             _choice(f"{where}.comparison_operator", rule.get("comparison_operator"), OPERATORS)
             if not isinstance(rule.get("threshold"), int | float):
                 raise ConstraintsError(f"{where}.threshold must be a number; got {rule.get('threshold')!r}.")
+    attribution = constraints.get("attribution_constraints")
+    if attribution is not None:
+        _keys("attribution_constraints", attribution, {"ndcg_threshold": 0})
+        _number("attribution_constraints.ndcg_threshold", attribution.get("ndcg_threshold", 0.9), 0, 1)
+    bias = constraints.get("bias_constraints")
+    if bias is not None:
+        _keys("bias_constraints", bias, {"facet": 0, "facet_values": 0, "metrics": 0})
+        for metric, rule in bias.get("metrics", {}).items():
+            where = f"bias_constraints.metrics.{metric}"
+            _keys(where, rule, {"lower": 0, "upper": 0})
+            for side in ("lower", "upper"):
+                if side in rule and (not isinstance(rule[side], int | float) or isinstance(rule[side], bool)):
+                    raise ConstraintsError(f"{where}.{side} must be a number; got {rule[side]!r}.")
+    extra = {k: constraints[k] for k in ("attribution_constraints", "bias_constraints") if k in constraints}
     return {
+        **extra,
         "version": constraints.get("version", 0),
         "features": features,
         "monitoring_config": config,

@@ -128,7 +128,11 @@ class Attributor:
                 else "prediction"
             )
         elif self.algorithm == "linear":
-            masker = view.transform(self.background)
+            masker = (
+                view.transform(self.background)
+                if view.preprocessor is not None
+                else self.background.to_numpy(float)
+            )
             self.explainer = shap.LinearExplainer(view.estimator, masker)
             self.output_space = "log-odds" if view.problem_type != "regression" else "prediction"
         else:

@@ -400,7 +400,7 @@ def _with_group(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_feature_attribution_and_bias_drift(model_baseline, clean) -> None:
-    base, model = model_baseline
+    base, _model = model_baseline
     assert set(base.attribution) == {"age", "utilization", "late_payments", "n_accounts"}
     assert base.constraints["attribution_constraints"] == {"ndcg_threshold": 0.9}
     calm = base.check(_with_group(clean))

@@ -232,3 +232,18 @@ def test_datasets_are_deterministic() -> None:
 
 def test_fingerprint_is_the_same_for_every_dtype_backend(credit: pd.DataFrame, frame_kind) -> None:
     assert lw.profile(frame_kind(credit)).fingerprint.sha256 == lw.profile(credit).fingerprint.sha256
+
+
+def test_duplicates_are_estimated_in_bounded_memory(monkeypatch) -> None:
+    from lifecycle_widgets.core import partial
+
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame({"a": rng.integers(0, 10**9, 200_000), "b": rng.normal(size=200_000)})
+    df = pd.concat([base, base.iloc[:20_000]], ignore_index=True)  # 20,000 duplicate rows
+    exact = lw.profile(df, chunk_rows=50_000)
+    assert (exact.duplicate_rows, exact.duplicate_rows_exact) == (20_000, True)
+    monkeypatch.setattr(partial, "MAX_ROW_HASHES", 30_000)  # keep at most 30,000 row hashes
+    sampled = lw.profile(df, chunk_rows=50_000)
+    assert not sampled.duplicate_rows_exact
+    # about 1/8 of the hash space is kept: ~2,500 duplicates seen, so a few percent of error
+    assert abs(sampled.duplicate_rows - 20_000) < 0.15 * 20_000

@@ -23,7 +23,7 @@ from lifecycle_widgets.exceptions import MergeError
 
 FAMILIES = ("boolean", "integer", "float", "datetime", "categorical", "string", "object")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-MAX_ROW_HASHES = 20_000_000  # beyond this many rows, duplicate rows are estimated, not counted
+MAX_ROW_HASHES = 2_000_000  # row hashes kept for duplicate counting (16 MB); beyond, a hash-space sample
 
 
 def dtype_family(dtype: object) -> str:
@@ -263,14 +263,34 @@ class TablePartial:
     memory_bytes: int = 0
     sample_size: int = 50_000
     row_hashes: list[np.ndarray] = field(default_factory=list)
+    hash_level: int = 0  # row hashes are kept when their top `hash_level` bits are zero
     row_distinct: DistinctSketch = field(default_factory=DistinctSketch)
     content_sums: tuple[int, int] = (0, 0)
     sample: pd.DataFrame | None = None
     sample_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
-    @property
-    def hashes_complete(self) -> bool:
-        return sum(len(h) for h in self.row_hashes) == self.rows
+    def _thin_hashes(self, level: int) -> None:
+        """Keep the row hashes whose top ``level`` bits are zero (a 2**-level share of the hash
+        space), raising the level until at most MAX_ROW_HASHES remain: memory stays bounded,
+        and since copies of a row share a hash, duplicates are counted exactly within the share
+        kept (Gibbons' distinct sampling)."""
+        level = max(level, self.hash_level)
+        while True:
+            if level > self.hash_level:
+                shift = np.uint64(64 - level)
+                self.row_hashes = [h[(h >> shift) == 0] for h in self.row_hashes]
+                self.hash_level = level
+            if sum(len(h) for h in self.row_hashes) <= MAX_ROW_HASHES:
+                return
+            level += 1
+
+    def duplicate_rows(self) -> tuple[int, bool]:
+        """Duplicate rows, and whether the count is exact (else scaled from the hash-space share)."""
+        from lifecycle_widgets.core.sketches import sorted_unique
+
+        kept = np.concatenate(self.row_hashes) if self.row_hashes else np.empty(0, dtype=np.uint64)
+        duplicates = int(kept.size - sorted_unique(kept).size)
+        return duplicates * 2**self.hash_level, self.hash_level == 0
 
     def merge(self, o: TablePartial) -> TablePartial:
         if self.columns != o.columns:
@@ -280,8 +300,10 @@ class TablePartial:
             )
         for name in self.columns:
             self.partials[name].merge(o.partials[name])
-        keep_hashes = self.rows + o.rows <= MAX_ROW_HASHES and self.hashes_complete and o.hashes_complete
-        self.row_hashes = self.row_hashes + o.row_hashes if keep_hashes else []
+        o._thin_hashes(self.hash_level)
+        self._thin_hashes(o.hash_level)
+        self.row_hashes = self.row_hashes + o.row_hashes
+        self._thin_hashes(self.hash_level)
         self.rows += o.rows
         self.memory_bytes += o.memory_bytes
         self.row_distinct.merge(o.row_distinct)
@@ -324,6 +346,7 @@ def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int
         part = TablePartial(columns=columns, partials=partials, rows=len(chunk), sample_size=sample_size)
         part.memory_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
         part.row_hashes = [row_hash]
+        part._thin_hashes(0)
         part.row_distinct.update(row_hash)
         part.content_sums = (
             int(_splitmix(row_hash, np.uint64(1)).sum(dtype=np.uint64)),

@@ -21,7 +21,7 @@ from lifecycle_widgets.core.card import DataCard
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_values, table_partial
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.core.sketches import SampleQuantiles, sorted_unique
+from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.core.sources import open_source
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
@@ -458,11 +458,7 @@ def finalize(
 ) -> DataProfile:
     """Turn merged partial statistics into a :class:`DataProfile`."""
     cols = [_finalize_column(part.partials[n], part.sample, bins, top_n) for n in part.columns]
-    if part.row_hashes and part.hashes_complete:
-        all_hashes = np.concatenate(part.row_hashes)
-        duplicates, exact = int(part.rows - sorted_unique(all_hashes).size), True
-    else:
-        duplicates, exact = max(0, part.rows - part.row_distinct.estimate()), False
+    duplicates, exact = part.duplicate_rows()
     return DataProfile(
         source=source,
         n_rows=part.rows,

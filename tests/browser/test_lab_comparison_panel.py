@@ -67,7 +67,8 @@ def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, 
         page.on("pageerror", lambda err: result.errors.append(str(err)))
 
         # Open the notebook and wait for its kernel.
-        page.goto(lab.page_url(f"lab/tree/{FIXTURE.name}"))
+        # a workspace of its own, reset: tabs other modules opened on this Lab stay out of the page
+        page.goto(lab.page_url(f"lab/workspaces/comparison-panel/tree/{FIXTURE.name}?reset"))
         page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
         idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
         idle.wait_for(timeout=KERNEL_TIMEOUT)

@@ -88,7 +88,8 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
             customdata=rows,
             hovertext=hover,
             marker={
-                "color": colors,
+                # an array, not a list: NaN (a missing value) is not JSON, but a typed array carries it
+                "color": np.asarray(colors, dtype=float),
                 "colorscale": [[0, NEGATIVE], [1, POSITIVE]],
                 "size": 5,
                 "opacity": 0.7,

@@ -239,9 +239,11 @@ class ExplanationPanel(widgets.VBox):
             layout=widgets.Layout(width="12em"),
         )
         self.local_info, self.counterfactual = widgets.HTML(), widgets.HTML()
-        self.waterfall, self.lime, self.ice = (
-            widgets.Output(layout=widgets.Layout(width="100%")) for _ in range(3)
+        # side by side in a flex row: let them shrink below plotly's 700 px default width
+        self.waterfall, self.lime = (
+            widgets.Output(layout=widgets.Layout(flex="1 1 0%", min_width="0")) for _ in range(2)
         )
+        self.ice = widgets.Output(layout=widgets.Layout(width="100%"))
         self.ice_feature = widgets.Dropdown(options=[d.feature for d in exp.dependence], description="ICE of")
         self.dep_feature = widgets.Dropdown(
             options=[d.feature for d in exp.dependence], description="Feature"
@@ -295,7 +297,7 @@ class ExplanationPanel(widgets.VBox):
             [
                 self.row_picker,
                 self.local_info,
-                widgets.HBox([self.waterfall, self.lime]),
+                widgets.HBox([self.waterfall, self.lime], layout=widgets.Layout(width="100%")),
                 html_widget("<h3>Counterfactual</h3>"),
                 self.counterfactual,
                 self.ice_feature,

@@ -1,0 +1,348 @@
+"""The live ExplanationPanel in real JupyterLab, in real Chromium.
+
+One page per module: it opens ``explanation_panel.ipynb`` (this folder) in Lab and runs all cells (a
+random forest pipeline on 1,500 credit rows, 100 rows explained); the tests then check what a user
+sees, in file order: the panel and its tabs, the Global tab's importance figure and SHAP beeswarm
+(the panel's one FigureWidget), the Local tab and its row box, a click on a beeswarm point (a WebGL
+``scattergl`` trace: clicked at the pixel position of one of its points), the Stability and
+Calibration tabs, and, last, that the page talked to 127.0.0.1 only and raised no JavaScript error.
+
+Two tests guard bugs these tests found: NaN in the beeswarm's colours (not JSON; now a typed
+array) and the Local tab's side-by-side figures overflowing (now flex items that may shrink).
+
+``open_and_run`` and ``assert_local_only`` are shared with ``test_lab_drift_panel.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+FIXTURE = Path(__file__).resolve().parent / "explanation_panel.ipynb"
+TAB_TITLES = ["Global", "Local", "Stability", "Calibration"]  # no bias facet given
+RUN_ALL = "runmenu:run-all"
+KERNEL_TIMEOUT = 60_000  # ms: kernel start, training and explaining
+FIGURE_TIMEOUT = 60_000  # ms: a FigureWidget carries plotly.js (~5 MB) in its state
+LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1:\d+/")
+WATERFALL_TITLE = re.compile(r"^Row (\d+): SHAP \(")
+LIME_TITLE = re.compile(r"^Row (\d+): LIME \(")
+
+
+@dataclass
+class LabPage:
+    page: object
+    output: object  # the output area that holds the panel
+    started: float
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    first_row: int | None = None  # the row the Local tab showed first
+
+    def tab(self, title: str):
+        """Select tab ``title``; return the locator of the shown tab's contents."""
+        self.output.locator(".widget-tab .lm-TabBar-tab", has_text=title).click()
+        return self.expect_tab(title)
+
+    def expect_tab(self, title: str, timeout: float = 5_000):
+        """Wait until tab ``title`` is the selected one; return the shown tab's contents."""
+        from playwright.sync_api import expect
+
+        current = self.output.locator(".widget-tab .lm-TabBar-tab.lm-mod-current")
+        expect(current).to_have_text(title, timeout=timeout)
+        return self.shown()
+
+    def shown(self):
+        return self.output.locator(".widget-tab-contents > .widget-box:not(.lm-mod-hidden)")
+
+
+def open_and_run(browser, lab, fixture: Path) -> Iterator[LabPage]:
+    """Open ``fixture`` in Lab, run all its cells and wait for the panel (a ``.widget-tab``) to
+    show; yield the page with its request and error logs."""
+    from playwright.sync_api import expect
+
+    shutil.copyfile(fixture, lab.root / fixture.name)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        result = LabPage(page=page, output=None, started=time.monotonic())
+        context.on("request", lambda req: result.requests.append(req.url))
+        page.on("websocket", lambda ws: result.requests.append(ws.url))
+        page.on("pageerror", lambda err: result.errors.append(str(err)))
+
+        # A workspace of this module's own, reset: Lab restores no notebook another module opened
+        # (the default workspace lives on the server, shared by every page of the session).
+        workspace = f"lw-{fixture.stem.replace('_', '-')}"
+        page.goto(lab.page_url(f"lab/workspaces/{workspace}/tree/{fixture.name}?reset"))
+        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
+        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
+        idle.wait_for(timeout=KERNEL_TIMEOUT)
+        commands = page.evaluate("window.jupyterapp.commands.listCommands()")
+        assert RUN_ALL in commands, [c for c in commands if "run-all" in c]
+
+        page.evaluate(f"window.jupyterapp.commands.execute({RUN_ALL!r})")
+        result.output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-tab"))
+        expect(result.output).to_have_count(1, timeout=KERNEL_TIMEOUT)
+        expect(page.locator(".jp-CodeCell .jp-InputPrompt").last).to_have_text(re.compile(r"\[\d+\]"))
+        idle.wait_for(timeout=KERNEL_TIMEOUT)
+        print(f"panel shown {time.monotonic() - result.started:.1f} s after opening the notebook")
+        yield result
+    finally:
+        context.close()
+
+
+def assert_local_only(lab_page: LabPage) -> None:
+    """Every request of the page went to 127.0.0.1 and no JavaScript error was raised."""
+    requests = lab_page.requests
+    assert requests, "no request recorded: the request listener is broken"
+    foreign = [
+        u
+        for u in requests
+        if not LOCAL.match(u)
+        and not u.startswith(("data:", "about:"))
+        and not re.match(r"^blob:http://127\.0\.0\.1:\d+/", u)
+    ]
+    assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
+    assert not lab_page.errors, f"JavaScript errors in the Lab page: {lab_page.errors}"
+    print(
+        f"{len(requests)} requests, all to 127.0.0.1; "
+        f"{time.monotonic() - lab_page.started:.1f} s since the notebook was opened"
+    )
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, no Lab started
+    yield from open_and_run(browser, lab, FIXTURE)
+
+
+def _plot_size(plot) -> tuple[float, float]:
+    box = plot.bounding_box()
+    return (box["width"], box["height"]) if box else (0.0, 0.0)
+
+
+def _beeswarm(shown):
+    """The beeswarm: the one plotly figure of the Global tab drawn by the FigureWidget (a WebGL
+    scatter, so it has a ``.gl-canvas``); the importance figure is an Output widget's SVG bars."""
+    return shown.locator(".js-plotly-plot").filter(has=shown.page.locator("canvas.gl-canvas"))
+
+
+def _title_row(plot, pattern: re.Pattern[str]) -> int:
+    title = plot.locator(".gtitle").text_content() or ""
+    match = pattern.match(title)
+    assert match, f"unexpected figure title {title!r}"
+    return int(match.group(1))
+
+
+def _local_figures(shown):
+    """The Local tab's waterfall and LIME figures (plotly mimetype in Output widgets)."""
+    waterfall = shown.locator(".js-plotly-plot").filter(has_text=re.compile(r"Row \d+: SHAP \("))
+    lime = shown.locator(".js-plotly-plot").filter(has_text=re.compile(r"Row \d+: LIME \("))
+    return waterfall, lime
+
+
+def _row_box(shown):
+    return shown.locator(".widget-inline-hbox", has_text="Row").locator("input").first
+
+
+def test_panel_shows_title_and_tabs(lab_page, screenshot) -> None:
+    from playwright.sync_api import expect
+
+    output = lab_page.output
+    expect(output.locator("h2").first).to_have_text(re.compile(r"^Explanation of "))
+    expect(output.locator(".widget-tab .lm-TabBar-tabLabel")).to_have_text(TAB_TITLES)
+    expect(output.locator(".widget-tab .lm-TabBar-tab.lm-mod-current")).to_have_text("Global")
+    shown = lab_page.shown()
+    expect(shown).to_have_count(1)
+    expect(shown.locator(".lw-table").first).to_contain_text("SHAP algorithm")
+
+
+def test_notebook_wrote_nothing_to_stderr(lab_page) -> None:
+    errors = lab_page.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, f"the notebook wrote to stderr: {errors.all_text_contents()}"
+
+
+def test_global_tab_shows_importance_and_beeswarm(lab_page, screenshot) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page.page
+    shown = lab_page.shown()
+    # The importance figure: bars, through plotly's mimetype in an Output widget.
+    importance = shown.locator(".js-plotly-plot").filter(has=page.locator(".trace.bars")).first
+    expect(importance.locator(".trace.bars .point path").first).to_be_attached(timeout=FIGURE_TIMEOUT)
+    # The beeswarm: the FigureWidget, a scattergl trace drawn on a canvas.
+    beeswarm = _beeswarm(shown)
+    expect(beeswarm).to_have_count(1, timeout=FIGURE_TIMEOUT)
+    expect(beeswarm.locator(".g-xtitle")).to_have_text(re.compile(r"^SHAP value"))
+    page.wait_for_timeout(500)  # let the resize settle
+    trace = beeswarm.evaluate(
+        "gd => ({type: gd.data[0].type, n: gd.data[0].x.length, rows: gd.data[0].customdata.length,"
+        " drawn: gd._fullData[0].visible, ticks: gd._fullLayout.yaxis.ticktext})"
+    )
+    print(f"beeswarm trace: {trace}")
+    assert trace["type"] == "scattergl" and trace["drawn"] is True, trace
+    assert trace["n"] == trace["rows"] == 100 * len(trace["ticks"]), trace  # 100 rows x features
+    assert "region" in trace["ticks"], trace
+    for name, plot in (("importance", importance), ("beeswarm", beeswarm)):
+        width, height = _plot_size(plot)
+        assert width > 300 and height >= 200, f"{name} figure is {width:.0f} x {height:.0f} px"
+    beeswarm.scroll_into_view_if_needed()
+    screenshot(page, "global")
+    screenshot(beeswarm, "beeswarm")
+
+
+def test_local_tab_row_box_redraws_the_figures(lab_page, screenshot) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page.page
+    shown = lab_page.tab("Local")  # built on first selection
+    row_box = _row_box(shown)
+    expect(row_box).to_be_visible(timeout=KERNEL_TIMEOUT)
+    waterfall, lime = _local_figures(shown)
+    expect(waterfall).to_have_count(1, timeout=FIGURE_TIMEOUT)
+    expect(lime).to_have_count(1, timeout=FIGURE_TIMEOUT)
+    first = lab_page.first_row = _title_row(waterfall, WATERFALL_TITLE)
+    assert _title_row(lime, LIME_TITLE) == first
+    assert row_box.input_value() == str(first)
+    expect(shown.locator(".lw-table").first).to_contain_text(re.compile(rf"Row\s*{first}\s*Prediction"))
+    page.wait_for_timeout(500)  # let the resize settle
+    print(f"Local tab figures: waterfall {waterfall.bounding_box()}, LIME {lime.bounding_box()}")
+    waterfall.scroll_into_view_if_needed()
+    screenshot(page, f"local-row-{first}")
+
+    # Another row, typed in the box; Enter commits it (the box does not update while typing).
+    other = 7 if first != 7 else 8
+    row_box.fill(str(other))
+    row_box.press("Enter")
+    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {other}: SHAP (")).to_have_count(
+        1, timeout=KERNEL_TIMEOUT
+    )
+    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {other}: LIME (")).to_have_count(
+        1, timeout=KERNEL_TIMEOUT
+    )
+    assert _title_row(waterfall, WATERFALL_TITLE) == other
+    assert _title_row(lime, LIME_TITLE) == other
+    # the third figure, the ICE curve of the row ("Row N: utilization (now ...)"), follows too
+    titles = shown.locator(".js-plotly-plot .gtitle")
+    expect(titles.filter(has_text=re.compile(rf"^Row {other}: "))).to_have_count(3)
+    expect(titles.filter(has_text=re.compile(rf"^Row {first}: "))).to_have_count(0)
+    expect(shown.locator(".lw-table").first).to_contain_text(re.compile(rf"Row\s*{other}\s*Prediction"))
+    expect(waterfall.locator(".trace.bars .point path, .trace.waterfall .point path").first).to_be_attached()
+    assert row_box.input_value() == str(other)
+    page.wait_for_timeout(500)
+    print(f"Local tab figures: waterfall {waterfall.bounding_box()}, LIME {lime.bounding_box()}")
+    waterfall.scroll_into_view_if_needed()
+    screenshot(page, f"local-row-{other}")
+
+
+def test_clicking_a_beeswarm_point_explains_its_row(lab_page, screenshot) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page.page
+    current = int(_row_box(lab_page.tab("Local")).input_value())
+    shown = lab_page.tab("Global")
+    beeswarm = _beeswarm(shown)
+    expect(beeswarm).to_have_count(1)
+    beeswarm.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    # A point to click, at its page position from the axes' linear-to-pixel maps: inside the swarm
+    # (the one nearest the plot area's centre) yet at least 8 px from every other point, so the
+    # click is not ambiguous; of a row that the Local tab has not shown (neither the row typed in
+    # the previous test nor the default one).
+    target = beeswarm.evaluate(
+        """(gd, shownRows) => {
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, t = gd.data[0];
+            const box = gd.querySelector('.main-svg').getBoundingClientRect();
+            const px = Array.from(t.x, (x, i) => [xa._offset + xa.l2p(x), ya._offset + ya.l2p(t.y[i])]);
+            const cx = xa._offset + xa._length / 2, cy = ya._offset + ya._length / 2;
+            let best = null;
+            px.forEach(([x, y], i) => {
+                if (shownRows.includes(t.customdata[i])) return;
+                let nearest = Infinity;
+                px.forEach(([u, v], j) => { if (j !== i) nearest = Math.min(nearest, Math.hypot(u - x, v - y)); });
+                const centre = Math.hypot(x - cx, y - cy);
+                if (nearest >= 8 && (!best || centre < best.centre)) best = {i, nearest, centre, x, y};
+            });
+            return best && {index: best.i, row: t.customdata[best.i], nearest: best.nearest,
+                            x: box.left + best.x, y: box.top + best.y};
+        }""",
+        [current, lab_page.first_row],
+    )
+    assert target, "no beeswarm point at least 8 px from the others"
+    print(f"clicking beeswarm point {target}")
+    page.mouse.move(target["x"] - 20, target["y"] - 20)
+    page.mouse.move(target["x"], target["y"], steps=5)  # hover first, as a user does
+    expect(beeswarm.locator(".hoverlayer .hovertext")).to_contain_text(f"row {target['row']}:")
+    screenshot(page, "beeswarm-hover")
+    page.mouse.click(target["x"], target["y"])
+
+    # The kernel picks the row and selects the Local tab.
+    shown = lab_page.expect_tab("Local", timeout=KERNEL_TIMEOUT)
+    row_box = _row_box(shown)
+    expect(row_box).to_have_value(str(target["row"]), timeout=KERNEL_TIMEOUT)
+    waterfall, lime = _local_figures(shown)
+    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {target['row']}: SHAP (")).to_have_count(
+        1, timeout=KERNEL_TIMEOUT
+    )
+    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {target['row']}: LIME (")).to_have_count(
+        1, timeout=KERNEL_TIMEOUT
+    )
+    assert _title_row(waterfall, WATERFALL_TITLE) == target["row"]
+    expect(shown.locator(".lw-table").first).to_contain_text(
+        re.compile(rf"Row\s*{target['row']}\s*Prediction")
+    )
+    page.wait_for_timeout(500)
+    print(f"Local tab figures: waterfall {waterfall.bounding_box()}, LIME {lime.bounding_box()}")
+    waterfall.scroll_into_view_if_needed()
+    screenshot(page, f"local-after-click-row-{target['row']}")
+
+
+def test_local_figures_fit_in_the_tab(lab_page, screenshot) -> None:
+    """After the click above, the waterfall and LIME figures were drawn while the Local tab was
+    hidden; once it shows, both must lie inside it, side by side, neither cut off."""
+    from playwright.sync_api import expect
+
+    page = lab_page.page
+    shown = lab_page.expect_tab("Local")
+    waterfall, lime = _local_figures(shown)
+    expect(waterfall).to_have_count(1)
+    expect(lime).to_have_count(1)
+    page.wait_for_timeout(500)  # let jupyterlab-plotly's resize settle
+    tab = shown.bounding_box()
+    boxes = {"waterfall": waterfall.bounding_box(), "LIME": lime.bounding_box()}
+    print(f"Local tab {tab}; figures {boxes}")
+    lime.scroll_into_view_if_needed()
+    screenshot(page, "local-figures")
+    for name, box in boxes.items():
+        assert box["width"] >= 250, f"the {name} figure is {box['width']:.0f} px wide"
+        assert tab["x"] <= box["x"] and box["x"] + box["width"] <= tab["x"] + tab["width"] + 1, (
+            f"the {name} figure ({box['x']:.0f} to {box['x'] + box['width']:.0f} px) is cut off by the "
+            f"Local tab ({tab['x']:.0f} to {tab['x'] + tab['width']:.0f} px)"
+        )
+
+
+def test_other_tabs_build_when_selected(lab_page, screenshot) -> None:
+    from playwright.sync_api import expect
+
+    shown = lab_page.tab("Stability")
+    expect(shown.locator("button", has_text="Measure for this row")).to_be_visible(timeout=KERNEL_TIMEOUT)
+    shown = lab_page.tab("Calibration")
+    expect(shown.locator(".lw-table").first).to_contain_text("ECE", timeout=KERNEL_TIMEOUT)
+    plot = shown.locator(".js-plotly-plot")
+    expect(plot.locator(".scatterlayer .trace").first).to_be_attached(timeout=FIGURE_TIMEOUT)
+    lab_page.page.wait_for_timeout(300)
+    width, height = _plot_size(plot.first)
+    assert width > 300 and height >= 200, f"calibration figure is {width:.0f} x {height:.0f} px"
+    plot.first.scroll_into_view_if_needed()
+    screenshot(lab_page.page, "calibration")
+
+
+def test_page_talked_to_127_0_0_1_only(lab_page) -> None:
+    """Runs last in this module: covers every request of the tests above."""
+    assert_local_only(lab_page)

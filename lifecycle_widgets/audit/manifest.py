@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -70,20 +72,29 @@ def input_files(parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def environment() -> dict[str, Any]:
-    """Python, platform and the version of every installed distribution."""
+    """Python, platform and the version of every installed distribution (read once per process:
+    reading 150 distributions' metadata takes about 0.25 s)."""
+    return json.loads(environment_json())
+
+
+@functools.lru_cache(maxsize=1)
+def environment_json() -> str:
+    """:func:`environment` as JSON text, computed once per process."""
     packages = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]
         if name:
             packages[name] = dist.version
-    return {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "executable": sys.executable,
-        "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
-    }
+    return json.dumps(
+        {
+            "python": sys.version.split()[0],
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "executable": sys.executable,
+            "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+        }
+    )
 
 
 def code_version(folder: Path) -> dict[str, Any] | None:

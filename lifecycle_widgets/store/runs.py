@@ -248,9 +248,9 @@ class RunStore:
         run_id = uuid.uuid4().hex
         env = code = None
         if capture_environment:
-            from lifecycle_widgets.audit.manifest import code_version, environment
+            from lifecycle_widgets.audit.manifest import code_version, environment_json
 
-            env, code = json.dumps(environment()), json.dumps(code_version(Path.cwd()))
+            env, code = environment_json(), json.dumps(code_version(Path.cwd()))
         with self._write() as conn:
             exp_id = self._experiment_id(conn, experiment)
             count = conn.execute("SELECT count(*) FROM runs WHERE experiment_id = ?", (exp_id,)).fetchone()[0]

@@ -30,6 +30,10 @@ with the environment of every run; MLflow tags the run with it).
     .venv/bin/python benchmarks/bench_runs.py                  # 10,000 runs, both tools
     .venv/bin/python benchmarks/bench_runs.py --quick          # 500 runs: a smoke check
     .venv/bin/python benchmarks/bench_runs.py --runs 2000 --skip-mlflow
+    .venv/bin/python benchmarks/bench_runs.py --jobs 2         # both log jobs at once (noisier)
+
+The log jobs run one after the other by default: on 2 cores shared with anything else, a second
+logging process changes the other's wall time several-fold (see README_runs.md).
 
 The table (ratios are MLflow / lifecycle_widgets) is printed and written to
 ``benchmarks/results/runs.md``; the raw results to ``results/runs.json``, the stores to
@@ -544,8 +548,23 @@ def _mem_gib() -> float:
         return 0.0
 
 
+def code_state() -> str:
+    """The commit of the repository, and whether lifecycle_widgets/ has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=20).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "lifecycle_widgets"],
+                               capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "commit unknown"
+    if not head:
+        return "commit unknown"
+    return f"commit `{head}`" + (", lifecycle_widgets/ with uncommitted changes" if dirty else
+                                 ", lifecycle_widgets/ as committed")
+
+
 def report(ms: dict[tuple[str, str], Measure], args: argparse.Namespace, ml_note: str, elapsed: float,
-           command: str) -> str:
+           command: str, code: str = "") -> str:
     n = args.runs
     found = {r["version"] for m in ms.values() for r in m.results[:1] if r.get("version")}
     versions = sorted(v for v in found if not any(w != v and w.startswith(v) for w in found))
@@ -559,7 +578,8 @@ def report(ms: dict[tuple[str, str], Measure], args: argparse.Namespace, ml_note
         f"`{command}`",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, {_mem_gib():.0f} GiB, "
-        f"{platform.platform()}, Python {platform.python_version()}. Versions: {'; '.join(versions)}.",
+        f"{platform.platform()}, Python {platform.python_version()}. Versions: {'; '.join(versions)}. "
+        f"Code at the start: {code}.",
         f"Workload: {n:,} runs in one experiment, one process, one after another; each run 10 "
         "parameters (one call), 5 metrics (one call) and `loss` at steps 0–9 (10 calls). Each job "
         f"is a fresh child process; logging runs once (a fresh store), loading {args.repeat} time(s) "
@@ -608,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         args.runs, args.repeat = 500, 1
     n = args.runs
     started = time.perf_counter()
+    code = code_state()
     work = RESULTS / f"runs_{n}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -660,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
         for job in ("log", "load"):
             ms[(job, ML)] = Measure(job, ML, status="skipped", note="not installed")
 
-    text = report(ms, args, ml_note, time.perf_counter() - started, command)
+    text = report(ms, args, ml_note, time.perf_counter() - started, command, code)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")

@@ -271,7 +271,9 @@ def _logits(proba: np.ndarray) -> np.ndarray:
 def _scaled(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits / temperature
     if z.ndim == 1:
-        return 1 / (1 + np.exp(-z))
+        from scipy.special import expit  # 1 / (1 + exp(-z)) without overflowing for large |z|
+
+        return expit(z)
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)

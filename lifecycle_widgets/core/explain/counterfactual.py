@@ -44,6 +44,14 @@ def _text(v: Any) -> str:
     return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
+def _column(values: list[Any], dtype: Any) -> Any:
+    """Values as a column of ``dtype`` where they fit it (categories stay categorical)."""
+    try:
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError):
+        return values
+
+
 def _decision(view: ModelView, X: pd.DataFrame) -> np.ndarray:
     if view.classes:
         return np.asarray(view.model.predict(X))
@@ -59,13 +67,15 @@ def counterfactual(
     immutable: tuple[str, ...] = (),
     max_pairs: int = 6,
     threshold: float | None = None,
+    before: Any = None,
 ) -> Counterfactual:
     """Search a counterfactual for ``row`` (a one-row frame), trying features in ``order``.
 
     For regressors, a change counts when the prediction crosses ``threshold`` (default: the
     median prediction on ``X``).
     """
-    before = _decision(view, row)[0]
+    if before is None:  # the caller may know the row's decision already
+        before = _decision(view, row)[0]
     if not view.classes and threshold is None:
         threshold = float(np.median(_decision(view, X)))
     flipped = (lambda d: d != before) if view.classes else (lambda d: (d > threshold) != (before > threshold))
@@ -94,9 +104,8 @@ def counterfactual(
         if not trials:
             return None
         frame = pd.concat([row] * len(trials), ignore_index=True)
-        for i, t in enumerate(trials):
-            for f, v in t.items():
-                frame.at[i, f] = v
+        for f in dict.fromkeys(k for t in trials for k in t):  # one column at a time, not cell by cell
+            frame[f] = _column([t.get(f, row[f].iloc[0]) for t in trials], row[f].dtype)
         decisions = _decision(view, frame)
         hits = [
             (sum(cost(f, v) for f, v in t.items()), i) for i, t in enumerate(trials) if flipped(decisions[i])

@@ -251,7 +251,8 @@ def _lime(ctx: _Context) -> Any:
 
 
 def _row_ice(exp: Explanation, ctx: _Context, one: pd.DataFrame) -> tuple[RowDependence, ...]:
-    out = []
+    """The row's ICE curve for every feature with a partial dependence, in one model call."""
+    frames = []
     for dep in exp.dependence:
         frame = pd.concat([one] * len(dep.grid), ignore_index=True)
         values = list(dep.grid)
@@ -264,13 +265,16 @@ def _row_ice(exp: Explanation, ctx: _Context, one: pd.DataFrame) -> tuple[RowDep
         else:
             lookup = {str(v): v for v in ctx.X[dep.feature].dropna().unique()}
             frame[dep.feature] = [lookup.get(v, v) for v in values]
-        curve = ctx.view.output(frame)
-        out.append(
-            RowDependence(
-                dep.feature, dep.grid, tuple(float(v) for v in curve), _text(one[dep.feature].iloc[0])
-            )
-        )
-    return tuple(out)
+        frames.append(frame)
+    if not frames:
+        return ()
+    curves = np.split(
+        ctx.view.output(pd.concat(frames, ignore_index=True)), np.cumsum([len(f) for f in frames])[:-1]
+    )
+    return tuple(
+        RowDependence(dep.feature, dep.grid, tuple(float(v) for v in curve), _text(one[dep.feature].iloc[0]))
+        for dep, curve in zip(exp.dependence, curves, strict=True)
+    )
 
 
 def _local(exp: Explanation, ctx: _Context, row: int) -> LocalExplanation:
@@ -279,9 +283,10 @@ def _local(exp: Explanation, ctx: _Context, row: int) -> LocalExplanation:
     weights, intercept, score = _lime(ctx).weights(one, seed=ctx.random_state)
     values = [_text(v) for v in one.iloc[0].tolist()]
     order = [exp.features[i] for i in np.argsort(-np.abs(shap_values))]
-    cf = counterfactual(ctx.view, ctx.X, one, order=order, immutable=ctx.immutable)
     prediction = float(ctx.view.output(one)[0])
-    decision = str(ctx.view.model.predict(one)[0])
+    raw_decision = ctx.view.model.predict(one)[0]
+    decision = str(raw_decision)
+    cf = counterfactual(ctx.view, ctx.X, one, order=order, immutable=ctx.immutable, before=raw_decision)
     unc = None
     if ctx.ensemble:
         preds = np.array([_replace(ctx.view, m).output(one)[0] for m in ctx.ensemble])

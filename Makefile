@@ -19,7 +19,7 @@ demo: $(STAMP)
 
 ## Run the whole test suite: unit, notebook (papermill), Binder environment and browser tests.
 test: $(STAMP) system-deps
-	$(BIN)/ruff check lifecycle_widgets tests benchmarks
+	$(BIN)/ruff check lifecycle_widgets tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 ## Open JupyterLab on the notebooks.

@@ -10,13 +10,19 @@ the "By parameter" bar figure, and, last, that the page talked to 127.0.0.1 only
 from __future__ import annotations
 
 import re
-import shutil
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from .lab_page import (
+    FIGURE_TIMEOUT,
+    KERNEL_TIMEOUT,
+    LabPage,
+    assert_local_only,
+    open_and_run,
+    plot_size,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -26,68 +32,11 @@ N_RUNS = 12  # depth (2, 4, 6) x seed (0, 1, 2, 3), named run-1 ... run-12 in th
 BEST_RUN = "run-6"  # depth 4, seed 1: the highest auc (0.804), neither the first run nor the last
 PAIR = ("run-1", "run-6")  # depth 2 / seed 0 and depth 4 / seed 1: same lr
 DEPTHS = ["2", "4", "6"]
-RUN_ALL = "runmenu:run-all"  # Run > Run All Cells in JupyterLab 4.6
-KERNEL_TIMEOUT = 60_000  # ms: kernel start, and logging the runs
-FIGURE_TIMEOUT = 60_000  # ms: a FigureWidget carries plotly.js (~5 MB) in its state
-LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1:\d+/")
-
-
-@dataclass
-class LabPage:
-    page: object
-    output: object  # the output area that holds the panel
-    started: float
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def tab(self, title: str):
-        """Select tab ``title``; return the locator of the shown tab's contents."""
-        from playwright.sync_api import expect
-
-        self.output.locator(".widget-tab .lm-TabBar-tab", has_text=title).click()
-        expect(self.output.locator(".widget-tab .lm-TabBar-tab.lm-mod-current")).to_have_text(title)
-        return self.shown()
-
-    def shown(self):
-        return self.output.locator(".widget-tab-contents > .widget-box:not(.lm-mod-hidden)")
 
 
 @pytest.fixture(scope="module")
 def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, no Lab started
-    from playwright.sync_api import expect
-
-    shutil.copyfile(FIXTURE, lab.root / FIXTURE.name)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    context.set_default_timeout(30_000)
-    try:
-        page = context.new_page()
-        result = LabPage(page=page, output=None, started=time.monotonic())
-        context.on("request", lambda req: result.requests.append(req.url))
-        page.on("websocket", lambda ws: result.requests.append(ws.url))
-        page.on("pageerror", lambda err: result.errors.append(str(err)))
-
-        # Open the notebook and wait for its kernel.
-        # a workspace of its own, reset: tabs other modules opened on this Lab stay out of the page
-        page.goto(lab.page_url(f"lab/workspaces/comparison-panel/tree/{FIXTURE.name}?reset"))
-        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
-        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        commands = page.evaluate("window.jupyterapp.commands.listCommands()")
-        assert RUN_ALL in commands, (
-            f"JupyterLab has no command {RUN_ALL!r}; its run-all commands: "
-            f"{[c for c in commands if 'run-all' in c]}"
-        )
-
-        # Run all cells; the last one shows the panel.
-        page.evaluate(f"window.jupyterapp.commands.execute({RUN_ALL!r})")
-        result.output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-tab"))
-        expect(result.output).to_have_count(1, timeout=KERNEL_TIMEOUT)
-        expect(page.locator(".jp-CodeCell .jp-InputPrompt").last).to_have_text(re.compile(r"\[\d+\]"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        print(f"panel shown {time.monotonic() - result.started:.1f} s after opening the notebook")
-        yield result
-    finally:
-        context.close()
+    yield from open_and_run(browser, lab, FIXTURE)
 
 
 def _rows(table) -> list[list[str]]:
@@ -105,11 +54,6 @@ def _texts(options) -> list[str]:
 
 def _header(table) -> list[str]:
     return table.locator("th").all_text_contents()
-
-
-def _plot_size(plot) -> tuple[float, float]:
-    box = plot.bounding_box()
-    return (box["width"], box["height"]) if box else (0.0, 0.0)
 
 
 def test_panel_shows_tabs_and_the_runs_table(lab_page, screenshot) -> None:
@@ -204,7 +148,7 @@ def test_compare_two_runs_shows_what_differs_and_their_curves(lab_page, screensh
     expect(legend).to_have_text(list(PAIR))
     expect(figure.locator(".g-xtitle")).to_have_text("step")
     page.wait_for_timeout(300)  # let the FigureWidget's resize settle
-    width, height = _plot_size(figure)
+    width, height = plot_size(figure)
     assert width > 300 and height >= 200, f"step-curves figure is {width:.0f} x {height:.0f} px"
     screenshot(lab_page.output, "compare-selected")
 
@@ -227,7 +171,7 @@ def test_by_parameter_shows_one_bar_per_depth(lab_page, screenshot) -> None:
     expect(bars.locator(".trace.bars .point path")).to_have_count(len(DEPTHS))
     assert bars.locator(".xtick text").all_text_contents() == DEPTHS
     lab_page.page.wait_for_timeout(300)
-    width, height = _plot_size(bars)
+    width, height = plot_size(bars)
     assert width > 300 and height >= 200, f"bar figure is {width:.0f} x {height:.0f} px"
     screenshot(bars, "by-parameter-bars")  # the figure only: the whole tab is taller than the page
 
@@ -256,18 +200,4 @@ def test_picking_a_metric_redraws_the_step_curves(lab_page, screenshot) -> None:
 
 def test_page_talked_to_127_0_0_1_only(lab_page) -> None:
     """Runs last in this module: covers every request of the tests above."""
-    requests = lab_page.requests
-    assert requests, "no request recorded: the request listener is broken"
-    foreign = [
-        u
-        for u in requests
-        if not LOCAL.match(u)
-        and not u.startswith(("data:", "about:"))
-        and not re.match(r"^blob:http://127\.0\.0\.1:\d+/", u)
-    ]
-    assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
-    assert not lab_page.errors, f"JavaScript errors in the Lab page: {lab_page.errors}"
-    print(
-        f"{len(requests)} requests, all to 127.0.0.1; "
-        f"{time.monotonic() - lab_page.started:.1f} s since the notebook was opened"
-    )
+    assert_local_only(lab_page)

@@ -4,8 +4,7 @@ One page per module: it opens ``drift_panel.ipynb`` (this folder) in Lab and run
 baseline fitted on 3,000 credit rows, checked against a drifted batch of 3,000); the tests then
 check what a user sees, in file order: the panel, its violations table, the Distributions tab's
 FigureWidget and its feature list, the Drift by feature tab, and, last, that the page talked to
-127.0.0.1 only and raised no JavaScript error. The page helpers come from the explanation panel's
-module.
+127.0.0.1 only and raised no JavaScript error. The page helpers come from ``lab_page.py``.
 """
 
 from __future__ import annotations
@@ -16,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from .test_lab_explanation_panel import (
+from .lab_page import (
     FIGURE_TIMEOUT,
     KERNEL_TIMEOUT,
     LabPage,
-    _plot_size,
     assert_local_only,
     open_and_run,
+    plot_size,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -95,7 +94,7 @@ def test_distributions_tab_picker_updates_the_figure(lab_page, screenshot) -> No
     )
     expect(figure.locator(".trace.bars .point path").first).to_be_visible()
     page.wait_for_timeout(500)  # let the resize settle
-    width, height = _plot_size(figure)
+    width, height = plot_size(figure)
     assert width > 300 and height >= 200, f"Distributions figure is {width:.0f} x {height:.0f} px"
     first = _figure_identity(figure)
     screenshot(page, f"distributions-{options[0]}")
@@ -128,7 +127,7 @@ def test_drift_by_feature_tab(lab_page, screenshot) -> None:
     expect(plot.locator(".trace.bars .point path").first).to_be_attached(timeout=FIGURE_TIMEOUT)
     expect(shown.locator(".lw-table")).to_contain_text("jensen_shannon")
     lab_page.page.wait_for_timeout(300)
-    width, height = _plot_size(plot.first)
+    width, height = plot_size(plot.first)
     assert width > 300 and height >= 100, f"drift figure is {width:.0f} x {height:.0f} px"
     plot.first.scroll_into_view_if_needed()
     screenshot(lab_page.page, "drift-by-feature")

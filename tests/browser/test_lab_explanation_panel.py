@@ -10,121 +10,37 @@ Calibration tabs, and, last, that the page talked to 127.0.0.1 only and raised n
 Two tests guard bugs these tests found: NaN in the beeswarm's colours (not JSON; now a typed
 array) and the Local tab's side-by-side figures overflowing (now flex items that may shrink).
 
-``open_and_run`` and ``assert_local_only`` are shared with ``test_lab_drift_panel.py``.
+The page helpers come from ``lab_page.py``.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from .lab_page import (
+    FIGURE_TIMEOUT,
+    KERNEL_TIMEOUT,
+    LabPage,
+    assert_local_only,
+    open_and_run,
+    plot_size,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 FIXTURE = Path(__file__).resolve().parent / "explanation_panel.ipynb"
 TAB_TITLES = ["Global", "Local", "Stability", "Calibration"]  # no bias facet given
-RUN_ALL = "runmenu:run-all"
-KERNEL_TIMEOUT = 60_000  # ms: kernel start, training and explaining
-FIGURE_TIMEOUT = 60_000  # ms: a FigureWidget carries plotly.js (~5 MB) in its state
-LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1:\d+/")
 WATERFALL_TITLE = re.compile(r"^Row (\d+): SHAP \(")
 LIME_TITLE = re.compile(r"^Row (\d+): LIME \(")
-
-
-@dataclass
-class LabPage:
-    page: object
-    output: object  # the output area that holds the panel
-    started: float
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    first_row: int | None = None  # the row the Local tab showed first
-
-    def tab(self, title: str):
-        """Select tab ``title``; return the locator of the shown tab's contents."""
-        self.output.locator(".widget-tab .lm-TabBar-tab", has_text=title).click()
-        return self.expect_tab(title)
-
-    def expect_tab(self, title: str, timeout: float = 5_000):
-        """Wait until tab ``title`` is the selected one; return the shown tab's contents."""
-        from playwright.sync_api import expect
-
-        current = self.output.locator(".widget-tab .lm-TabBar-tab.lm-mod-current")
-        expect(current).to_have_text(title, timeout=timeout)
-        return self.shown()
-
-    def shown(self):
-        return self.output.locator(".widget-tab-contents > .widget-box:not(.lm-mod-hidden)")
-
-
-def open_and_run(browser, lab, fixture: Path) -> Iterator[LabPage]:
-    """Open ``fixture`` in Lab, run all its cells and wait for the panel (a ``.widget-tab``) to
-    show; yield the page with its request and error logs."""
-    from playwright.sync_api import expect
-
-    shutil.copyfile(fixture, lab.root / fixture.name)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    context.set_default_timeout(30_000)
-    try:
-        page = context.new_page()
-        result = LabPage(page=page, output=None, started=time.monotonic())
-        context.on("request", lambda req: result.requests.append(req.url))
-        page.on("websocket", lambda ws: result.requests.append(ws.url))
-        page.on("pageerror", lambda err: result.errors.append(str(err)))
-
-        # A workspace of this module's own, reset: Lab restores no notebook another module opened
-        # (the default workspace lives on the server, shared by every page of the session).
-        workspace = f"lw-{fixture.stem.replace('_', '-')}"
-        page.goto(lab.page_url(f"lab/workspaces/{workspace}/tree/{fixture.name}?reset"))
-        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
-        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        commands = page.evaluate("window.jupyterapp.commands.listCommands()")
-        assert RUN_ALL in commands, [c for c in commands if "run-all" in c]
-
-        page.evaluate(f"window.jupyterapp.commands.execute({RUN_ALL!r})")
-        result.output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-tab"))
-        expect(result.output).to_have_count(1, timeout=KERNEL_TIMEOUT)
-        expect(page.locator(".jp-CodeCell .jp-InputPrompt").last).to_have_text(re.compile(r"\[\d+\]"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        print(f"panel shown {time.monotonic() - result.started:.1f} s after opening the notebook")
-        yield result
-    finally:
-        context.close()
-
-
-def assert_local_only(lab_page: LabPage) -> None:
-    """Every request of the page went to 127.0.0.1 and no JavaScript error was raised."""
-    requests = lab_page.requests
-    assert requests, "no request recorded: the request listener is broken"
-    foreign = [
-        u
-        for u in requests
-        if not LOCAL.match(u)
-        and not u.startswith(("data:", "about:"))
-        and not re.match(r"^blob:http://127\.0\.0\.1:\d+/", u)
-    ]
-    assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
-    assert not lab_page.errors, f"JavaScript errors in the Lab page: {lab_page.errors}"
-    print(
-        f"{len(requests)} requests, all to 127.0.0.1; "
-        f"{time.monotonic() - lab_page.started:.1f} s since the notebook was opened"
-    )
 
 
 @pytest.fixture(scope="module")
 def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, no Lab started
     yield from open_and_run(browser, lab, FIXTURE)
-
-
-def _plot_size(plot) -> tuple[float, float]:
-    box = plot.bounding_box()
-    return (box["width"], box["height"]) if box else (0.0, 0.0)
 
 
 def _beeswarm(shown):
@@ -190,7 +106,7 @@ def test_global_tab_shows_importance_and_beeswarm(lab_page, screenshot) -> None:
     assert trace["n"] == trace["rows"] == 100 * len(trace["ticks"]), trace  # 100 rows x features
     assert "region" in trace["ticks"], trace
     for name, plot in (("importance", importance), ("beeswarm", beeswarm)):
-        width, height = _plot_size(plot)
+        width, height = plot_size(plot)
         assert width > 300 and height >= 200, f"{name} figure is {width:.0f} x {height:.0f} px"
     beeswarm.scroll_into_view_if_needed()
     screenshot(page, "global")
@@ -337,7 +253,7 @@ def test_other_tabs_build_when_selected(lab_page, screenshot) -> None:
     plot = shown.locator(".js-plotly-plot")
     expect(plot.locator(".scatterlayer .trace").first).to_be_attached(timeout=FIGURE_TIMEOUT)
     lab_page.page.wait_for_timeout(300)
-    width, height = _plot_size(plot.first)
+    width, height = plot_size(plot.first)
     assert width > 300 and height >= 200, f"calibration figure is {width:.0f} x {height:.0f} px"
     plot.first.scroll_into_view_if_needed()
     screenshot(lab_page.page, "calibration")

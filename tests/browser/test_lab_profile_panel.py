@@ -9,85 +9,29 @@ to 127.0.0.1 only.
 from __future__ import annotations
 
 import re
-import shutil
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from .lab_page import (
+    FIGURE_TIMEOUT,
+    KERNEL_TIMEOUT,
+    LabPage,
+    assert_local_only,
+    open_and_run,
+    plot_size,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 FIXTURE = Path(__file__).resolve().parent / "profile_panel.ipynb"
 TAB_TITLES = ["Overview", "Columns", "Missing values", "Correlations", "Alerts", "Data card"]
-RUN_ALL = "runmenu:run-all"  # Run > Run All Cells in JupyterLab 4.6
-KERNEL_TIMEOUT = 60_000  # ms: kernel start, and profiling 2,000 rows
-FIGURE_TIMEOUT = 60_000  # ms: a FigureWidget carries plotly.js (~5 MB) in its state
-LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1:\d+/")
-
-
-@dataclass
-class LabPage:
-    page: object
-    output: object  # the output area that holds the panel
-    started: float
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def tab(self, title: str):
-        """Select tab ``title``; return the locator of the shown tab's contents."""
-        from playwright.sync_api import expect
-
-        self.output.locator(".widget-tab .lm-TabBar-tab", has_text=title).click()
-        expect(self.output.locator(".widget-tab .lm-TabBar-tab.lm-mod-current")).to_have_text(title)
-        return self.shown()
-
-    def shown(self):
-        return self.output.locator(".widget-tab-contents > .widget-box:not(.lm-mod-hidden)")
 
 
 @pytest.fixture(scope="module")
 def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, no Lab started
-    from playwright.sync_api import expect
-
-    shutil.copyfile(FIXTURE, lab.root / FIXTURE.name)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
-    context.set_default_timeout(30_000)
-    try:
-        page = context.new_page()
-        result = LabPage(page=page, output=None, started=time.monotonic())
-        context.on("request", lambda req: result.requests.append(req.url))
-        page.on("websocket", lambda ws: result.requests.append(ws.url))
-        page.on("pageerror", lambda err: result.errors.append(str(err)))
-
-        # Open the notebook and wait for its kernel.
-        # a workspace of its own, reset: tabs other modules opened on this Lab stay out of the page
-        page.goto(lab.page_url(f"lab/workspaces/profile-panel/tree/{FIXTURE.name}?reset"))
-        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
-        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        commands = page.evaluate("window.jupyterapp.commands.listCommands()")
-        assert RUN_ALL in commands, (
-            f"JupyterLab has no command {RUN_ALL!r}; its run-all commands: "
-            f"{[c for c in commands if 'run-all' in c]}"
-        )
-
-        # Run all cells; the last one shows the panel.
-        page.evaluate(f"window.jupyterapp.commands.execute({RUN_ALL!r})")
-        result.output = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-tab"))
-        expect(result.output).to_have_count(1, timeout=KERNEL_TIMEOUT)
-        expect(page.locator(".jp-CodeCell .jp-InputPrompt").last).to_have_text(re.compile(r"\[\d+\]"))
-        idle.wait_for(timeout=KERNEL_TIMEOUT)
-        print(f"panel shown {time.monotonic() - result.started:.1f} s after opening the notebook")
-        yield result
-    finally:
-        context.close()
-
-
-def _plot_size(plot) -> tuple[float, float]:
-    box = plot.bounding_box()
-    return (box["width"], box["height"]) if box else (0.0, 0.0)
+    yield from open_and_run(browser, lab, FIXTURE)
 
 
 def _figure_identity(plot) -> dict[str, object]:
@@ -125,7 +69,7 @@ def test_overview_figure_is_visible(lab_page, screenshot) -> None:
     plot = shown.locator(".js-plotly-plot").first
     plot.locator(".main-svg").first.wait_for(state="attached", timeout=FIGURE_TIMEOUT)
     lab_page.page.wait_for_timeout(500)  # let jupyterlab-plotly's resize settle
-    width, height = _plot_size(plot)
+    width, height = plot_size(plot)
     if height < 200:
         screenshot(lab_page.page, "overview-figure-collapsed")
     assert width > 300 and height >= 200, f"Overview figure is {width:.0f} x {height:.0f} px"
@@ -148,7 +92,7 @@ def test_columns_tab_picker_updates_the_figure(lab_page, screenshot) -> None:
     expect(figure.locator(".gtitle")).to_have_text(selected, timeout=FIGURE_TIMEOUT)
     expect(figure.locator(".trace.bars .point path").first).to_be_visible()
     expect(shown.locator(".widget-html .lw-table")).to_contain_text("integer")
-    width, height = _plot_size(figure)
+    width, height = plot_size(figure)
     assert width > 300 and height >= 200, (width, height)
     first = _figure_identity(figure)
     screenshot(page, "columns-age")
@@ -190,7 +134,7 @@ def test_other_tabs_build_when_selected(lab_page, title, expected, screenshot) -
             timeout=FIGURE_TIMEOUT
         )
         lab_page.page.wait_for_timeout(300)
-        width, height = _plot_size(plot)
+        width, height = plot_size(plot)
         assert width > 300 and height >= 100, f"{title} figure is {width:.0f} x {height:.0f} px"
         screenshot(lab_page.output, title.lower().replace(" ", "-"))  # the panel only
     else:
@@ -199,18 +143,4 @@ def test_other_tabs_build_when_selected(lab_page, title, expected, screenshot) -
 
 def test_page_talked_to_127_0_0_1_only(lab_page) -> None:
     """Runs last in this module: covers every request of the tests above."""
-    requests = lab_page.requests
-    assert requests, "no request recorded: the request listener is broken"
-    foreign = [
-        u
-        for u in requests
-        if not LOCAL.match(u)
-        and not u.startswith(("data:", "about:"))
-        and not re.match(r"^blob:http://127\.0\.0\.1:\d+/", u)
-    ]
-    assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
-    assert not lab_page.errors, f"JavaScript errors in the Lab page: {lab_page.errors}"
-    print(
-        f"{len(requests)} requests, all to 127.0.0.1; "
-        f"{time.monotonic() - lab_page.started:.1f} s since the notebook was opened"
-    )
+    assert_local_only(lab_page)

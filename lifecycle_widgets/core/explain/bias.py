@@ -248,6 +248,23 @@ def _confusion(d: np.ndarray, y: np.ndarray, yhat: np.ndarray, facet: bool) -> d
     }
 
 
+def _rate_gap(
+    name: str, d: Any, y: Any, yhat: Any, num: str, den: str, missing: str, *, d_minus_a: bool = False
+) -> BiasMetric:
+    """``rate_a - rate_d`` (``rate_d - rate_a`` with ``d_minus_a``), each facet's rate the sum of
+    the confusion counts named in ``num`` over those in ``den`` (e.g. ``"TP"`` over ``"TP FN"``);
+    undefined, with the facet named, when a denominator is 0 (``missing``: what the facet lacks)."""
+    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
+    rates = []
+    for facet in (False, True):
+        counts = _confusion(dd, yy, pp, facet)
+        rates.append(_ratio(sum(counts[k] for k in num.split()), sum(counts[k] for k in den.split())))
+    ra, rd_ = rates
+    if ra is None or rd_ is None:
+        return _metric(name, None, _undefined(f"facet {'a' if ra is None else 'd'} has {missing}"))
+    return _metric(name, rd_ - ra if d_minus_a else ra - rd_)
+
+
 # --- pre-training metrics -------------------------------------------------------------------------
 def ci(d: Any) -> BiasMetric:
     """Class Imbalance (CI): ``(n_a - n_d) / (n_a + n_d)``.
@@ -484,13 +501,7 @@ def dcacc(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> dcacc([False, False, True, True], [1, 1, 1, 0], [1, 0, 1, 1]).value  # 2/1 - 1/2
     1.5
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    ca = _ratio((~dd & yy).sum(), (~dd & pp).sum())
-    cd = _ratio((dd & yy).sum(), (dd & pp).sum())
-    if ca is None or cd is None:
-        who = "a" if ca is None else "d"
-        return _metric("DCAcc", None, _undefined(f"facet {who} has no predicted positives"))
-    return _metric("DCAcc", ca - cd)
+    return _rate_gap("DCAcc", d, y, yhat, "TP FN", "TP FP", "no predicted positives")
 
 
 def dcr(d: Any, y: Any, yhat: Any) -> BiasMetric:
@@ -506,13 +517,7 @@ def dcr(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> dcr([False, False, True, True], [0, 0, 0, 1], [0, 1, 0, 0]).value  # 1/2 - 2/1
     -1.5
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    ra = _ratio((~dd & ~yy).sum(), (~dd & ~pp).sum())
-    rd_ = _ratio((dd & ~yy).sum(), (dd & ~pp).sum())
-    if ra is None or rd_ is None:
-        who = "a" if ra is None else "d"
-        return _metric("DCR", None, _undefined(f"facet {who} has no predicted negatives"))
-    return _metric("DCR", rd_ - ra)
+    return _rate_gap("DCR", d, y, yhat, "TN FP", "TN FN", "no predicted negatives", d_minus_a=True)
 
 
 def rd(d: Any, y: Any, yhat: Any) -> BiasMetric:
@@ -526,12 +531,7 @@ def rd(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> rd([False, False, True, True], [1, 1, 1, 1], [1, 1, 1, 0]).value
     0.5
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    a, b = _confusion(dd, yy, pp, False), _confusion(dd, yy, pp, True)
-    ra, rd_ = _ratio(a["TP"], a["TP"] + a["FN"]), _ratio(b["TP"], b["TP"] + b["FN"])
-    if ra is None or rd_ is None:
-        return _metric("RD", None, _undefined(f"facet {'a' if ra is None else 'd'} has no positive labels"))
-    return _metric("RD", ra - rd_)
+    return _rate_gap("RD", d, y, yhat, "TP", "TP FN", "no positive labels")
 
 
 def dar(d: Any, y: Any, yhat: Any) -> BiasMetric:
@@ -545,14 +545,7 @@ def dar(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> dar([False, False, True, True], [1, 1, 1, 0], [1, 1, 1, 1]).value
     0.5
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    a, b = _confusion(dd, yy, pp, False), _confusion(dd, yy, pp, True)
-    pa, pd_ = _ratio(a["TP"], a["TP"] + a["FP"]), _ratio(b["TP"], b["TP"] + b["FP"])
-    if pa is None or pd_ is None:
-        return _metric(
-            "DAR", None, _undefined(f"facet {'a' if pa is None else 'd'} has no predicted positives")
-        )
-    return _metric("DAR", pa - pd_)
+    return _rate_gap("DAR", d, y, yhat, "TP", "TP FP", "no predicted positives")
 
 
 def drr(d: Any, y: Any, yhat: Any) -> BiasMetric:
@@ -566,14 +559,7 @@ def drr(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> drr([False, False, True, True], [0, 1, 0, 0], [0, 0, 0, 0]).value
     0.5
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    a, b = _confusion(dd, yy, pp, False), _confusion(dd, yy, pp, True)
-    ra, rd_ = _ratio(a["TN"], a["TN"] + a["FN"]), _ratio(b["TN"], b["TN"] + b["FN"])
-    if ra is None or rd_ is None:
-        return _metric(
-            "DRR", None, _undefined(f"facet {'a' if ra is None else 'd'} has no predicted negatives")
-        )
-    return _metric("DRR", rd_ - ra)
+    return _rate_gap("DRR", d, y, yhat, "TN", "TN FN", "no predicted negatives", d_minus_a=True)
 
 
 def ad(d: Any, y: Any, yhat: Any) -> BiasMetric:
@@ -605,12 +591,7 @@ def te(d: Any, y: Any, yhat: Any) -> BiasMetric:
     >>> te([False] * 3 + [True] * 2, [0, 0, 1, 0, 1], [1, 1, 0, 1, 0]).value
     1.0
     """
-    dd, yy, pp = _facet_arrays(d, ("y", y), ("yhat", yhat))
-    a, b = _confusion(dd, yy, pp, False), _confusion(dd, yy, pp, True)
-    ta, td = _ratio(a["FP"], a["FN"]), _ratio(b["FP"], b["FN"])
-    if ta is None or td is None:
-        return _metric("TE", None, _undefined(f"facet {'a' if ta is None else 'd'} has no false negatives"))
-    return _metric("TE", ta - td)
+    return _rate_gap("TE", d, y, yhat, "FP", "FN", "no false negatives")
 
 
 def cddpl(d: Any, yhat: Any, group: Any = None) -> BiasMetric:

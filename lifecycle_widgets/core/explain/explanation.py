@@ -590,11 +590,8 @@ def _metrics(
     from lifecycle_widgets.core.drift.quality import quality_metrics
 
     pred = np.asarray(view.model.predict(X))
-    score = (
-        view.output(X)
-        if view.problem_type == "binary"
-        else (np.asarray(view.model.predict_proba(X)) if view.classes else None)
-    )
+    proba = np.asarray(view.model.predict_proba(X), dtype=float) if view.classes else None
+    score = proba[:, view.class_index] if view.problem_type == "binary" else proba
     metrics = quality_metrics(y, pred, score)
     bias = calibration = None
     if facet is not None:
@@ -607,7 +604,6 @@ def _metrics(
     if view.classes:
         from lifecycle_widgets.core.explain.calibration import calibration as calibrate
 
-        proba = np.asarray(view.model.predict_proba(X))
         calibration = calibrate(
             y, proba[:, 1] if view.problem_type == "binary" else proba, random_state=random_state
         )

@@ -13,19 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 import warnings
 
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
+from _harness import cpu_seconds, peak_rss_mb
 
 
 def main() -> int:
@@ -40,17 +32,17 @@ def main() -> int:
     import ydata_profiling
     from ydata_profiling import ProfileReport
 
-    import_rss = _rss_mb()
-    t0, cpu0 = time.perf_counter(), _cpu_seconds()
+    import_rss = peak_rss_mb()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     df = pd.read_parquet(args.data)
     report = ProfileReport(df, minimal=args.mode == "minimal", progress_bar=False,
                            title=f"ydata-profiling ({args.mode})")
     report.to_file(args.out, silent=True)
-    seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     result = {
         "seconds": seconds,
         "cpu_seconds": cpu,
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "import_rss_mb": import_rss,
         "html_bytes": os.path.getsize(args.out),
         "version": f"ydata-profiling {ydata_profiling.__version__}, pandas {pd.__version__}",

@@ -40,7 +40,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _harness import cpu_seconds, log, maxrss_mb, mem_gib, peak_rss_mb, peer_python
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -134,32 +135,6 @@ def truth(reference: Path) -> tuple[list[str], list[str]]:
 
 # --- the child side: one job in this process, result printed as JSON ----------------------------
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process: VmHWM of /proc/self/status, else ru_maxrss.
-
-    On Linux ru_maxrss survives execve: a child started by subprocess (fork or vfork, then exec)
-    reports at least the parent's peak RSS at the time of the fork, so a parent that held a big
-    frame inflates every child's ru_maxrss. VmHWM belongs to the process's own address space.
-    """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return _maxrss_mb()
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
-
-
 def _evidently_drifted(method: str, score: float, threshold: float) -> bool:
     """Evidently's own rule: p-value tests drift below the threshold, distances above it
     (``legacy/calculations/stattests/*.py``: ks ``<=``, chisquare and z ``<``, wasserstein and
@@ -179,8 +154,8 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
         import pyarrow
 
         version = f"pandas {pd.__version__}, pyarrow {pyarrow.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         frames = (pd.read_parquet(ref), pd.read_parquet(cur))
         seconds = time.perf_counter() - t0
         assert all(len(f) >= 0 for f in frames)
@@ -190,8 +165,8 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
         import lifecycle_widgets.panels  # plotly and the display layer, imported before the clock
 
         version = f"lifecycle_widgets {lw.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         baseline = lw.Baseline.fit(ref, progress=False)
         report = baseline.check(cur, progress=False)
         report.to_html(out)
@@ -219,8 +194,8 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
         from evidently.presets import DataDriftPreset
 
         version = f"evidently {evidently.__version__}, pandas {pd.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         reference, current = pd.read_parquet(ref), pd.read_parquet(cur)
         snapshot = Report([DataDriftPreset()]).run(current, reference)
         snapshot.save_html(out)
@@ -254,8 +229,8 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
         extra = {"flagged": sorted(flagged, key=order.index), "columns": columns}
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    result = {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0,
-              "peak_rss_mb": _rss_mb(), "ru_maxrss_mb": _maxrss_mb(), "import_rss_mb": import_rss,
+    result = {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0,
+              "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": maxrss_mb(), "import_rss_mb": import_rss,
               "html_bytes": os.path.getsize(out) if out else 0, "version": version, **extra}
     print(RESULT_PREFIX + json.dumps(result, allow_nan=True), flush=True)
     return 0
@@ -279,46 +254,6 @@ class Measure:
     note: str = ""
     flagged: list[str] | None = None
     columns: dict = field(default_factory=dict)
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def evidently_python(venv: Path = EV_VENV, install: bool = True) -> tuple[Path | None, str]:
-    """The python of the Evidently venv, created and installed on first use; or None and why not."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import evidently, pyarrow"]
-    if python.exists():
-        ok = subprocess.run(check, capture_output=True, text=True)
-        if ok.returncode == 0:
-            return python, ""
-        if not install:
-            return None, "the Evidently venv is broken: " + ok.stderr.strip().splitlines()[-1]
-    if not install:
-        return None, "no Evidently venv"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log_file = RESULTS / "evidently-install.log"
-    log(f"creating {venv} and installing {' '.join(EV_PACKAGES)} (log: {log_file}) ...")
-    with log_file.open("w") as fh:
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(python), "-m", "pip", "install", *EV_PACKAGES]]
-        for step in steps:
-            fh.write(f"$ {' '.join(step)}\n")
-            fh.flush()
-            try:
-                proc = subprocess.run(step, stdout=fh, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                return None, f"`{' '.join(step[-3:])}` could not run: {exc}"
-            if proc.returncode != 0:
-                tail = log_file.read_text().strip().splitlines()[-5:]
-                return None, (f"`{' '.join(step[-3:])}` failed with exit code {proc.returncode}: "
-                              + " | ".join(tail))
-    ok = subprocess.run(check, capture_output=True, text=True)
-    if ok.returncode != 0:
-        return None, "installed, but `import evidently` fails: " + ok.stderr.strip()[-400:]
-    return python, ""
 
 
 def measure_once(tool: str, ref: Path, cur: Path, out: Path, evpython: Path | None, timeout: float,
@@ -529,13 +464,6 @@ def _load_note(measures: list[Measure]) -> str:
     return f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores."
 
 
-def _mem_gib() -> float:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        return 0.0
-
-
 def report(measures: list[Measure], args: argparse.Namespace, drifted: list[str], undrifted: list[str],
            ev_note: str, elapsed: float, command: str) -> str:
     versions = {LABELS[m.tool]: m.version for m in measures if m.version and m.tool != "read"}
@@ -546,7 +474,7 @@ def report(measures: list[Measure], args: argparse.Namespace, drifted: list[str]
         f"`{command}`",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, "
-        f"{_mem_gib():.0f} GiB, {platform.platform()}, Python {platform.python_version()}.",
+        f"{mem_gib():.0f} GiB, {platform.platform()}, Python {platform.python_version()}.",
         f"Data: `credit(n, seed=0)` vs `credit_batch(n, seed=1)` plus 5 undrifted columns "
         f"(session_minutes, basket_value, items, channel, merchant with 5,000 levels), 20 columns, zstd "
         f"Parquet, {ROW_GROUP:,} rows per row group, the same rows on each side. Each run is a fresh "
@@ -616,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
 
     evpython, ev_note = None, ""
     if not args.skip_evidently:
-        evpython, ev_note = evidently_python(args.evidently_venv)
+        evpython, ev_note = peer_python(args.evidently_venv, EV_PACKAGES, "evidently, pyarrow", RESULTS / "evidently-install.log")
         if evpython is None:
             log(f"Evidently is not available, going on without it: {ev_note}")
             print(f"Evidently is not available: {ev_note}", flush=True)

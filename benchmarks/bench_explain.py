@@ -40,7 +40,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -147,23 +148,14 @@ def prepare(rows: int, trees: int, data: str, model_path: str) -> dict:
 
 # --- the child side: one job in this process, result printed as JSON -----------------------------
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
-
-
 class Clock:
     def __enter__(self) -> Clock:
-        self.t0, self.c0 = time.perf_counter(), _cpu_seconds()
+        self.t0, self.c0 = time.perf_counter(), cpu_seconds()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.t0
-        self.cpu = _cpu_seconds() - self.c0
+        self.cpu = cpu_seconds() - self.c0
 
 
 def _load(data: str, model_path: str, trusted: list[str]):
@@ -440,9 +432,9 @@ def run_child(job: str, tool: str, n: int, data: str, model_path: str, trusted: 
         import shap
 
         version = f"explainerdashboard {explainerdashboard.__version__}, shap {shap.__version__}"
-    import_rss = _rss_mb()
+    import_rss = peak_rss_mb()
     X, y, model = _load(data, model_path, trusted)
-    setup_rss = _rss_mb()
+    setup_rss = peak_rss_mb()
     if job == "global":
         clock, extra = job_global(tool, X, y, model, n)
     elif job == "local":
@@ -453,7 +445,7 @@ def run_child(job: str, tool: str, n: int, data: str, model_path: str, trusted: 
         raise SystemExit(f"unknown job {job!r}")
     import sklearn
 
-    result = {"seconds": clock.seconds, "cpu_seconds": clock.cpu, "peak_rss_mb": _rss_mb(),
+    result = {"seconds": clock.seconds, "cpu_seconds": clock.cpu, "peak_rss_mb": peak_rss_mb(),
               "import_rss_mb": import_rss, "setup_rss_mb": setup_rss,
               "version": version if "scikit-learn" in version else f"{version}, scikit-learn {sklearn.__version__}",
               **extra}
@@ -480,42 +472,6 @@ class Measure:
     @property
     def seconds(self) -> float | None:
         return min(self.runs) if self.runs else None
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def ed_python(venv: Path = ED_VENV) -> tuple[Path | None, str]:
-    """The python of the explainerdashboard venv, created on first use; or None and why not."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import explainerdashboard, pyarrow, skops, shap, sklearn"]
-    if python.exists():
-        ok = subprocess.run(check, capture_output=True, text=True)
-        if ok.returncode == 0:
-            return python, ""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log_file = RESULTS / "explainerdashboard-install.log"
-    log(f"creating {venv} and installing {' '.join(ED_PACKAGES)} (log: {log_file}) ...")
-    with log_file.open("w") as fh:
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(python), "-m", "pip", "install", *ED_PACKAGES]]
-        for step in steps:
-            fh.write(f"$ {' '.join(step)}\n")
-            fh.flush()
-            try:
-                proc = subprocess.run(step, stdout=fh, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                return None, f"`{' '.join(step[-3:])}` could not run: {exc}"
-            if proc.returncode != 0:
-                tail = log_file.read_text().strip().splitlines()[-5:]
-                return None, (f"`{' '.join(step[-3:])}` failed with exit code {proc.returncode}: "
-                              + " | ".join(tail))
-    ok = subprocess.run(check, capture_output=True, text=True)
-    if ok.returncode != 0:
-        return None, "installed, but the imports fail: " + ok.stderr.strip()[-400:]
-    return python, ""
 
 
 def ed_versions(python: Path) -> str:
@@ -700,7 +656,7 @@ def report(measures: list[Measure], args: argparse.Namespace, prep: dict, versio
     parts = [
         "# Explanation benchmark",
         "",
-        f"{finished or f'{datetime.now(UTC):%Y-%m-%d %H:%M}'} UTC; {os.cpu_count()} cores, {_mem_gib():.0f} GiB, "
+        f"{finished or f'{datetime.now(UTC):%Y-%m-%d %H:%M}'} UTC; {os.cpu_count()} cores, {mem_gib():.0f} GiB, "
         f"{platform.platform()}, Python {platform.python_version()}. Highest 1-minute load average "
         f"before a run: {load:.2f}.",
         f"Model: Pipeline(ColumnTransformer(median imputer on 17 numeric columns, OneHotEncoder on "
@@ -744,13 +700,6 @@ def report(measures: list[Measure], args: argparse.Namespace, prep: dict, versio
     if elapsed is not None:
         parts += [f"Benchmark wall time: {elapsed / 60:.1f} min.", ""]
     return "\n".join(parts)
-
-
-def _mem_gib() -> float:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        return 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -806,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_peers:
         ed_note = "skipped (--skip-peers)"
     else:
-        ed, ed_note = ed_python(args.ed_venv)
+        ed, ed_note = peer_python(args.ed_venv, ED_PACKAGES, "explainerdashboard, pyarrow, skops, shap, sklearn", RESULTS / "explainerdashboard-install.log")
         if ed is None:
             log(f"explainerdashboard is not available, going on without it: {ed_note}")
         else:

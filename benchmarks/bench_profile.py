@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -58,15 +59,6 @@ RESULT_PREFIX = "BENCH_RESULT "
 
 # --- the child side: one job in this process, result printed as JSON -----------------------------
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_child(tool: str, data: str, out: str) -> int:
     """Run one tool's job in this (fresh) process and print its time and peak RSS."""
     if tool == "read":
@@ -74,8 +66,8 @@ def run_child(tool: str, data: str, out: str) -> int:
         import pyarrow
 
         version = f"pandas {pd.__version__}, pyarrow {pyarrow.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         df = pd.read_parquet(data)
         seconds = time.perf_counter() - t0
         assert len(df) >= 0
@@ -85,16 +77,16 @@ def run_child(tool: str, data: str, out: str) -> int:
         import lifecycle_widgets.panels  # plotly and the display layer, before the clock starts
 
         version = f"lifecycle_widgets {lw.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         lw.profile(data, progress=False).to_html(out)
         seconds = time.perf_counter() - t0
     elif tool == "pandas":
         import pandas as pd
 
         version = f"pandas {pd.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         df = pd.read_parquet(data)
         df.describe(include="all").to_html(out)
         seconds = time.perf_counter() - t0
@@ -103,8 +95,8 @@ def run_child(tool: str, data: str, out: str) -> int:
         import pandas as pd  # .df() needs it: import it before the clock starts
 
         version = f"duckdb {duckdb.__version__}"
-        import_rss = _rss_mb()
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        import_rss = peak_rss_mb()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         con = duckdb.connect()
         escaped = data.replace("'", "''")
         summary = con.sql(f"SUMMARIZE SELECT * FROM read_parquet('{escaped}')").df()
@@ -113,8 +105,8 @@ def run_child(tool: str, data: str, out: str) -> int:
         seconds = time.perf_counter() - t0
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    result = {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0,
-              "peak_rss_mb": _rss_mb(), "import_rss_mb": import_rss,
+    result = {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0,
+              "peak_rss_mb": peak_rss_mb(), "import_rss_mb": import_rss,
               "html_bytes": os.path.getsize(out) if out else 0, "version": version}
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
@@ -136,46 +128,6 @@ class Measure:
     version: str = ""
     status: str = "ok"  # ok, timeout, failed, skipped
     note: str = ""
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def ydata_python(venv: Path = YDATA_VENV, install: bool = True) -> tuple[Path | None, str]:
-    """The python of the ydata venv, created and installed on first use; or None and why not."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import ydata_profiling, pyarrow"]
-    if python.exists():
-        ok = subprocess.run(check, capture_output=True, text=True)
-        if ok.returncode == 0:
-            return python, ""
-        if not install:
-            return None, "the ydata venv is broken: " + ok.stderr.strip().splitlines()[-1]
-    if not install:
-        return None, "no ydata venv"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log_file = RESULTS / "ydata-install.log"
-    log(f"creating {venv} and installing {' '.join(YDATA_PACKAGES)} (log: {log_file}) ...")
-    with log_file.open("w") as fh:
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(python), "-m", "pip", "install", *YDATA_PACKAGES]]
-        for step in steps:
-            fh.write(f"$ {' '.join(step)}\n")
-            fh.flush()
-            try:
-                proc = subprocess.run(step, stdout=fh, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                return None, f"`{' '.join(step[-3:])}` could not run: {exc}"
-            if proc.returncode != 0:
-                tail = log_file.read_text().strip().splitlines()[-5:]
-                return None, (f"`{' '.join(step[-3:])}` failed with exit code {proc.returncode}: "
-                              + " | ".join(tail))
-    ok = subprocess.run(check, capture_output=True, text=True)
-    if ok.returncode != 0:
-        return None, "installed, but `import ydata_profiling` fails: " + ok.stderr.strip()[-400:]
-    return python, ""
 
 
 def _command(tool: str, data: Path, out: Path, ypython: Path | None) -> list[str]:
@@ -336,7 +288,7 @@ def report(measures: list[Measure], html_ratio: tuple[Measure, Measure] | None, 
         "# Data profile benchmark",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, "
-        f"{_mem_gib():.0f} GiB, {platform.platform()}, Python {platform.python_version()}.",
+        f"{mem_gib():.0f} GiB, {platform.platform()}, Python {platform.python_version()}.",
         f"Data: `make_data.py` v{_data_version()}, 20 columns, zstd Parquet, {row_group:,} rows per "
         f"row group. Each run is a fresh child process. Seconds: wall time of the job only (imports "
         f"excluded), best of {args.repeat} run(s) (ydata-profiling: {args.ydata_repeat}), median and "
@@ -372,13 +324,6 @@ def _load_note(measures: list[Measure]) -> str:
                 "processes were running, so the worst times are noisy; the best times are the ones "
                 "to trust.")
     return f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores."
-
-
-def _mem_gib() -> float:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        return 0.0
 
 
 def _data_version() -> int:
@@ -420,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ypython, ydata_note = None, ""
     if any(t in YDATA_TOOLS for t in tools):
-        ypython, ydata_note = ydata_python(args.ydata_venv)
+        ypython, ydata_note = peer_python(args.ydata_venv, YDATA_PACKAGES, "ydata_profiling, pyarrow", RESULTS / "ydata-install.log")
         if ypython is None:
             log(f"ydata-profiling is not available, going on without it: {ydata_note}")
     elif args.skip_ydata:

@@ -50,7 +50,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -59,6 +58,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _harness import cpu_seconds, log, maxrss_mb, mem_gib, peak_rss_mb, peer_python
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -123,28 +124,6 @@ def check_run(params: dict, metrics: dict) -> str:
 
 # --- the child side: one job in this process, result printed as JSON ----------------------------
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process: VmHWM of /proc/self/status (``ru_maxrss`` survives exec, so a
-    child would report at least its parent's peak), else ru_maxrss."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return _maxrss_mb()
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
-
-
 def _progress(i: int, n: int, t0: float) -> None:
     if n >= 10 and (i + 1) % (n // 10) == 0:
         el = time.perf_counter() - t0
@@ -156,11 +135,11 @@ def child_log(tool: str, db: Path, n: int) -> dict:
         import lifecycle_widgets as lw
 
         version = f"lifecycle_widgets {lw.__version__}"
-        import_rss = _rss_mb()
+        import_rss = peak_rss_mb()
         t0 = time.perf_counter()
         store = lw.RunStore(db)
         setup = time.perf_counter() - t0
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         for i in range(n):
             params, metrics, losses = workload(i)
             if tool == OURS:
@@ -186,13 +165,13 @@ def child_log(tool: str, db: Path, n: int) -> dict:
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         version = f"mlflow {mlflow.__version__}"
-        import_rss = _rss_mb()
+        import_rss = peak_rss_mb()
         t0 = time.perf_counter()
         mlflow.set_tracking_uri(f"sqlite:///{db}")
         exp_id = mlflow.create_experiment(EXPERIMENT, artifact_location=str(db.parent / "mlflow-artifacts"))
         mlflow.set_experiment(experiment_id=exp_id)
         setup = time.perf_counter() - t0  # creates the schema: about 10 s of migrations
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         for i in range(n):
             params, metrics, losses = workload(i)
             with mlflow.start_run():
@@ -204,7 +183,7 @@ def child_log(tool: str, db: Path, n: int) -> dict:
         seconds = time.perf_counter() - t0
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    return {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0, "setup_seconds": setup,
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0, "setup_seconds": setup,
             "import_rss_mb": import_rss, "version": version}
 
 
@@ -228,9 +207,9 @@ def child_load(tool: str, db: Path, n: int) -> dict:
         import lifecycle_widgets as lw
 
         version = f"lifecycle_widgets {lw.__version__}, pandas {pd.__version__}"
-        import_rss = _rss_mb()
+        import_rss = peak_rss_mb()
         store = lw.RunStore(db)  # opened before the clock, as MLflow's engine is below
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         runs = store.runs(experiment=EXPERIMENT)
         objects = time.perf_counter() - t0
         loaded = [(r.params, r.metrics) for r in runs.runs]
@@ -250,11 +229,11 @@ def child_load(tool: str, db: Path, n: int) -> dict:
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         version = f"mlflow {mlflow.__version__}"
-        import_rss = _rss_mb()
+        import_rss = peak_rss_mb()
         mlflow.set_tracking_uri(f"sqlite:///{db}")
         client = MlflowClient()
         exp_id = client.get_experiment_by_name(EXPERIMENT).experiment_id  # engine made before the clock
-        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         found, token = [], None
         while True:
             page = client.search_runs([exp_id], max_results=PAGE, page_token=token)
@@ -274,7 +253,7 @@ def child_load(tool: str, db: Path, n: int) -> dict:
         history_values = [m.value for m in sorted(history, key=lambda m: (m.step, m.timestamp))]
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    cpu = _cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0
     problems = [p for p in (check_run(dict(p), dict(m)) for p, m in loaded) if p]
     trials = {int(p["trial"]) for p, _ in loaded if "trial" in p}
     if len(loaded) != n or trials != set(range(n)):
@@ -306,12 +285,12 @@ def child_compare(db: Path, n: int) -> dict:
 
     version = f"lifecycle_widgets {lw.__version__}, ipywidgets {ipywidgets.__version__}, plotly {plotly.__version__}"
     runs = lw.RunStore(db).runs(experiment=EXPERIMENT)
-    import_rss = _rss_mb()
+    import_rss = peak_rss_mb()
     out: dict = {"version": version, "import_rss_mb": import_rss}
-    t0, cpu0 = time.perf_counter(), _cpu_seconds()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     panel = lw.compare(runs)
     out["seconds"] = time.perf_counter() - t0
-    out["cpu_seconds"] = _cpu_seconds() - cpu0
+    out["cpu_seconds"] = cpu_seconds() - cpu0
     t0 = time.perf_counter()
     out["state_bytes"], out["state_widgets"] = _state_bytes(panel)
     out["state_seconds"] = time.perf_counter() - t0
@@ -346,7 +325,7 @@ def run_child(job: str, tool: str, db: Path, n: int) -> int:
         result = child_compare(db, n)
     else:
         raise SystemExit(f"unknown job {job!r}")
-    result.update(peak_rss_mb=_rss_mb(), ru_maxrss_mb=_maxrss_mb())
+    result.update(peak_rss_mb=peak_rss_mb(), ru_maxrss_mb=maxrss_mb())
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 
@@ -373,39 +352,6 @@ class Measure:
 
     def first(self, key: str):
         return self.results[0].get(key) if self.results else None
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
-
-
-def mlflow_python(venv: Path = ML_VENV) -> tuple[Path | None, str]:
-    """The python of the MLflow venv, created and installed on first use; or None and why not."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import mlflow, sqlalchemy"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python, ""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log_file = RESULTS / "mlflow-install.log"
-    log(f"creating {venv} and installing {' '.join(ML_PACKAGES)} (log: {log_file}) ...")
-    with log_file.open("w") as fh:
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(python), "-m", "pip", "install", *ML_PACKAGES]]
-        for step in steps:
-            fh.write(f"$ {' '.join(step)}\n")
-            fh.flush()
-            try:
-                proc = subprocess.run(step, stdout=fh, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                return None, f"`{' '.join(step[-3:])}` could not run: {exc}"
-            if proc.returncode != 0:
-                tail = log_file.read_text().strip().splitlines()[-5:]
-                return None, f"`{' '.join(step[-3:])}` failed ({proc.returncode}): " + " | ".join(tail)
-    ok = subprocess.run(check, capture_output=True, text=True)
-    if ok.returncode != 0:
-        return None, "installed, but `import mlflow` fails: " + ok.stderr.strip()[-400:]
-    return python, ""
 
 
 def db_bytes(db: Path) -> int:
@@ -541,13 +487,6 @@ def table(ms: dict[tuple[str, str], Measure], n: int) -> str:
     return "\n".join(lines)
 
 
-def _mem_gib() -> float:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        return 0.0
-
-
 def code_state() -> str:
     """The commit of the repository, and whether lifecycle_widgets/ has uncommitted changes."""
     try:
@@ -577,7 +516,7 @@ def report(ms: dict[tuple[str, str], Measure], args: argparse.Namespace, ml_note
         "",
         f"`{command}`",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, {_mem_gib():.0f} GiB, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, {mem_gib():.0f} GiB, "
         f"{platform.platform()}, Python {platform.python_version()}. Versions: {'; '.join(versions)}. "
         f"Code at the start: {code}.",
         f"Workload: {n:,} runs in one experiment, one process, one after another; each run 10 "
@@ -638,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_mlflow:
         ml_note = "skipped (--skip-mlflow)"
     else:
-        mlpython, ml_note = mlflow_python(args.mlflow_venv)
+        mlpython, ml_note = peer_python(args.mlflow_venv, ML_PACKAGES, "mlflow, sqlalchemy", RESULTS / "mlflow-install.log")
         if mlpython is None:
             log(f"MLflow is not available, going on without it: {ml_note}")
 

@@ -47,6 +47,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _harness import log
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SCALE = RESULTS / "scale"
@@ -65,10 +67,6 @@ JOBS = {
     "dask-check": "dask: base.check(dd.read_parquet(folder))",
     "pandas-profile": "pandas: pd.read_parquet + lw.profile(frame)",
 }
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -335,9 +333,13 @@ def report(results: list[dict], args: argparse.Namespace, command: str, elapsed:
     import pyarrow
 
     loads = [r.get("load", 0.0) for r in results]
-    fit_line = (f"`base = Baseline.fit(first 1M reference rows)`: {fit['seconds']:.1f} s, peak {_mb(fit['peak_mb'])} MB, "
-                "saved with `base.save()`, loaded in each check child."
-                if fit.get("status") == "ok" else f"Baseline.fit failed: {fit.get('note', '')}")
+    if fit.get("status") == "not run":
+        fit_line = "No check job: no baseline fitted."
+    elif fit.get("status") == "ok":
+        fit_line = (f"`base = Baseline.fit(first 1M reference rows)`: {fit['seconds']:.1f} s, "
+                    f"peak {_mb(fit['peak_mb'])} MB, saved with `base.save()`, loaded in each check child.")
+    else:
+        fit_line = f"Baseline.fit failed: {fit.get('note', '')}"
     parts = [
         "# Scale benchmark: 1M to 20M rows",
         "",
@@ -408,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     baseline = SCALE / f"v{DATA_VERSION}_baseline_1M"
-    fit = {"status": "ok", "seconds": 0.0}
+    fit = {"status": "not run"}
     if any(j.endswith("check") for j in args.jobs):
         fit = run_one("fit", FILE_ROWS, view("reference", FILE_ROWS), baseline, args.timeout)
 

@@ -25,6 +25,7 @@ from lifecycle_widgets.core import (
     profile,
 )
 from lifecycle_widgets.core.explain import (
+    BiasBands,
     BiasReport,
     Calibration,
     Explanation,
@@ -75,6 +76,7 @@ __all__ = [
     "Alert",
     "AlertThresholds",
     "Baseline",
+    "BiasBands",
     "BiasReport",
     "Calibration",
     "ColumnError",

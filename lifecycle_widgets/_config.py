@@ -4,9 +4,15 @@ Only one setting so far: the display mode of result objects.
 
 - ``"live"``: the interactive ipywidgets panel (plus the static HTML fallback);
 - ``"static"``: self-contained HTML only, no widget is created;
-- ``"auto"`` (default): ``static`` when the environment variable
-  ``LIFECYCLE_WIDGETS_DISPLAY=static`` is set (headless runs set it), ``live`` inside a
-  Jupyter kernel, ``static`` elsewhere.
+- ``"auto"`` (default): the environment variable ``LIFECYCLE_WIDGETS_DISPLAY`` when it is set;
+  otherwise ``live`` when a notebook front end (JupyterLab, Notebook 7, VS Code) sent the cell
+  being run, and ``static`` elsewhere: in plain ``papermill``/``nbclient`` runs, consoles and
+  scripts. Front ends that run the notebook server-side first (Voila) get the static view unless
+  ``LIFECYCLE_WIDGETS_DISPLAY=live`` is set.
+
+A front end is recognised by the ``cellId`` that notebook front ends put in the metadata of each
+execute request (nbclient sends none). So plain papermill plus plain nbconvert stores, and shows,
+every figure, with no widget state and no variable to remember.
 """
 
 from __future__ import annotations
@@ -70,13 +76,6 @@ def config_context(*, display: DisplayMode | None = None) -> Iterator[None]:
         _config.update(old)
 
 
-def _in_kernel() -> bool:
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
 
 def resolved_display_mode() -> str:
     """The display mode in force now: ``"live"`` or ``"static"``."""
@@ -85,5 +84,22 @@ def resolved_display_mode() -> str:
         env = os.environ.get(DISPLAY_ENV, "auto").strip().lower()
         mode = _check_mode(env, DISPLAY_ENV, "the environment")
     if mode == "auto":
-        mode = "live" if _in_kernel() else "static"
+        mode = "live" if _front_end_sent_this_cell() else "static"
     return mode
+
+
+def _front_end_sent_this_cell() -> bool:
+    """True when the code running now came from a notebook front end that draws widgets."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return False
+    try:
+        parent = kernel.get_parent("shell")
+    except TypeError:  # ipykernel before 6.18 took no channel
+        parent = kernel.get_parent()
+    except Exception:
+        return False
+    metadata = (parent or {}).get("metadata") or {}
+    return "cellId" in metadata

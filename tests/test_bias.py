@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import lifecycle_widgets as lw
+
 from lifecycle_widgets.core.explain import bias
 from lifecycle_widgets.core.explain.bias import BiasReport, bias_report, flip_test_features
 from lifecycle_widgets.exceptions import ColumnError, ParameterError, UnknownNameError
@@ -269,7 +271,7 @@ def test_metric_lookup_and_frame() -> None:
     ):
         r.metric("SD")
     frame = r.to_frame()
-    assert list(frame.columns) == ["name", "stage", "value", "ideal", "description", "note"]
+    assert list(frame.columns) == ["name", "stage", "value", "ideal", "status", "band", "description", "note"]
     assert len(frame) == 20 and frame.value.dtype == float
     assert "DPL 0.292" in repr(r)
 
@@ -396,3 +398,53 @@ def test_metric_functions_check_their_inputs() -> None:
         bias.dpl([True, False], [1, 0, 1])
     with pytest.raises(ParameterError, match=r"'y' parameter must be booleans \(or 0/1\)"):
         bias.dpl([True, False], [2, 0])
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "bands", "status"),
+    [
+        ("DI", 0.59, {}, "fail"),  # the template's own record: four-fifths rule broken
+        ("DI", 0.79, {}, "warn"),
+        ("DI", 0.85, {}, "pass"),
+        ("DI", 1.3, {}, "warn"),  # a ratio above 1/0.8 favours d as much
+        ("DPL", 0.1, {}, "pass"),
+        ("DPL", -0.15, {}, "warn"),
+        ("DPL", 0.25, {}, "fail"),
+        ("DPL", 0.07, {"difference": 0.05}, "warn"),
+        ("DPL", 0.07, {"overrides": {"DPL": 0.2}}, "pass"),
+        ("KL", None, {}, "n/a"),
+    ],
+)
+def test_bias_bands_judge(name, value, bands, status) -> None:
+    assert lw.BiasBands(**bands).judge(name, value) == status
+
+
+def test_every_metric_carries_its_status_and_band() -> None:
+    strict = bias_report(hand_frame(), "y", "pred", facet="sex", bands=lw.BiasBands(difference=0.01))
+    loose = bias_report(hand_frame(), "y", "pred", facet="sex", bands=lw.BiasBands(difference=5, ratio=0.01))
+    for s, lo in zip(strict.metrics, loose.metrics, strict=True):
+        assert s.status == strict_status(s) and s.band
+        assert lo.status in ("pass", "n/a")
+    data = strict.to_dict()
+    assert {m["status"] for m in data["metrics"]} <= {"pass", "warn", "fail", "n/a"}
+    assert lw.BiasReport.from_dict(data) == strict
+    html = strict.to_html()
+    assert "passes when" in html and "lw-att-high" in html  # the headline flags the failures
+
+
+def strict_status(m) -> str:
+    return lw.BiasBands(difference=0.01).judge(m.name, m.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"difference": float("nan")}, "difference"),
+        ({"ratio": 1.5}, "ratio"),
+        ({"overrides": {"NOPE": 0.1}}, "NOPE"),
+        ({"overrides": {"DPL": -1}}, "DPL"),
+    ],
+)
+def test_bias_bands_refuse_bad_values(kwargs, match) -> None:
+    with pytest.raises((ParameterError, UnknownNameError), match=match):
+        lw.BiasBands(**kwargs)

@@ -94,7 +94,10 @@ def test_html_size_does_not_grow_with_rows() -> None:
 
 def test_figures_by_name(credit_profile: lw.DataProfile) -> None:
     figs = credit_profile.figures()
-    assert set(figs) == {"overview", "missing", "alerts", "correlations", "target"}
+    assert {n for n in figs if ":" not in n} == {"overview", "missing", "correlations", "target"}
+    assert {n.split(":", 1)[1] for n in figs if n.startswith("distribution:")} == {
+        c.name for c in credit_profile.columns
+    }
     assert figs["missing"].data[0].y[0] == "notes"  # the column with most missing values first
 
 
@@ -102,3 +105,30 @@ def test_to_html_without_path_writes_nothing(credit_profile, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     credit_profile.to_html()
     assert list(tmp_path.iterdir()) == []
+
+
+class _Kernel:
+    def __init__(self, metadata: dict) -> None:
+        self.metadata = metadata
+
+    def get_parent(self, channel: str = "shell") -> dict:
+        return {"header": {}, "metadata": self.metadata}
+
+
+class _Shell:
+    def __init__(self, metadata: dict) -> None:
+        self.kernel = _Kernel(metadata)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "mode"),
+    [({"cellId": "abc", "deletedCells": []}, "live"), ({}, "static")],  # JupyterLab; nbclient
+)
+def test_auto_mode_is_live_only_for_a_notebook_front_end(monkeypatch, metadata, mode) -> None:
+    import IPython
+
+    from lifecycle_widgets._config import resolved_display_mode
+
+    monkeypatch.delenv("LIFECYCLE_WIDGETS_DISPLAY", raising=False)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: _Shell(metadata))
+    assert resolved_display_mode() == mode

@@ -391,8 +391,11 @@ def model_baseline(train):
     # than on any later batch, and every batch would seem to drift
     other = lw.datasets.credit(6000, seed=9)
     model = RandomForestClassifier(40, max_depth=6, random_state=0, class_weight="balanced").fit(
-        other[cols], other["defaulted"])
-    return lw.Baseline.fit(data, target="defaulted", model=model, facet="age_group", facet_values=["60+"]), model
+        other[cols], other["defaulted"]
+    )
+    return lw.Baseline.fit(
+        data, target="defaulted", model=model, facet="age_group", facet_values=["60+"]
+    ), model
 
 
 def _with_group(frame: pd.DataFrame) -> pd.DataFrame:

@@ -106,3 +106,29 @@ def test_live_mode_export_falls_back_to_static_html(tmp_path, monkeypatch) -> No
     assert html.count('class="lw-figure"') == 5
     assert html.count(PLOTLY_MARKER) == 1  # the export puts it back, once
     assert not re.search(r"<script[^>]+src=", html)
+
+
+def test_plain_papermill_and_plain_nbconvert_draw_every_figure(tmp_path, monkeypatch) -> None:
+    """No environment variable and no widget state: a notebook run by papermill itself and
+    exported by nbconvert itself shows the static view of every result, plotly.js included."""
+    import papermill
+    from nbconvert import HTMLExporter
+
+    monkeypatch.delenv("LIFECYCLE_WIDGETS_DISPLAY", raising=False)
+    src = tmp_path / "plain.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import lifecycle_widgets as lw\ndf = lw.datasets.credit(800)"),
+        nbformat.v4.new_code_cell("lw.profile(df, target='defaulted')"),
+        nbformat.v4.new_code_cell("base = lw.Baseline.fit(df)\nbase.check(lw.datasets.credit_batch(400))"),
+    ]
+    nbformat.write(nb, src)
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(src), str(out), kernel_name="python3", progress_bar=False)
+    executed = nbformat.read(out, as_version=4)
+    assert not any(WIDGET_MIME in o.get("data", {}) for o in outputs(executed))
+    html, _ = HTMLExporter().from_notebook_node(executed)
+    assert html.count(PLOTLY_MARKER) == 1  # plotly.js once, in the first static output
+    assert "Data profile:" in html and "Drift report:" in html
+    # nbconvert re-serializes the markup (attributes sorted); the figure payloads stay whole
+    assert len(re.findall(r'<script id="lw-[^"]+-data" type="application/json">', html)) >= 8

@@ -381,7 +381,8 @@ def lineage(
                 sources[o] = tuple(sorted({r for c in direct[o] for r in raw_of(c)}))
         layer += 2
     else:
-        names = getattr(final, "feature_names_in_", None) or columns
+        names = getattr(final, "feature_names_in_", None)
+        names = columns if names is None else list(names)
         for o in map(str, names):
             nodes.append(Node(f"feature:{o}", o, "feature", layer))
             edges.append(Edge(current.get(o, f"raw:{o}"), f"feature:{o}"))

@@ -51,7 +51,9 @@ def overlay_figure(
         verdict = f" — {f.method} {f.distance:.3f} {'>' if f.drifted else '≤'} {f.threshold:.3f}"
     return finish(
         fig,
-        title=title if title is not None else text(feature) + verdict,
+        title=title or f"{text(feature)}: baseline and batch"
+        if title is not None
+        else text(feature) + verdict,
         template=template,
         barmode="group",
         xaxis={"type": "category", "title": {"text": text(feature)}},
@@ -92,7 +94,7 @@ def drift_overview_figure(
     fig.add_vline(x=1, line_dash="dash", line_color="#999")
     return finish(
         fig,
-        title=title,
+        title=title or "Drift by feature (distance / threshold)",
         template=template,
         height=min(1400, 120 + 24 * max(1, len(rows))),
         xaxis_title="distance / threshold",
@@ -126,7 +128,12 @@ def violations_figure(
             },
         )
     )
-    return finish(fig, title=title, template=template, height=min(1200, 120 + 32 * max(1, len(vs))))
+    return finish(
+        fig,
+        title=title or "Constraint violations",
+        template=template,
+        height=min(1200, 120 + 32 * max(1, len(vs))),
+    )
 
 
 def quality_figure(
@@ -142,7 +149,7 @@ def quality_figure(
             go.Bar(x=names, y=[cur.get(k) for k in names], name="batch", marker_color=CURRENT_COLOR),
         ]
     )
-    return finish(fig, title=title, template=template, barmode="group")
+    return finish(fig, title=title or "Model quality: baseline and batch", template=template, barmode="group")
 
 
 def timeline_heatmap(
@@ -178,7 +185,7 @@ def timeline_heatmap(
     )
     return finish(
         fig,
-        title=title,
+        title=title or "Drift by feature and batch",
         template=template,
         height=min(1400, 140 + 26 * max(1, len(frame))),
         xaxis={"type": "category", "title": {"text": "batch"}},
@@ -199,7 +206,7 @@ def timeline_violations_figure(
     )
     return finish(
         fig,
-        title=title,
+        title=title or "Violations per batch",
         template=template,
         barmode="stack",
         xaxis={"type": "category", "title": {"text": "batch"}},
@@ -220,7 +227,7 @@ def timeline_quality_figure(
     )
     return finish(
         fig,
-        title=title,
+        title=title or "Model quality over time",
         template=template,
         xaxis={"type": "category", "title": {"text": "batch"}},
         yaxis_title="metric",

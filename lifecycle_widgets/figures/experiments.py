@@ -52,7 +52,9 @@ def metric_by_param_figure(
     )
     return finish(
         fig,
-        title=title if title is not None else f"{text(metric)} by {text(param)}",
+        title=title or f"{text(metric)} by {text(param)}"
+        if title is not None
+        else f"{text(metric)} by {text(param)}",
         template=template,
         xaxis={"type": "category", "title": {"text": text(param)}},
         yaxis_title=text(metric),
@@ -78,7 +80,9 @@ def metric_vs_param_figure(
     )
     return finish(
         fig,
-        title=title if title is not None else f"{text(metric)} against {text(param)}",
+        title=title or f"{text(metric)} against {text(param)}"
+        if title is not None
+        else f"{text(metric)} against {text(param)}",
         template=template,
         xaxis_title=text(param),
         yaxis_title=text(metric),
@@ -117,7 +121,7 @@ def parallel_figure(
             line={"color": values.tolist(), "colorscale": "Viridis", "showscale": True}, dimensions=dims
         )
     )
-    return finish(fig, title=title, template=template)
+    return finish(fig, title=title or "Parameters and metric, one line per run", template=template)
 
 
 def step_curves_figure(
@@ -204,7 +208,7 @@ def lineage_figure(
     height = min(1600, 160 + 22 * max(len(v) for v in layers.values()))
     return finish(
         go.Figure(traces),
-        title=title,
+        title=title or "Feature lineage: raw columns to model",
         template=template,
         height=height,
         xaxis={"visible": False, "range": [-0.3, max(layers) + 1.2]},

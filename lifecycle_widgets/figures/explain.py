@@ -63,7 +63,11 @@ def importance_figure(exp: Any, *, title: str | None = None, template: str | Non
         )
     fig.update_yaxes(autorange="reversed", type="category")
     return finish(
-        fig, title=title, template=template, height=min(1200, 140 + 24 * len(names)), showlegend=False
+        fig,
+        title=title or "Global importance",
+        template=template,
+        height=min(1200, 140 + 24 * len(names)),
+        showlegend=False,
     )
 
 
@@ -104,7 +108,7 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
     )
     return finish(
         fig,
-        title=title,
+        title=title or "SHAP values of the explained rows",
         template=template,
         height=min(1200, 140 + 28 * len(order)),
         xaxis_title=f"SHAP value ({exp.output_space})",
@@ -153,7 +157,9 @@ def dependence_figure(
     )
     return finish(
         go.Figure(traces),
-        title=title if title is not None else f"Partial dependence on {text(feature)}",
+        title=title or f"Partial dependence and ICE: {text(feature)}"
+        if title is not None
+        else f"Partial dependence on {text(feature)}",
         template=template,
         xaxis={"title": {"text": text(feature)}, "type": "category" if dep.categorical else "linear"},
         yaxis_title=_output_label(exp),
@@ -179,7 +185,7 @@ def cohort_figure(exp: Any, *, title: str | None = None, template: str | None = 
     )
     return finish(
         fig,
-        title=title,
+        title=title or "Mean |SHAP| by cohort",
         template=template,
         barmode="group",
         xaxis={"type": "category"},
@@ -212,7 +218,9 @@ def waterfall_figure(
     )
     return finish(
         fig,
-        title=title if title is not None else f"Row {local.row}: SHAP ({local.output_space})",
+        title=title or "SHAP contributions to this prediction"
+        if title is not None
+        else f"Row {local.row}: SHAP ({local.output_space})",
         template=template,
         height=min(900, 160 + 26 * (len(labels) + 2)),
         yaxis={"autorange": "reversed", "type": "category"},
@@ -234,7 +242,9 @@ def lime_figure(
     )
     return finish(
         fig,
-        title=title if title is not None else f"Row {local.row}: LIME (local R² {local.lime_score:.2f})",
+        title=title or "LIME weights"
+        if title is not None
+        else f"Row {local.row}: LIME (local R² {local.lime_score:.2f})",
         template=template,
         height=min(900, 140 + 26 * len(shown)),
         yaxis={"autorange": "reversed", "type": "category"},
@@ -269,7 +279,9 @@ def row_ice_figure(
     )
     return finish(
         fig,
-        title=title if title is not None else f"Row {local.row}: {text(feature)} (now {text(ice.current)})",
+        title=title or "ICE of this row"
+        if title is not None
+        else f"Row {local.row}: {text(feature)} (now {text(ice.current)})",
         template=template,
         xaxis={"title": {"text": text(feature)}, "type": "category" if dep.categorical else "linear"},
         yaxis_title=_output_label(exp),
@@ -302,7 +314,9 @@ def stability_figure(stability: Any, *, title: str | None = None, template: str 
     )
     return finish(
         fig,
-        title=title if title is not None else f"Stability of row {stability.row}'s explanation",
+        title=title or "Stability of the attribution ranking"
+        if title is not None
+        else f"Stability of row {stability.row}'s explanation",
         template=template,
         barmode="group",
         yaxis={"range": [-1, 1], "title": {"text": "Kendall tau"}},
@@ -356,7 +370,7 @@ def calibration_figure(cal: Any, *, title: str | None = None, template: str | No
             )
     return finish(
         fig,
-        title=title,
+        title=title or "Reliability diagram",
         template=template,
         xaxis={"range": [0, 1], "title": {"text": "mean predicted"}},
         yaxis={"range": [0, 1], "title": {"text": "observed frequency"}},
@@ -405,4 +419,4 @@ def saliency_figure(
             2,
         )
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
-    return finish(fig, title=title, template=template, height=defaults.height)
+    return finish(fig, title=title or "Integrated gradients", template=template, height=defaults.height)

@@ -47,7 +47,13 @@ def overview_figure(
             hovertemplate="%{x}: %{y} columns<br>%{hovertext}<extra></extra>",
         )
     )
-    return finish(fig, title=title, template=template, xaxis_title="inferred kind", yaxis_title="columns")
+    return finish(
+        fig,
+        title=title or "Columns by kind",
+        template=template,
+        xaxis_title="inferred kind",
+        yaxis_title="columns",
+    )
 
 
 def distribution_spec(column: ColumnProfile) -> dict:
@@ -160,7 +166,7 @@ def missing_figure(
     height = min(1600, 120 + 22 * max(1, len(cols)))
     return finish(
         fig,
-        title=title,
+        title=title or "Missing values by column",
         template=template,
         height=height,
         xaxis={"title": {"text": "share of rows missing"}, "tickformat": ".0%", "range": [0, 1]},
@@ -219,7 +225,13 @@ def correlation_figure(
                 "yanchor": "top",
             }
         ]
-    return finish(fig, title=title, template=template, height=min(1200, max(360, 160 + 22 * size)), **layout)
+    return finish(
+        fig,
+        title=title or "Correlations",
+        template=template,
+        height=min(1200, max(360, 160 + 22 * size)),
+        **layout,
+    )
 
 
 def target_figure(
@@ -247,7 +259,7 @@ def target_figure(
     )
     return finish(
         fig,
-        title=title,
+        title=title or "Association with the target",
         template=template,
         xaxis={"title": {"text": "column"}, "type": "category"},
         yaxis={"title": {"text": f"association with {text(profile.target)}"}, "range": [0, 1]},
@@ -290,7 +302,12 @@ def alerts_figure(
             },
         )
     )
-    return finish(fig, title=title, template=template, height=min(1200, 120 + 30 * max(1, len(alerts))))
+    return finish(
+        fig,
+        title=title or "Data quality alerts",
+        template=template,
+        height=min(1200, 120 + 30 * max(1, len(alerts))),
+    )
 
 
 def profile_figures(profile: DataProfile) -> dict[str, go.Figure]:

@@ -1,5 +1,6 @@
 """ipywidgets panels and the static HTML displays of every result kind."""
 
+from lifecycle_widgets.panels import batch as _batch  # noqa: F401  (describes BatchSummary)
 from lifecycle_widgets.panels.drift import DriftPanel, TimelinePanel
 from lifecycle_widgets.panels.experiments import ComparisonPanel, LineagePanel, RegistryPanel, compare
 from lifecycle_widgets.panels.explain import ExplanationPanel

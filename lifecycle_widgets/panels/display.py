@@ -1,8 +1,18 @@
-"""How every result shows itself: live panel, static HTML and figures, chosen per result kind.
+"""How every result shows itself, from one description per result kind.
 
-Each result kind registers a :class:`DisplaySpec` (its figures, its static sections and its panel
-class). ``Result`` methods reach this module lazily, so ``core`` never imports plotly or
-ipywidgets.
+Each result kind is described once, by a :class:`Description`: its title, what needs attention
+(the headline), and its sections of blocks (key-value tables and tables as markup, named
+figures, picker-driven figures). Everything else is derived from that description:
+
+- the static HTML (:func:`html_fragment` for notebook output, :func:`html_document` for files);
+- ``figures()``: every named figure block;
+- the live panel: the description's own panel class where one adds behaviour (click handlers,
+  pickers), otherwise :func:`~lifecycle_widgets.panels.widgets.sections_panel`; either way the
+  headline comes first.
+
+``Result`` methods reach this module lazily, so ``core`` never imports plotly or ipywidgets.
+Registration is explicit and loud: describing a kind twice is an error, and a test checks that
+every result class of the package is described.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import plotly.graph_objects as go
 
 from lifecycle_widgets._config import resolved_display_mode
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.exceptions import UnknownNameError
+from lifecycle_widgets.exceptions import LifecycleWidgetsError, UnknownNameError
 from lifecycle_widgets.panels import html as static
 
 # plotly.js goes into the first static output of a kernel; later outputs in the same notebook
@@ -24,46 +34,91 @@ _plotlyjs_sent = False
 
 
 @dataclass(frozen=True)
-class DisplaySpec:
-    """What a result kind needs to display itself."""
+class Description:
+    """The one description of how a result kind displays itself.
+
+    ``sections`` gives the static sections (every figure block named); ``headline`` gives what
+    needs attention first, as ``static.Attention`` items; ``panel`` builds a live panel with
+    behaviour of its own, and defaults to a panel derived from the sections.
+    """
 
     title: Callable[[Any], str]
-    figures: Callable[[Any], dict[str, go.Figure]]
     sections: Callable[[Any], list[static.Section]]
-    panel: Callable[[Any], Any]
+    headline: Callable[[Any], list[static.Attention]] | None = None
+    panel: Callable[[Any], Any] | None = None
 
 
-_SPECS: dict[type, DisplaySpec] = {}
+_DESCRIPTIONS: dict[type, Description] = {}
 
 
-def register(result_type: type, spec: DisplaySpec) -> None:
-    """Register how results of ``result_type`` display themselves."""
-    _SPECS[result_type] = spec
+def describe(result_type: type, description: Description) -> None:
+    """Register the description of ``result_type``; describing a kind twice is an error."""
+    if result_type in _DESCRIPTIONS:
+        raise LifecycleWidgetsError(f"{result_type.__name__} is already described; a kind is described once.")
+    _DESCRIPTIONS[result_type] = description
 
 
-def spec_of(result: Result) -> DisplaySpec:
-    """The display spec of ``result``'s kind."""
-    import lifecycle_widgets.panels  # noqa: F401  (registers every panel)
+def described_types() -> tuple[type, ...]:
+    """Every result type that has a description."""
+    import lifecycle_widgets.panels  # noqa: F401  (describes every kind)
 
-    for cls in type(result).__mro__:
-        if cls in _SPECS:
-            return _SPECS[cls]
-    raise UnknownNameError("display for result type", type(result).__name__, [t.__name__ for t in _SPECS])
+    return tuple(_DESCRIPTIONS)
+
+
+def description_of(result: Result) -> Description:
+    """The description of ``result``'s kind."""
+    import lifecycle_widgets.panels  # noqa: F401  (describes every kind)
+
+    described = _DESCRIPTIONS.get(type(result))
+    if described is None:
+        raise UnknownNameError(
+            "display for result type", type(result).__name__, [t.__name__ for t in _DESCRIPTIONS]
+        )
+    return described
+
+
+def headline_of(result: Result) -> list[static.Attention]:
+    """What needs attention in ``result``, most severe first."""
+    described = description_of(result)
+    items = described.headline(result) if described.headline else []
+    return sorted(items, key=lambda a: static.SEVERITY_ORDER.index(a.severity))
+
+
+def sections_of(result: Result) -> list[static.Section]:
+    """The sections of ``result``'s display, the headline first."""
+    described = description_of(result)
+    head = headline_of(result)
+    lead = [static.Section("", (static.HtmlBlock(static.headline_html(head)),))] if head else []
+    return lead + described.sections(result)
 
 
 def figures_of(result: Result) -> dict[str, go.Figure]:
-    return spec_of(result).figures(result)
+    """Every named figure of ``result``'s description (picker figures as ``"name:option"``)."""
+    out: dict[str, go.Figure] = {}
+    for section in description_of(result).sections(result):
+        for block in section.blocks:
+            if isinstance(block, static.FigureBlock):
+                out[block.name] = block.figure
+            elif isinstance(block, static.PickerBlock):
+                out.update({f"{block.name}:{k}": f for k, f in block.figures.items()})
+    return out
 
 
 def panel_of(result: Result) -> Any:
-    return spec_of(result).panel(result)
+    """The live panel of ``result``: the kind's own panel, or one derived from its sections."""
+    from lifecycle_widgets.panels.widgets import sections_panel
+
+    described = description_of(result)
+    return (described.panel or sections_panel(described.sections))(result)
 
 
 def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
     """The static display of a result as an HTML fragment (for notebook output)."""
-    spec = spec_of(result)
     body = static.render_sections(
-        spec.title(result), spec.sections(result), key=result.to_json(indent=None), unique=True
+        description_of(result).title(result),
+        sections_of(result),
+        key=result.to_json(indent=None),
+        unique=True,
     )
     style = f"<style>{static.CSS}</style>"
     return (static.plotlyjs_script() if include_plotlyjs else "") + style + body
@@ -71,24 +126,28 @@ def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
 
 def html_document(result: Result, *, title: str | None = None) -> str:
     """The static display of a result as one self-contained HTML page."""
-    spec = spec_of(result)
-    heading = title or spec.title(result)
-    body = static.render_sections(heading, spec.sections(result), key=result.to_json(indent=None))
+    heading = title or description_of(result).title(result)
+    body = static.render_sections(heading, sections_of(result), key=result.to_json(indent=None))
     return static.document(heading, body)
 
 
-def mimebundle(result: Result) -> dict[str, Any]:
-    """``text/plain`` always, static ``text/html`` always, the widget view in live mode.
+def mimebundle(result: Result, *, panel: Any = None) -> dict[str, Any]:
+    """``text/plain`` always; the static ``text/html``, or the widget view in live mode.
 
     In static mode the first output of a kernel carries plotly.js, so the executed notebook
-    shows its figures anywhere. In live mode the HTML fallback leaves plotly.js out (JupyterLab
-    shows the widget, and a saved notebook stays small); ``notebook_to_html`` adds it back once.
+    shows its figures anywhere. In live mode the bundle carries the widget view and a light HTML
+    fallback without plotly.js (``notebook_to_html`` adds it back once); live mode is chosen
+    only where a notebook front end sent the request (see ``_config``), so a headless run with
+    plain papermill stores the static view. ``panel`` is the panel to show (a new one when None).
     """
     global _plotlyjs_sent
     bundle: dict[str, Any] = {"text/plain": repr(result)}
     if resolved_display_mode() == "live":
         bundle["text/html"] = html_fragment(result, include_plotlyjs=False)
-        widget_bundle = panel_of(result)._repr_mimebundle_()
+        import ipywidgets
+
+        shown = panel if panel is not None else panel_of(result)
+        widget_bundle = ipywidgets.Widget._repr_mimebundle_(shown) or {}
         bundle.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
         return bundle
     bundle["text/html"] = html_fragment(result, include_plotlyjs=not _plotlyjs_sent)

@@ -12,11 +12,11 @@ from lifecycle_widgets.figures import drift as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import (
+    ResultPanel,
     figure_widget,
     html_widget,
     lazy_tabs,
     plotly_output,
-    sections_panel,
     show_in,
     update_in_place,
 )
@@ -100,32 +100,30 @@ def _compared(report: DriftReport) -> list[str]:
 
 def report_sections(report: DriftReport) -> list[static.Section]:
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
-    sections = [S("Summary", (H(summary_html(report)),)), S("Violations", (H(violations_html(report)),))]
+    sections = [
+        S("Summary", (H(summary_html(report)),)),
+        S("Violations", (H(violations_html(report)), F("violations", figs.violations_figure(report)))),
+    ]
     if any(f.distance is not None for f in report.features):
         sections.append(
-            S("Drift by feature", (F(figs.drift_overview_figure(report)), H(features_html(report))))
+            S("Drift by feature", (F("drift", figs.drift_overview_figure(report)), H(features_html(report))))
         )
     names = _compared(report)
     if names:
         sections.append(
             S(
                 "Baseline and batch distributions",
-                (P("Feature", {n: figs.overlay_figure(report, n) for n in names}),),
+                (P("overlay", "Feature", {n: figs.overlay_figure(report, n) for n in names}),),
             )
         )
     if report.model_quality:
-        sections.append(S("Model quality", (H(quality_html(report)), F(figs.quality_figure(report)))))
+        sections.append(
+            S("Model quality", (H(quality_html(report)), F("quality", figs.quality_figure(report))))
+        )
     return sections
 
 
-def report_figures(report: DriftReport) -> dict[str, go.Figure]:
-    out = {"violations": figs.violations_figure(report), "drift": figs.drift_overview_figure(report)}
-    if report.model_quality:
-        out["quality"] = figs.quality_figure(report)
-    return out
-
-
-class DriftPanel(widgets.VBox):
+class DriftPanel(ResultPanel):
     """Interactive panel of a drift report: violations, drift by feature, and the baseline and
     batch distributions of the feature picked in the list (one figure, updated in place).
 
@@ -160,6 +158,7 @@ class DriftPanel(widgets.VBox):
             )
         self.tabs = lazy_tabs(builders)
         super().__init__(
+            report,
             [html_widget(f"<h2>{static.esc(_report_title(report))}</h2>{summary_html(report)}"), self.tabs],
             **kwargs,
         )
@@ -214,32 +213,28 @@ def timeline_sections(timeline: Timeline) -> list[static.Section]:
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
     sections = [
         S("Retraining signal", (H(signals_html(timeline)),)),
-        S("Drift by feature and batch", (F(figs.timeline_heatmap(timeline)),)),
-        S("Violations per batch", (F(figs.timeline_violations_figure(timeline)),)),
+        S("Drift by feature and batch", (F("heatmap", figs.timeline_heatmap(timeline)),)),
+        S("Violations per batch", (F("violations", figs.timeline_violations_figure(timeline)),)),
     ]
     if not timeline.quality_frame().empty:
-        sections.append(S("Model quality over time", (F(figs.timeline_quality_figure(timeline)),)))
+        sections.append(S("Model quality over time", (F("quality", figs.timeline_quality_figure(timeline)),)))
     if timeline.features:
         sections.append(
             S(
                 "A feature over time",
-                (P("Feature", {n: figs.feature_over_time_figure(timeline, n) for n in timeline.features}),),
+                (
+                    P(
+                        "feature",
+                        "Feature",
+                        {n: figs.feature_over_time_figure(timeline, n) for n in timeline.features},
+                    ),
+                ),
             )
         )
     return sections
 
 
-def timeline_figures(timeline: Timeline) -> dict[str, go.Figure]:
-    out = {
-        "heatmap": figs.timeline_heatmap(timeline),
-        "violations": figs.timeline_violations_figure(timeline),
-    }
-    if not timeline.quality_frame().empty:
-        out["quality"] = figs.timeline_quality_figure(timeline)
-    return out
-
-
-class TimelinePanel(widgets.VBox):
+class TimelinePanel(ResultPanel):
     """Drift over time: a heat map of drift by feature and batch (the panel's one FigureWidget);
     clicking a cell shows that feature's distributions in that batch below it.
 
@@ -264,7 +259,7 @@ class TimelinePanel(widgets.VBox):
         if not timeline.quality_frame().empty:
             others.append(plotly_output(figs.timeline_quality_figure(timeline)))
         header = html_widget(f"<h2>Drift over {len(timeline.reports)} batches</h2>{signals_html(timeline)}")
-        super().__init__([header, self.heatmap, self.detail, *others], **kwargs)
+        super().__init__(timeline, [header, self.heatmap, self.detail, *others], **kwargs)
 
     def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
         if points.point_inds:
@@ -327,27 +322,53 @@ def baseline_sections(base: Baseline) -> list[static.Section]:
     return sections
 
 
-display.register(
+def report_headline(report: DriftReport) -> list[static.Attention]:
+    """Failed checks and drifted features, then a plain all-clear."""
+    out = []
+    by_check: dict[str, list[str]] = {}
+    for v in report.violations:
+        by_check.setdefault(v.constraint_check_type, []).append(v.feature_name or "(dataset)")
+    for check, names in sorted(by_check.items(), key=lambda kv: -len(kv[1])):
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        severity = "high" if check in _SEVERE_CHECKS else "medium"
+        out.append(static.Attention(severity, f"{check}: {shown}"))
+    if not out:
+        out.append(static.Attention("ok", f"No violations in {report.rows:,} rows."))
+    return out
+
+
+_SEVERE_CHECKS = frozenset(
+    {"baseline_drift_check", "missing_column_check", "data_type_check", "model_quality_check"}
+)
+
+
+def timeline_headline(timeline: Timeline) -> list[static.Attention]:
+    if timeline.retrain_recommended:
+        reasons = ", ".join(
+            f"{s.constraint_check_type} on {s.feature_name or '(dataset)'}" for s in timeline.signals[:5]
+        )
+        return [static.Attention("high", f"Retraining recommended: {reasons}")]
+    return [static.Attention("ok", f"No retraining signal after {len(timeline.reports)} batches.")]
+
+
+display.describe(
     DriftReport,
-    display.DisplaySpec(
-        title=_report_title, figures=report_figures, sections=report_sections, panel=DriftPanel
+    display.Description(
+        title=_report_title, sections=report_sections, headline=report_headline, panel=DriftPanel
     ),
 )
-display.register(
+display.describe(
     Timeline,
-    display.DisplaySpec(
+    display.Description(
         title=lambda t: f"Drift over {len(t.reports)} batches",
-        figures=timeline_figures,
         sections=timeline_sections,
+        headline=timeline_headline,
         panel=TimelinePanel,
     ),
 )
-display.register(
+display.describe(
     Baseline,
-    display.DisplaySpec(
-        title=lambda b: f"Baseline: {b.source} ({b.item_count:,} rows)",
-        figures=lambda b: {},
-        sections=baseline_sections,
-        panel=sections_panel(baseline_sections),
+    display.Description(
+        title=lambda b: f"Baseline: {b.source} ({b.item_count:,} rows)", sections=baseline_sections
     ),
 )

@@ -14,11 +14,11 @@ from lifecycle_widgets.figures import experiments as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import (
+    ResultPanel,
     figure_widget,
     html_widget,
     lazy_tabs,
     plotly_output,
-    sections_panel,
     show_in,
     update_in_place,
 )
@@ -106,10 +106,14 @@ def runs_sections(runs: Runs) -> list[static.Section]:
         sections.append(
             S(
                 f"{metric} by parameter",
-                tuple(F(figs.metric_by_param_figure(frame, metric, p)) for p in varying[:4]),
+                tuple(
+                    F(f"{metric} by {p}", figs.metric_by_param_figure(frame, metric, p)) for p in varying[:4]
+                ),
             )
         )
-        sections.append(S("Parameters and metric", (F(figs.parallel_figure(frame, metric, varying[:8])),)))
+        sections.append(
+            S("Parameters and metric", (F("parallel", figs.parallel_figure(frame, metric, varying[:8])),))
+        )
     return sections
 
 
@@ -118,7 +122,7 @@ def _label(r: Any, metric: str | None) -> str:
     return f"{r.name}{score}"
 
 
-class ComparisonPanel(widgets.VBox):
+class ComparisonPanel(ResultPanel):
     """Runs side by side: a sortable, filterable table; pick runs to see only the parameters that
     differ and their step curves; a metric grouped by a parameter (mean ± std over seeds), against
     a parameter, and in parallel coordinates. Curves of running runs update live when the store
@@ -179,7 +183,7 @@ class ComparisonPanel(widgets.VBox):
             "By parameter": self._charts_tab,
         }
         self.tabs = lazy_tabs(builders)
-        super().__init__([html_widget(f"<h2>{len(runs.runs)} runs</h2>"), self.tabs], **kwargs)
+        super().__init__(runs, [html_widget(f"<h2>{len(runs.runs)} runs</h2>"), self.tabs], **kwargs)
 
     def _draw_table(self) -> None:
         self.table.value = f'<div class="lw">{runs_html(self.runs, sort=self.sort.value, descending=self.descending.value, needle=self.filter.value)}</div>'
@@ -264,16 +268,16 @@ def lineage_sections(lin: LineageGraph) -> list[static.Section]:
         [(f, ", ".join(lin.feature_sources[f])) for f in lin.features], ["feature", "raw columns"]
     )
     return [
-        S("Lineage graph", (F(figs.lineage_figure(lin)),)),
+        S("Lineage graph", (F("graph", figs.lineage_figure(lin)),)),
         S(
             "A feature's path",
-            (P("Feature", {f: figs.lineage_figure(lin, highlight=f) for f in lin.features[:100]}),),
+            (P("path", "Feature", {f: figs.lineage_figure(lin, highlight=f) for f in lin.features[:100]}),),
         ),
         S("Features and their raw columns", (H(table),)),
     ]
 
 
-class LineagePanel(widgets.VBox):
+class LineagePanel(ResultPanel):
     """The lineage graph (its one FigureWidget); picking a feature highlights its path back to raw
     columns and shows what is known of those columns: their profile, drift and attribution.
 
@@ -305,6 +309,7 @@ class LineagePanel(widgets.VBox):
         self.info = widgets.HTML()
         self.picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
         super().__init__(
+            lineage,
             [
                 html_widget(f"<h2>Lineage: {static.esc(lineage.name)}</h2>"),
                 self.picker,
@@ -395,13 +400,13 @@ def registry_sections(state: RegistryState) -> list[static.Section]:
         sections.append(
             S(
                 f"Champion v{c.champion} against challenger v{c.challenger}",
-                (H(comparison_html(c)), F(figs.comparison_figure(c))),
+                (H(comparison_html(c)), F("comparison", figs.comparison_figure(c))),
             )
         )
     return sections
 
 
-class RegistryPanel(widgets.VBox):
+class RegistryPanel(ResultPanel):
     """Models and versions, their status history, and champion/challenger comparisons."""
 
     def __init__(self, state: RegistryState, **kwargs: Any) -> None:
@@ -420,55 +425,53 @@ class RegistryPanel(widgets.VBox):
             )
         self.tabs = lazy_tabs(builders)
         super().__init__(
-            [html_widget(f"<h2>Model registry ({len(state.names)} models)</h2>"), self.tabs], **kwargs
+            state, [html_widget(f"<h2>Model registry ({len(state.names)} models)</h2>"), self.tabs], **kwargs
         )
 
 
-display.register(
+def registry_headline(state: RegistryState) -> list[static.Attention]:
+    pending = [v for v in state.versions if v.status == "PendingManualApproval"]
+    if pending:
+        names = ", ".join(f"{v.name} v{v.version}" for v in pending[:6])
+        return [static.Attention("medium", f"{len(pending)} versions await approval: {names}")]
+    return []
+
+
+def comparison_sections(c: ChampionChallenger) -> list[static.Section]:
+    return [
+        static.Section(
+            "Comparison",
+            (
+                static.HtmlBlock(comparison_html(c)),
+                static.FigureBlock("comparison", figs.comparison_figure(c)),
+            ),
+        )
+    ]
+
+
+display.describe(
     Runs,
-    display.DisplaySpec(
-        title=lambda r: f"{len(r.runs)} runs",
-        figures=lambda r: {},
-        sections=runs_sections,
-        panel=lambda r: compare(r),
+    display.Description(
+        title=lambda r: f"{len(r.runs)} runs", sections=runs_sections, panel=lambda r: compare(r)
     ),
 )
-display.register(
+display.describe(
     LineageGraph,
-    display.DisplaySpec(
-        title=lambda g: f"Lineage: {g.name}",
-        figures=lambda g: {"graph": figs.lineage_figure(g)},
-        sections=lineage_sections,
-        panel=LineagePanel,
-    ),
+    display.Description(title=lambda g: f"Lineage: {g.name}", sections=lineage_sections, panel=LineagePanel),
 )
-display.register(
+display.describe(
     RegistryState,
-    display.DisplaySpec(
+    display.Description(
         title=lambda s: "Model registry",
-        figures=lambda s: {},
         sections=registry_sections,
+        headline=registry_headline,
         panel=RegistryPanel,
     ),
 )
-display.register(
+display.describe(
     ChampionChallenger,
-    display.DisplaySpec(
+    display.Description(
         title=lambda c: f"{c.name}: champion v{c.champion} vs challenger v{c.challenger}",
-        figures=lambda c: {"comparison": figs.comparison_figure(c)},
-        sections=lambda c: [
-            static.Section(
-                "Comparison",
-                (static.HtmlBlock(comparison_html(c)), static.FigureBlock(figs.comparison_figure(c))),
-            )
-        ],
-        panel=sections_panel(
-            lambda c: [
-                static.Section(
-                    "Comparison",
-                    (static.HtmlBlock(comparison_html(c)), static.FigureBlock(figs.comparison_figure(c))),
-                )
-            ]
-        ),
+        sections=comparison_sections,
     ),
 )

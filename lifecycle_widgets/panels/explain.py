@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
-import plotly.graph_objects as go
 
+from lifecycle_widgets.core.explain.bias import BiasReport
+from lifecycle_widgets.core.explain.calibration import Calibration
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
 from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import (
+    ResultPanel,
     figure_widget,
     html_widget,
     lazy_tabs,
@@ -109,13 +111,14 @@ def stability_html(stab: Stability) -> str:
     )
 
 
-def bias_html(report: Any) -> str:
+def bias_html(report: BiasReport) -> str:
     rows = [
         (
             m.name,
             m.stage.replace("_", "-"),
             _f(m.value),
-            _f(m.ideal),
+            m.status,
+            m.band,
             m.description + (f" ({m.note})" if m.note else ""),
         )
         for m in report.metrics
@@ -128,12 +131,30 @@ def bias_html(report: Any) -> str:
             ("Positive label", str(report.positive_label)),
         ]
     )
+    status_class = {"fail": "high", "warn": "medium", "pass": "ok", "n/a": "low"}
     return head + static.table(
-        rows, ["metric", "stage", "value", "ideal", "what it measures"], numeric=(2, 3)
+        rows,
+        ["metric", "stage", "value", "status", "passes when", "what it measures"],
+        numeric=(2,),
+        classes=[status_class[m.status] for m in report.metrics],
     )
 
 
-def calibration_html(cal: Any) -> str:
+def bias_headline(report: BiasReport) -> list[static.Attention]:
+    """Metrics outside their band, failures first."""
+    out = []
+    for status, severity in (("fail", "high"), ("warn", "medium")):
+        bad = [m for m in report.metrics if m.status == status]
+        if bad:
+            names = ", ".join(f"{m.name} {_f(m.value)}" for m in bad)
+            verb = "fail" if status == "fail" else "are near the limit of"
+            out.append(static.Attention(severity, f"{len(bad)} bias metrics {verb} their band: {names}"))
+    if not out:
+        out.append(static.Attention("ok", "Every defined bias metric is inside its band."))
+    return out
+
+
+def calibration_html(cal: Calibration) -> str:
     rows = [
         (label, _f(getattr(cal.before, name)), _f(getattr(cal.after, name)) if cal.after else "")
         for name, label in (("ece", "ECE"), ("mce", "MCE"), ("brier", "Brier"), ("log_loss", "log loss"))
@@ -160,57 +181,50 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
     sections = [
         S("Model", (H(summary_html(exp)),)),
-        S("Global importance", (F(figs.importance_figure(exp)),)),
-        S("SHAP values of the explained rows", (F(figs.beeswarm_figure(exp)),)),
+        S("Global importance", (F("importance", figs.importance_figure(exp)),)),
+        S("SHAP values of the explained rows", (F("beeswarm", figs.beeswarm_figure(exp)),)),
     ]
     if exp.dependence:
         sections.append(
             S(
                 "Partial dependence and ICE",
-                (P("Feature", {d.feature: figs.dependence_figure(exp, d.feature) for d in exp.dependence}),),
+                (
+                    P(
+                        "dependence",
+                        "Feature",
+                        {d.feature: figs.dependence_figure(exp, d.feature) for d in exp.dependence},
+                    ),
+                ),
             )
         )
     sections.append(S("Global surrogate tree", (H(surrogate_html(exp)),)))
     if exp.cohorts:
-        sections.append(S("Explanations by cohort", (F(figs.cohort_figure(exp)),)))
+        sections.append(S("Explanations by cohort", (F("cohorts", figs.cohort_figure(exp)),)))
     if getattr(exp, "_ctx", None) is not None:
         local = exp.local(default_row(exp))
         blocks: list[static.Block] = [
             H(local_html(local)),
-            F(figs.waterfall_figure(local)),
-            F(figs.lime_figure(local)),
+            F("waterfall", figs.waterfall_figure(local)),
+            F("lime", figs.lime_figure(local)),
             H("<h4>Counterfactual</h4>" + counterfactual_html(local)),
         ]
         if local.ice:
             blocks.append(
                 P(
+                    "ice",
                     "ICE of this row",
                     {i.feature: figs.row_ice_figure(exp, local, i.feature) for i in local.ice},
                 )
             )
         sections.append(S(f"Local explanation of row {local.row} (highest prediction)", tuple(blocks)))
     if exp.bias is not None:
-        sections.append(S("Bias", (H(bias_html(exp.bias)), F(figs.bias_figure(exp.bias)))))
+        sections += bias_sections(exp.bias)
     if exp.calibration is not None:
-        sections.append(
-            S(
-                "Calibration",
-                (H(calibration_html(exp.calibration)), F(figs.calibration_figure(exp.calibration))),
-            )
-        )
+        sections += calibration_sections(exp.calibration)
     return sections
 
 
-def explanation_figures(exp: Explanation) -> dict[str, go.Figure]:
-    out = {"importance": figs.importance_figure(exp), "beeswarm": figs.beeswarm_figure(exp)}
-    if exp.cohorts:
-        out["cohorts"] = figs.cohort_figure(exp)
-    for d in exp.dependence:
-        out[f"dependence:{d.feature}"] = figs.dependence_figure(exp, d.feature)
-    return out
-
-
-class ExplanationPanel(widgets.VBox):
+class ExplanationPanel(ResultPanel):
     """Global, local, stability, bias and calibration tabs of an explanation. The beeswarm is the
     panel's one FigureWidget: clicking a point picks its row for the Local tab, as the row box does.
 
@@ -254,22 +268,15 @@ class ExplanationPanel(widgets.VBox):
         self.current: LocalExplanation | None = None
         builders = {"Global": self._global_tab, "Local": self._local_tab, "Stability": self._stability_tab}
         if exp.bias is not None:
-            builders["Bias"] = lambda: widgets.VBox(
-                [html_widget(bias_html(exp.bias)), plotly_output(figs.bias_figure(exp.bias))]
-            )
+            builders["Bias"] = lambda: sections_panel(bias_sections)(exp.bias)
         if exp.calibration is not None:
-            builders["Calibration"] = lambda: widgets.VBox(
-                [
-                    html_widget(calibration_html(exp.calibration)),
-                    plotly_output(figs.calibration_figure(exp.calibration)),
-                ]
-            )
+            builders["Calibration"] = lambda: sections_panel(calibration_sections)(exp.calibration)
         self.tabs = lazy_tabs(builders)
         self.row_picker.observe(lambda ch: self.show_row(ch["new"]), names="value")
         self.ice_feature.observe(lambda ch: self._draw_ice(), names="value")
         self.dep_feature.observe(lambda ch: self._draw_dependence(), names="value")
         title = f"<h2>Explanation of {static.esc(exp.model_name)}</h2>"
-        super().__init__([html_widget(title), self.tabs], **kwargs)
+        super().__init__(exp, [html_widget(title), self.tabs], **kwargs)
 
     @classmethod
     def from_estimator(cls, model: Any, X: Any, y: Any = None, **explain_kwargs: Any) -> ExplanationPanel:
@@ -352,8 +359,8 @@ def local_sections(local: LocalExplanation) -> list[static.Section]:
     S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
     return [
         S("Row", (H(local_html(local)),)),
-        S("SHAP", (F(figs.waterfall_figure(local)),)),
-        S("LIME", (F(figs.lime_figure(local)),)),
+        S("SHAP", (F("waterfall", figs.waterfall_figure(local)),)),
+        S("LIME", (F("lime", figs.lime_figure(local)),)),
         S("Counterfactual", (H(counterfactual_html(local)),)),
     ]
 
@@ -362,35 +369,86 @@ def stability_sections(stab: Stability) -> list[static.Section]:
     return [
         static.Section(
             "Stability",
-            (static.HtmlBlock(stability_html(stab)), static.FigureBlock(figs.stability_figure(stab))),
+            (
+                static.HtmlBlock(stability_html(stab)),
+                static.FigureBlock("stability", figs.stability_figure(stab)),
+            ),
         )
     ]
 
 
-display.register(
+def calibration_headline(cal: Calibration) -> list[static.Attention]:
+    ece = cal.before.ece
+    if ece is None:
+        return []
+    if ece > 0.1:
+        return [static.Attention("high", f"Poorly calibrated: ECE {_f(ece)} (above 0.1)")]
+    if ece > 0.05:
+        return [static.Attention("medium", f"Calibration error ECE {_f(ece)} (above 0.05)")]
+    return [static.Attention("ok", f"Well calibrated: ECE {_f(ece)}")]
+
+
+def calibration_sections(cal: Calibration) -> list[static.Section]:
+    return [
+        static.Section(
+            "Calibration",
+            (
+                static.HtmlBlock(calibration_html(cal)),
+                static.FigureBlock("calibration", figs.calibration_figure(cal)),
+            ),
+        )
+    ]
+
+
+def bias_sections(report: BiasReport) -> list[static.Section]:
+    return [
+        static.Section(
+            "Bias",
+            (static.HtmlBlock(bias_html(report)), static.FigureBlock("bias", figs.bias_figure(report))),
+        )
+    ]
+
+
+def explanation_headline(exp: Explanation) -> list[static.Attention]:
+    out = bias_headline(exp.bias) if exp.bias is not None else []
+    out = [a for a in out if a.severity != "ok"]
+    if exp.calibration is not None:
+        out += [a for a in calibration_headline(exp.calibration) if a.severity != "ok"]
+    return out
+
+
+display.describe(
     Explanation,
-    display.DisplaySpec(
+    display.Description(
         title=lambda e: f"Explanation of {e.model_name}",
-        figures=explanation_figures,
         sections=explanation_sections,
+        headline=explanation_headline,
         panel=ExplanationPanel,
     ),
 )
-display.register(
+display.describe(
     LocalExplanation,
-    display.DisplaySpec(
-        title=lambda r: f"Local explanation of row {r.row}",
-        figures=lambda r: {"waterfall": figs.waterfall_figure(r), "lime": figs.lime_figure(r)},
-        sections=local_sections,
-        panel=sections_panel(local_sections),
+    display.Description(title=lambda r: f"Local explanation of row {r.row}", sections=local_sections),
+)
+display.describe(
+    Stability,
+    display.Description(
+        title=lambda s: f"Stability of row {s.row}'s explanation", sections=stability_sections
     ),
 )
-display.register(
-    Stability,
-    display.DisplaySpec(
-        title=lambda s: f"Stability of row {s.row}'s explanation",
-        figures=lambda s: {"stability": figs.stability_figure(s)},
-        sections=stability_sections,
-        panel=sections_panel(stability_sections),
+display.describe(
+    BiasReport,
+    display.Description(
+        title=lambda r: f"Bias: {' & '.join(r.facet)} = {' | '.join(r.facet_values)}",
+        sections=bias_sections,
+        headline=bias_headline,
+    ),
+)
+display.describe(
+    Calibration,
+    display.Description(
+        title=lambda c: f"Calibration of {c.n:,} predictions",
+        sections=calibration_sections,
+        headline=calibration_headline,
     ),
 )

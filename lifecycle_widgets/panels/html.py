@@ -27,16 +27,19 @@ _ids = itertools.count()
 
 @dataclass(frozen=True)
 class FigureBlock:
-    """A plotly figure."""
+    """A plotly figure, under the name ``figures()`` gives it."""
 
+    name: str
     figure: go.Figure
 
 
 @dataclass(frozen=True)
 class PickerBlock:
     """A drop-down that switches one figure between several; all are embedded (aggregates only).
-    ``default`` is the option shown first (the first one when None)."""
+    ``default`` is the option shown first (the first one when None); ``figures()`` names each
+    ``"name:option"``."""
 
+    name: str
     label: str
     figures: dict[str, go.Figure]
     default: str | None = None
@@ -58,6 +61,30 @@ class Section:
 
     title: str
     blocks: tuple[Block, ...]
+
+
+SEVERITY_ORDER = ("high", "medium", "low", "ok")
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One line of a headline: what needs attention, with a severity in ``SEVERITY_ORDER``."""
+
+    severity: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_ORDER:
+            raise ValueError(f"severity must be one of {SEVERITY_ORDER}; got {self.severity!r}")
+
+
+def headline_html(items: Sequence[Attention]) -> str:
+    """The headline: one coloured line per item (text escaped)."""
+    lines = "".join(
+        f'<li class="lw-att lw-att-{a.severity}"><span class="lw-badge">{esc(a.severity)}</span> {esc(a.text)}</li>'
+        for a in items
+    )
+    return f'<ul class="lw-headline">{lines}</ul>'
 
 
 def esc(value: object) -> str:
@@ -143,7 +170,8 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
     templates: dict[str, str] = {}
     body = []
     for s_index, section in enumerate(sections):
-        body.append(f"<h3>{esc(section.title)}</h3>")
+        if section.title:
+            body.append(f"<h3>{esc(section.title)}</h3>")
         for b_index, block in enumerate(section.blocks):
             div_id = f"{prefix}-{s_index}-{b_index}"
             if isinstance(block, HtmlBlock):

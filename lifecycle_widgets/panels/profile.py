@@ -13,6 +13,7 @@ from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import (
+    ResultPanel,
     figure_widget,
     html_widget,
     lazy_tabs,
@@ -133,7 +134,7 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
     """The static display: every figure, plus a column picker with all distributions embedded."""
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
     sections = [
-        S("Overview", (H(overview_html(prof)), F(figs.overview_figure(prof)))),
+        S("Overview", (H(overview_html(prof)), F("overview", figs.overview_figure(prof)))),
         S("Alerts", (H(alerts_html(prof)),)),
         S(
             "Columns",
@@ -141,6 +142,7 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
             + (
                 (
                     P(
+                        "distribution",
                         "Column",
                         {c.name: figs.distribution_figure(prof, c.name) for c in prof.columns},
                         default=_first_worth_showing(prof),
@@ -150,17 +152,19 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
                 else ()
             ),
         ),
-        S("Missing values", (F(figs.missing_figure(prof)),)),
+        S("Missing values", (F("missing", figs.missing_figure(prof)),)),
     ]
     if prof.correlations:
-        sections.append(S("Correlations", (F(figs.correlation_figure(prof)),)))
+        sections.append(S("Correlations", (F("correlations", figs.correlation_figure(prof)),)))
     if prof.target_association:
-        sections.append(S(f"Association with the target {prof.target!r}", (F(figs.target_figure(prof)),)))
+        sections.append(
+            S(f"Association with the target {prof.target!r}", (F("target", figs.target_figure(prof)),))
+        )
     sections.append(S("Data card", (H(card_html(prof)),)))
     return sections
 
 
-class ProfilePanel(widgets.VBox):
+class ProfilePanel(ResultPanel):
     """Interactive panel of a data profile: overview, columns, missing values, correlations,
     alerts and the data card, each in a tab built when first opened.
 
@@ -198,7 +202,7 @@ class ProfilePanel(widgets.VBox):
         }
         self.tabs = lazy_tabs(builders)
         title = html_widget(f"<h2>{static.esc(_title(result))}</h2>")
-        super().__init__([title, self.tabs], **kwargs)
+        super().__init__(result, [title, self.tabs], **kwargs)
 
     @classmethod
     def from_frame(cls, data: Any, **profile_kwargs: Any) -> ProfilePanel:
@@ -255,9 +259,26 @@ def _title(prof: DataProfile) -> str:
     return f"Data profile: {prof.source} ({prof.n_rows:,} rows x {prof.n_columns} columns)"
 
 
-display.register(
+def profile_headline(prof: DataProfile) -> list[static.Attention]:
+    """The alerts by severity, each with the columns it names."""
+    out = []
+    for severity in ("high", "medium", "low"):
+        alerts = [a for a in prof.alerts if a.severity == severity]
+        if alerts:
+            named = ", ".join(
+                f"{a.type.replace('_', ' ')} ({a.column})" if a.column else a.type.replace("_", " ")
+                for a in alerts[:5]
+            )
+            more = f" and {len(alerts) - 5} more" if len(alerts) > 5 else ""
+            out.append(static.Attention(severity, f"{len(alerts)} {severity} alerts: {named}{more}"))
+    if not out:
+        out.append(static.Attention("ok", "No data quality alerts."))
+    return out
+
+
+display.describe(
     DataProfile,
-    display.DisplaySpec(
-        title=_title, figures=figs.profile_figures, sections=static_sections, panel=ProfilePanel
+    display.Description(
+        title=_title, sections=static_sections, headline=profile_headline, panel=ProfilePanel
     ),
 )

@@ -102,24 +102,63 @@ def html_widget(markup: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="lw">{markup}</div>')
 
 
+def style_widget() -> widgets.HTML:
+    """The package's stylesheet, for a live panel: a ``<style>`` element applies to the whole page,
+    so tables and headlines are styled in JupyterLab, Notebook 7, Voila and VS Code alike."""
+    return widgets.HTML(f"<style>{static.CSS}</style>", layout=widgets.Layout(display="none"))
+
+
+def headline_widget(items: list[static.Attention]) -> widgets.HTML:
+    """What needs attention, first in a panel."""
+    return html_widget(static.headline_html(items))
+
+
+class ResultPanel(widgets.VBox):
+    """The base of every panel: the stylesheet and the result's headline come first, and the
+    panel displays like its result (the static view where no widget can show, see ``display``).
+
+    Subclasses pass their result and their own children; they add only behaviour.
+    """
+
+    def __init__(self, result: Any, children: list[widgets.Widget], **kwargs: Any) -> None:
+        from lifecycle_widgets.panels import display
+
+        self.result = result
+        head = display.headline_of(result)
+        lead = [style_widget(), *([headline_widget(head)] if head else [])]
+        super().__init__([*lead, *children], **kwargs)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        from lifecycle_widgets.panels import display
+
+        return display.mimebundle(self.result, panel=self)
+
+
 def sections_panel(sections: Callable[[Any], list[static.Section]]) -> Callable[[Any], widgets.Widget]:
     """A panel made from a result's static sections: markup as HTML widgets, figures in Output
     widgets, pickers as a drop-down over one Output. For results with little to interact with."""
 
     def build(result: Any) -> widgets.Widget:
-        children: list[widgets.Widget] = []
-        for section in sections(result):
-            children.append(html_widget(f"<h3>{static.esc(section.title)}</h3>"))
-            for block in section.blocks:
-                if isinstance(block, static.HtmlBlock):
-                    children.append(html_widget(block.html))
-                elif isinstance(block, static.FigureBlock):
-                    children.append(plotly_output(block.figure))
-                else:
-                    children.append(_picker(block))
-        return widgets.VBox(children)
+        return ResultPanel(result, [sections_body(sections(result))])
 
     return build
+
+
+def sections_body(sections: list[static.Section]) -> widgets.Widget:
+    """Widgets for static sections: markup as HTML widgets, figures in Output widgets, pickers
+    as a drop-down over one Output."""
+    children: list[widgets.Widget] = []
+    for section in sections:
+        if section.title:
+            children.append(html_widget(f"<h3>{static.esc(section.title)}</h3>"))
+        for block in section.blocks:
+            if isinstance(block, static.HtmlBlock):
+                children.append(html_widget(block.html))
+            elif isinstance(block, static.FigureBlock):
+                children.append(plotly_output(block.figure))
+            else:
+                children.append(_picker(block))
+    return widgets.VBox(children)
 
 
 def _picker(block: static.PickerBlock) -> widgets.Widget:

@@ -1,11 +1,12 @@
 """Model validation: explanations (global, local, stability), bias metrics, calibration."""
 
-from lifecycle_widgets.core.explain.bias import BiasMetric, BiasReport, bias_report
+from lifecycle_widgets.core.explain.bias import BiasBands, BiasMetric, BiasReport, bias_report
 from lifecycle_widgets.core.explain.calibration import Calibration, calibration
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
 from lifecycle_widgets.core.explain.gradients import integrated_gradients
 
 __all__ = [
+    "BiasBands",
     "BiasMetric",
     "BiasReport",
     "Calibration",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,6 +31,7 @@ from lifecycle_widgets.exceptions import ColumnError, ParameterError, UnknownNam
 __all__ = [
     "POST_TRAINING",
     "PRE_TRAINING",
+    "BiasBands",
     "BiasMetric",
     "BiasReport",
     "ad",
@@ -116,7 +117,9 @@ _ALIASES = {"DCA": "DCAcc"}
 class BiasMetric:
     """One bias metric: its value, or ``None`` with a ``note`` when it is undefined.
 
-    ``ideal`` is the value of no bias: 0 for differences and divergences, 1 for DI.
+    ``ideal`` is the value of no bias: 0 for differences and divergences, 1 for DI. ``status`` is
+    the judgement against the report's :class:`BiasBands`: ``"pass"``, ``"warn"``, ``"fail"``, or
+    ``"n/a"`` when the value is undefined; ``band`` states the band that passes.
     """
 
     name: str
@@ -125,6 +128,79 @@ class BiasMetric:
     description: str
     ideal: float
     note: str = ""
+    status: str = "n/a"
+    band: str = ""
+
+
+@dataclass(frozen=True)
+class BiasBands:
+    """When a bias metric passes, warns or fails.
+
+    A ratio (DI) passes inside ``[ratio, 1 / ratio]`` (the four-fifths rule at 0.8); every other
+    metric passes when ``|value - ideal| <= difference``. A value outside its band but within
+    ``warn_factor`` times it (the squared ratio for DI) warns; beyond that it fails.
+    ``overrides`` sets the ``difference`` (or for DI the ``ratio``) of single metrics by name.
+
+    Examples
+    --------
+    >>> BiasBands().judge("DI", 0.59)
+    'fail'
+    >>> BiasBands(difference=0.05).judge("DPL", 0.07)
+    'warn'
+    """
+
+    difference: float = 0.1
+    ratio: float = 0.8
+    warn_factor: float = 2.0
+    overrides: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("difference", "ratio", "warn_factor"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ParameterError.bad_value(name, "BiasBands", "a finite number", value)
+        if self.difference <= 0 or not 0 < self.ratio < 1 or self.warn_factor < 1:
+            raise ParameterError(
+                "BiasBands needs difference > 0, 0 < ratio < 1 and warn_factor >= 1. "
+                f"Got difference={self.difference!r}, ratio={self.ratio!r}, warn_factor={self.warn_factor!r}."
+            )
+        for name, value in self.overrides.items():
+            if name not in _INFO:
+                raise UnknownNameError("bias metric", name, list(_INFO))
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ParameterError.bad_value(
+                    f"overrides[{name!r}]", "BiasBands", "a positive finite number", value
+                )
+
+    def band(self, name: str) -> str:
+        """The passing band of metric ``name``, as text."""
+        if name in _RATIOS:
+            r = self.overrides.get(name, self.ratio)
+            return f"{r:.3g} to {1 / r:.3g}"
+        ideal = _INFO[name][2]
+        return f"|value - {ideal:g}| <= {self.overrides.get(name, self.difference):.3g}"
+
+    def judge(self, name: str, value: float | None) -> str:
+        """``"pass"``, ``"warn"``, ``"fail"``, or ``"n/a"`` for an undefined value."""
+        if value is None or not math.isfinite(value):
+            return "n/a"
+        if name in _RATIOS:
+            r = self.overrides.get(name, self.ratio)
+            if value <= 0:
+                return "fail"
+            worst = min(value, 1 / value)
+            return "pass" if worst >= r else "warn" if worst >= r**self.warn_factor else "fail"
+        deviation = abs(value - _INFO[name][2])
+        limit = self.overrides.get(name, self.difference)
+        return "pass" if deviation <= limit else "warn" if deviation <= limit * self.warn_factor else "fail"
+
+
+_RATIOS = frozenset({"DI"})
 
 
 @dataclass(frozen=True)
@@ -160,13 +236,16 @@ class BiasReport(Result):
         raise UnknownNameError("bias metric in this report", name, [m.name for m in self.metrics])
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per metric: name, stage, value (NaN when undefined), ideal, description, note."""
+        """One row per metric: name, stage, value (NaN when undefined), ideal, status, band,
+        description, note."""
         return pd.DataFrame(
             {
                 "name": [m.name for m in self.metrics],
                 "stage": [m.stage for m in self.metrics],
                 "value": [np.nan if m.value is None else m.value for m in self.metrics],
                 "ideal": [m.ideal for m in self.metrics],
+                "status": [m.status for m in self.metrics],
+                "band": [m.band for m in self.metrics],
                 "description": [m.description for m in self.metrics],
                 "note": [m.note for m in self.metrics],
             }
@@ -878,6 +957,7 @@ def bias_report(
     positive_label: Any = 1,
     group: str | None = None,
     n_neighbors: int = 5,
+    bands: BiasBands | None = None,
 ) -> BiasReport:
     """Clarify's pre-training bias metrics, and with ``y_pred`` its post-training ones, for a facet.
 
@@ -908,6 +988,9 @@ def bias_report(
         they are the unconditional disparity DD.
     n_neighbors : int, default 5
         Neighbours in facet *a* per member of facet *d* for the flip test.
+    bands : BiasBands, optional
+        When each metric passes, warns or fails; default ``BiasBands()`` (four-fifths rule for
+        DI, ``|value| <= 0.1`` for the others).
 
     Returns
     -------
@@ -936,6 +1019,10 @@ def bias_report(
         raise ParameterError("The 'X' parameter of bias_report must have rows. Got an empty frame.")
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
         raise ParameterError.bad_value("n_neighbors", _CALLER, "a positive integer", n_neighbors)
+    if bands is None:
+        bands = BiasBands()
+    elif not isinstance(bands, BiasBands):
+        raise ParameterError.bad_value("bands", _CALLER, "a BiasBands", type(bands).__name__)
     cols = _facet_columns(X, facet)
     labels, label_column = _outcomes(X, y_true, "y_true")
     preds, pred_column = (None, None) if y_pred is None else _outcomes(X, y_pred, "y_pred")
@@ -1006,5 +1093,7 @@ def bias_report(
         n_a=int((~d).sum()),
         n_d=int(d.sum()),
         group=group,
-        metrics=tuple(metrics),
+        metrics=tuple(
+            replace(m, status=bands.judge(m.name, m.value), band=bands.band(m.name)) for m in metrics
+        ),
     )

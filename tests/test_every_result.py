@@ -1,0 +1,174 @@
+"""Every result kind the public API returns displays in static mode, in live mode and to a file,
+from its one description; no kind is missing and none is described twice."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import ipywidgets
+import numpy as np
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+
+import lifecycle_widgets as lw
+from lifecycle_widgets.core.batch import BatchRun, BatchSummary
+from lifecycle_widgets.core.result import Result
+from lifecycle_widgets.panels import display
+from lifecycle_widgets.panels import html as static
+
+FEATURES = ["age", "income", "utilization", "late_payments"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def all_result_classes() -> set[type]:
+    import lifecycle_widgets
+
+    for info in pkgutil.walk_packages(lifecycle_widgets.__path__, "lifecycle_widgets."):
+        importlib.import_module(info.name)
+    found, todo = set(), [Result]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__.startswith("lifecycle_widgets.") and sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, Result]:
+    df = lw.datasets.credit(1200, seed=4)
+    X, y = df[FEATURES].fillna(0), df["defaulted"]
+    model = RandomForestClassifier(30, max_depth=5, random_state=0).fit(X[:800], y[:800])
+    X_test, y_test = X[800:], y[800:]
+    pred = model.predict(X_test)
+    facet_frame = X_test.assign(age_group=np.where(X_test["age"] >= 60, "60+", "under 60"))
+    base = lw.Baseline.fit(df, target="defaulted")
+    batch = lw.datasets.credit_batch(600, seed=7)
+    exp = lw.explain(model, X_test, y_test, max_rows=60)
+    store = lw.RunStore(tmp_path_factory.mktemp("store") / "lifecycle.db")
+    reg = lw.ModelRegistry(store)
+    for depth in (3, 5):
+        with store.start_run(experiment="every") as run:
+            run.log_params({"depth": depth})
+            run.log_metrics({"auc": 0.7 + depth / 100})
+            run.log_model(RandomForestClassifier(10, max_depth=depth, random_state=0).fit(X[:800], y[:800]))
+        reg.register(run, name="every-model", by="trainer")
+    comparison = reg.compare(
+        "every-model", 1, 2, X_test, y_test, trusted=["sklearn.tree._tree.Tree"], n_bootstrap=50
+    )
+    return {
+        "profile": lw.profile(df, target="defaulted"),
+        "baseline": base,
+        "drift": base.check(batch),
+        "timeline": lw.monitor(base, {"a": batch, "b": lw.datasets.credit_batch(600, seed=8, drift=False)}),
+        "explanation": exp,
+        "local": exp.local(0),
+        "stability": exp.stability(0),
+        "bias": lw.bias_report(facet_frame, y_test.to_numpy(), pred, facet="age_group", facet_values="60+"),
+        "calibration": lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1]),
+        "lineage": lw.lineage(model, X_test),
+        "runs": store.runs(experiment="every"),
+        "registry": reg.state(),
+        "champion_challenger": comparison,
+        "batch": BatchSummary(
+            "t.ipynb", (BatchRun({"x": 1}, "succeeded", "a"), BatchRun({"x": 2}, "failed"))
+        ),
+    }
+
+
+def test_every_result_class_is_described(results) -> None:
+    described = set(display.described_types())
+    assert all_result_classes() == described
+    assert {type(r) for r in results.values()} == described  # and each is exercised below
+
+
+def test_describing_a_kind_twice_is_an_error() -> None:
+    with pytest.raises(lw.LifecycleWidgetsError, match="already described"):
+        display.describe(lw.DataProfile, display.Description(title=str, sections=lambda r: []))
+
+
+def test_an_undescribed_kind_names_the_described_ones() -> None:
+    class Stray(Result):
+        kind = "stray"
+
+    with pytest.raises(lw.UnknownNameError, match="Stray.*DataProfile"):
+        Stray().to_html()
+
+
+def figure_payloads(html: str) -> list[dict]:
+    return [
+        json.loads(p)
+        for p in re.findall(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html)
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "profile",
+        "baseline",
+        "drift",
+        "timeline",
+        "explanation",
+        "local",
+        "stability",
+        "bias",
+        "calibration",
+        "lineage",
+        "runs",
+        "registry",
+        "champion_challenger",
+        "batch",
+    ],
+)
+def test_three_ways(results, name, tmp_path: Path) -> None:
+    result = results[name]
+    figures = result.figures()
+    with lw.config_context(display="static"):
+        bundle = result._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    html = bundle["text/html"]
+    assert 'class="lw"' in html and "Traceback" not in html
+    # every named figure of the description is in the static view
+    drawn = figure_payloads(html)
+    n_single = sum(1 for p in drawn if "figures" not in p)
+    assert n_single == sum(1 for n in figures if ":" not in n)
+    for fig in figures.values():
+        assert fig.layout.title.text, f"{name}: a figure without a title"
+    with lw.config_context(display="live"):
+        live = result._repr_mimebundle_()
+    assert WIDGET_VIEW in live and "text/html" in live
+    panel = result.panel()
+    assert isinstance(panel, ipywidgets.Widget)
+    assert "<style>" in panel.children[0].value  # the stylesheet reaches the live panel
+    path = result.to_html(tmp_path / "out.html")
+    text = path.read_text(encoding="utf-8") if isinstance(path, Path) else (tmp_path / "out.html").read_text()
+    assert text.startswith("<!DOCTYPE html>") and "window.Plotly" in text or "Plotly" in text
+    assert len(figure_payloads(text)) == len(drawn)
+
+
+def test_headlines_say_what_needs_attention_first(results) -> None:
+    bias = results["bias"]
+    failing = [m.name for m in bias.metrics if m.status == "fail"]
+    head = display.headline_of(bias)
+    if failing:
+        assert head[0].severity == "high" and failing[0] in head[0].text
+    drift = display.headline_of(results["drift"])
+    assert drift[0].severity in ("high", "medium")  # the batch drifts by construction
+    assert "ok" not in [a.severity for a in drift]
+    items = display.headline_of(results["batch"])
+    assert items == [static.Attention("high", "1 of 2 runs failed")]
+
+
+def test_a_panel_shown_directly_displays_like_its_result(results) -> None:
+    panel = lw.compare(results["runs"])
+    with lw.config_context(display="static"):
+        bundle = panel._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"} and "2 runs" in bundle["text/html"]
+    with lw.config_context(display="live"):
+        live = panel._repr_mimebundle_()
+    assert live[WIDGET_VIEW]["model_id"] == panel.model_id  # the very panel, not a copy

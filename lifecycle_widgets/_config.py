@@ -76,7 +76,6 @@ def config_context(*, display: DisplayMode | None = None) -> Iterator[None]:
         _config.update(old)
 
 
-
 def resolved_display_mode() -> str:
     """The display mode in force now: ``"live"`` or ``"static"``."""
     mode = _config["display"]

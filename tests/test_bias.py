@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import lifecycle_widgets as lw
-
 from lifecycle_widgets.core.explain import bias
 from lifecycle_widgets.core.explain.bias import BiasReport, bias_report, flip_test_features
 from lifecycle_widgets.exceptions import ColumnError, ParameterError, UnknownNameError

@@ -200,7 +200,8 @@ def test_markup_in_names_and_values_shows_as_text(context, tmp_path, screenshot)
     assert page.locator(".lw-table td", has_text=IMG).count() >= 1
     assert page.locator(".lw select option").all_text_contents()[:2] == [IMG, SCRIPT]
     # ... and in the figures: the first column's distribution has it as title and as bar labels.
-    figure = page.locator(".lw-figure").filter(has=page.locator(".gtitle"))
+    picker_figure = page.locator(".lw select").get_attribute("id").removesuffix("-pick")
+    figure = page.locator(f"[id='{picker_figure}']")
     assert title_of(figure) == IMG
     assert {IMG, SCRIPT} <= set(figure.locator(".xtick text").all_text_contents())
     check_picker(page, SCRIPT)

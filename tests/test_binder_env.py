@@ -4,7 +4,7 @@ root, after the requirements), and every notebook in ``notebooks/`` is executed 
 kernel of that venv.
 
 Nothing is mocked. The first run downloads the pinned wheels (pip's cache makes later runs faster);
-the venv is deleted afterwards unless ``LW_KEEP_BINDER_VENV=1`` is set.
+the venv is cached by the hash of requirements.txt (``tests/venvs.py``), and postBuild runs anew each time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,8 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from tests.venvs import cached_venv
 
 REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
@@ -130,24 +131,23 @@ def _isolated_env(venv: Path, home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def binder_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BinderEnv]:
+def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
     root = tmp_path_factory.mktemp("binder")
-    venv, repo, out, home = root / "venv", root / "repo", root / "out", root / "home"
+    repo, out, home = root / "repo", root / "out", root / "home"
     out.mkdir()
     home.mkdir()
     # The interpreter of the dev venv is the same CPython; ``venv`` builds from its base install.
-    _run([sys.executable, "-m", "venv", venv], env=dict(os.environ))
-    python = venv / "bin" / "python"
+    # The venv with the pins is cached by the hash of requirements.txt; postBuild runs every time.
+    requirements = BINDER / "requirements.txt"
+    python = cached_venv("binder", ["-r", str(requirements)], files=[requirements])
+    venv = python.parent.parent
     env = _isolated_env(venv, home)
-    _run([python, "-m", "pip", "install", "-r", BINDER / "requirements.txt"], env=env)
     _copy_repo(repo)
     assert os.access(repo / "binder" / "postBuild", os.X_OK), "binder/postBuild must be executable"
     # repo2docker runs ``./binder/postBuild`` with the repository root as working directory.
     _run(["./binder/postBuild"], env=env, cwd=repo)
     _run([python, "-m", "ipykernel", "install", "--prefix", venv, "--name", "python3"], env=env)
-    yield BinderEnv(venv=venv, python=python, repo=repo, out=out, env=env)
-    if os.environ.get("LW_KEEP_BINDER_VENV") != "1":
-        shutil.rmtree(venv, ignore_errors=True)
+    return BinderEnv(venv=venv, python=python, repo=repo, out=out, env=env)
 
 
 def _execute(be: BinderEnv, notebook: Path, parameters: dict[str, object]) -> nbformat.NotebookNode:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import lifecycle_widgets as lw
+from tests.venvs import cached_venv
 
 pytestmark = [pytest.mark.mlflow, pytest.mark.timeout(1200)]
 
@@ -33,15 +33,8 @@ print(json.dumps(ids))
 
 
 @pytest.fixture(scope="module")
-def mlflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("mlflow-venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    py = venv / "bin" / "python"
-    done = subprocess.run(
-        [str(py), "-m", "pip", "install", "--quiet", "mlflow"], capture_output=True, text=True
-    )
-    assert done.returncode == 0, f"pip install mlflow failed:\n{done.stderr[-3000:]}"
-    return py
+def mlflow_python() -> Path:
+    return cached_venv("mlflow", ["mlflow>=3,<4"])
 
 
 def test_import_reads_a_store_mlflow_wrote(mlflow_python: Path, tmp_path: Path) -> None:

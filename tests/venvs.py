@@ -16,11 +16,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-CACHE = Path(os.environ.get("LW_TEST_VENV_CACHE", Path.home() / ".cache" / "lifecycle_widgets" / "test-venvs"))
+CACHE = Path(
+    os.environ.get("LW_TEST_VENV_CACHE", Path.home() / ".cache" / "lifecycle_widgets" / "test-venvs")
+)
 
 
 def cached_venv(
-    name: str, requirements: Sequence[str], *, files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    name: str,
+    requirements: Sequence[str],
+    *,
+    files: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
 ) -> Path:
     """The python of a venv holding ``requirements`` (pip arguments), built on first use.
 

@@ -11,6 +11,14 @@ from lifecycle_widgets.figures.drift import (
     timeline_violations_figure,
     violations_figure,
 )
+from lifecycle_widgets.figures.experiments import (
+    comparison_figure,
+    lineage_figure,
+    metric_by_param_figure,
+    metric_vs_param_figure,
+    parallel_figure,
+    step_curves_figure,
+)
 from lifecycle_widgets.figures.explain import (
     beeswarm_figure,
     bias_figure,
@@ -30,7 +38,6 @@ from lifecycle_widgets.figures.profile import (
     distribution_figure,
     missing_figure,
     overview_figure,
-    profile_figures,
     target_figure,
 )
 
@@ -40,6 +47,7 @@ __all__ = [
     "bias_figure",
     "calibration_figure",
     "cohort_figure",
+    "comparison_figure",
     "correlation_figure",
     "defaults",
     "dependence_figure",
@@ -48,14 +56,18 @@ __all__ = [
     "feature_over_time_figure",
     "importance_figure",
     "lime_figure",
+    "lineage_figure",
+    "metric_by_param_figure",
+    "metric_vs_param_figure",
     "missing_figure",
     "overlay_figure",
     "overview_figure",
-    "profile_figures",
+    "parallel_figure",
     "quality_figure",
     "row_ice_figure",
     "saliency_figure",
     "stability_figure",
+    "step_curves_figure",
     "target_figure",
     "timeline_heatmap",
     "timeline_quality_figure",

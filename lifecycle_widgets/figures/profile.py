@@ -308,17 +308,3 @@ def alerts_figure(
         template=template,
         height=min(1200, 120 + 30 * max(1, len(alerts))),
     )
-
-
-def profile_figures(profile: DataProfile) -> dict[str, go.Figure]:
-    """Every figure of a profile by name (the per-column figures are built on demand)."""
-    figs = {
-        "overview": overview_figure(profile),
-        "missing": missing_figure(profile),
-        "alerts": alerts_figure(profile),
-    }
-    if profile.correlations:
-        figs["correlations"] = correlation_figure(profile)
-    if profile.target_association:
-        figs["target"] = target_figure(profile)
-    return figs

@@ -248,8 +248,13 @@ def _histogram(part: ColumnPartial, kind: str, bins: int, sq: SampleQuantiles | 
         spread = q_hi - q_lo
         if spread > 0 and (hi - q_hi > 3 * spread or q_lo - lo > 3 * spread):
             lo, hi = q_lo, q_hi  # heavy tails: show the body; the tails are counted apart
-    if kind == "integer" and hi - lo + 1 <= bins:
-        edges = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + 1.0, 1.0)
+    if kind == "integer" and hi > lo:
+        # unit-aligned bins of a whole number of values each: bins that hold 3 values beside
+        # bins that hold 2 would make a uniform column look lumpy
+        lo, hi = np.floor(lo), np.ceil(hi)
+        width = max(1.0, np.ceil((hi - lo + 1) / bins))
+        n_bins = int(np.ceil((hi - lo + 1) / width))
+        edges = lo - 0.5 + width * np.arange(n_bins + 1)
     elif hi > lo:
         edges = np.linspace(lo, hi, bins + 1)
     else:

@@ -32,7 +32,13 @@ defaults = FigureDefaults()
 
 @functools.lru_cache(maxsize=8)
 def _template_text(name: str) -> str:
-    return json.dumps(pio.templates[name].to_plotly_json(), sort_keys=True)
+    template = pio.templates[name].to_plotly_json()
+    # long tick labels (feature names, bin ranges) push the margins out instead of being cut off
+    # or running into the axis titles; set once here rather than on every figure
+    layout = template.setdefault("layout", {})
+    for axis in ("xaxis", "yaxis"):
+        layout.setdefault(axis, {})["automargin"] = True
+    return json.dumps(template, sort_keys=True)
 
 
 def is_unstyled(template: object) -> bool:

@@ -51,9 +51,7 @@ def overlay_figure(
         verdict = f" — {f.method} {f.distance:.3f} {'>' if f.drifted else '≤'} {f.threshold:.3f}"
     return finish(
         fig,
-        title=title or f"{text(feature)}: baseline and batch"
-        if title is not None
-        else text(feature) + verdict,
+        title=title if title is not None else text(feature) + verdict,
         template=template,
         barmode="group",
         xaxis={"type": "category", "title": {"text": text(feature)}},

@@ -52,9 +52,7 @@ def metric_by_param_figure(
     )
     return finish(
         fig,
-        title=title or f"{text(metric)} by {text(param)}"
-        if title is not None
-        else f"{text(metric)} by {text(param)}",
+        title=title if title is not None else f"{text(metric)} by {text(param)}",
         template=template,
         xaxis={"type": "category", "title": {"text": text(param)}},
         yaxis_title=text(metric),
@@ -80,9 +78,7 @@ def metric_vs_param_figure(
     )
     return finish(
         fig,
-        title=title or f"{text(metric)} against {text(param)}"
-        if title is not None
-        else f"{text(metric)} against {text(param)}",
+        title=title if title is not None else f"{text(metric)} against {text(param)}",
         template=template,
         xaxis_title=text(param),
         yaxis_title=text(metric),
@@ -121,7 +117,9 @@ def parallel_figure(
             line={"color": values.tolist(), "colorscale": "Viridis", "showscale": True}, dimensions=dims
         )
     )
-    return finish(fig, title=title or "Parameters and metric, one line per run", template=template)
+    fig = finish(fig, title=title or "Parameters and metric, one line per run", template=template)
+    # parallel coordinates put the dimension names above the plot: leave room for them under the title
+    return fig.update_layout(margin={"t": 110, "l": 70, "r": 70})
 
 
 def step_curves_figure(

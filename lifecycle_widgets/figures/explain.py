@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures._common import defaults, finish, text
 
 POSITIVE, NEGATIVE, NEUTRAL = "#c23b4f", "#2f6db5", "#8c8c8c"
@@ -157,9 +158,7 @@ def dependence_figure(
     )
     return finish(
         go.Figure(traces),
-        title=title or f"Partial dependence and ICE: {text(feature)}"
-        if title is not None
-        else f"Partial dependence on {text(feature)}",
+        title=title if title is not None else f"Partial dependence on {text(feature)}",
         template=template,
         xaxis={"title": {"text": text(feature)}, "type": "category" if dep.categorical else "linear"},
         yaxis_title=_output_label(exp),
@@ -204,11 +203,24 @@ def waterfall_figure(
     if local.shap[max_features:]:
         labels.append(f"{len(local.shap) - max_features} other features")
         deltas.append(rest)
+    # the axis spans the path from the base value to the prediction, not from 0: contributions
+    # are small beside a base value, and from 0 they would be slivers
+    path = np.cumsum([local.base_value, *deltas])
+    low, high = float(path.min()), float(path.max())
+    pad = 0.08 * (high - low) or 0.05 * max(abs(high), 1e-9)
+    prediction = float(path[-1])
     fig = go.Figure(
         go.Waterfall(
             orientation="h",
             y=["base value", *labels, "prediction"],
             x=[local.base_value, *deltas, 0],
+            text=[
+                fmt_number(local.base_value),
+                *(("+" if d > 0 else "") + fmt_number(d, digits=3) for d in deltas),
+                fmt_number(prediction),
+            ],
+            textposition="outside",
+            cliponaxis=False,
             measure=["absolute", *["relative"] * len(deltas), "total"],
             increasing={"marker": {"color": POSITIVE}},
             decreasing={"marker": {"color": NEGATIVE}},
@@ -218,12 +230,14 @@ def waterfall_figure(
     )
     return finish(
         fig,
-        title=title or "SHAP contributions to this prediction"
-        if title is not None
-        else f"Row {local.row}: SHAP ({local.output_space})",
+        title=title if title is not None else f"Row {local.row}: SHAP ({local.output_space})",
         template=template,
         height=min(900, 160 + 26 * (len(labels) + 2)),
-        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis={
+            "range": [low - 2 * pad, high + 2 * pad],
+            "title": {"text": f"model output ({local.output_space})"},
+        },
+        yaxis={"autorange": "reversed", "type": "category", "automargin": True},
     )
 
 
@@ -242,9 +256,7 @@ def lime_figure(
     )
     return finish(
         fig,
-        title=title or "LIME weights"
-        if title is not None
-        else f"Row {local.row}: LIME (local R² {local.lime_score:.2f})",
+        title=title if title is not None else f"Row {local.row}: LIME (local R² {local.lime_score:.2f})",
         template=template,
         height=min(900, 140 + 26 * len(shown)),
         yaxis={"autorange": "reversed", "type": "category"},
@@ -279,9 +291,7 @@ def row_ice_figure(
     )
     return finish(
         fig,
-        title=title or "ICE of this row"
-        if title is not None
-        else f"Row {local.row}: {text(feature)} (now {text(ice.current)})",
+        title=title if title is not None else f"Row {local.row}: {text(feature)} (now {text(ice.current)})",
         template=template,
         xaxis={"title": {"text": text(feature)}, "type": "category" if dep.categorical else "linear"},
         yaxis_title=_output_label(exp),
@@ -314,9 +324,7 @@ def stability_figure(stability: Any, *, title: str | None = None, template: str 
     )
     return finish(
         fig,
-        title=title or "Stability of the attribution ranking"
-        if title is not None
-        else f"Stability of row {stability.row}'s explanation",
+        title=title if title is not None else f"Stability of row {stability.row}'s explanation",
         template=template,
         barmode="group",
         yaxis={"range": [-1, 1], "title": {"text": "Kendall tau"}},

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import drift as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -20,12 +21,6 @@ from lifecycle_widgets.panels.widgets import (
     show_in,
     update_in_place,
 )
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return "" if value is None else str(value)
 
 
 def summary_html(report: DriftReport) -> str:
@@ -59,8 +54,8 @@ def features_html(report: DriftReport) -> str:
             f.name,
             f.kind,
             f.method or "not compared",
-            _fmt(f.distance),
-            _fmt(f.threshold),
+            fmt_number(f.distance),
+            fmt_number(f.threshold),
             "yes" if f.drifted else "",
             f"{f.completeness_baseline:.1%}",
             f"{f.completeness_current:.1%}",
@@ -87,7 +82,7 @@ def quality_html(report: DriftReport) -> str:
     cur, base = report.model_quality or {}, report.baseline_model_quality or {}
     names = [k for k, v in cur.items() if isinstance(v, int | float)]
     return static.table(
-        [(k, _fmt(base.get(k)), _fmt(cur.get(k))) for k in names],
+        [(k, fmt_number(base.get(k)), fmt_number(cur.get(k))) for k in names],
         ["metric", "baseline", "batch"],
         numeric=(1, 2),
     )
@@ -289,9 +284,9 @@ def baseline_html(base: Baseline) -> str:
                 f.inferred_type,
                 f.kind,
                 f"{f.completeness:.1%}",
-                _fmt(f.min),
-                _fmt(f.max),
-                _fmt(f.mean),
+                fmt_number(f.min),
+                fmt_number(f.max),
+                fmt_number(f.mean),
                 f.distinct_count or "",
                 f"{o.get('comparison_method', '')} > {o.get('comparison_threshold', '')}"
                 if compared
@@ -317,7 +312,7 @@ def baseline_sections(base: Baseline) -> list[static.Section]:
     )
     sections = [S("Baseline", (H(head),)), S("Features and suggested constraints", (H(baseline_html(base)),))]
     if base.model_quality:
-        q = [(k, _fmt(v)) for k, v in base.model_quality.items() if isinstance(v, int | float)]
+        q = [(k, fmt_number(v)) for k, v in base.model_quality.items() if isinstance(v, int | float)]
         sections.append(S("Model quality", (H(static.table(q, ["metric", "value"], numeric=(1,))),)))
     return sections
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
-import pandas as pd
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.experiments import ChampionChallenger, RegistryState, Runs
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.lineage import LineageGraph
 from lifecycle_widgets.figures import experiments as figs
 from lifecycle_widgets.panels import display
@@ -24,12 +24,6 @@ from lifecycle_widgets.panels.widgets import (
 )
 
 MAX_TABLE_ROWS = 200
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
 
 def _keys(runs: Runs) -> tuple[list[str], list[str]]:
@@ -72,7 +66,7 @@ def runs_html(
         (
             r.name,
             r.status,
-            *[_fmt(r.metrics.get(m)) for m in metrics],
+            *[fmt_number(r.metrics.get(m)) for m in metrics],
             *[r.params.get(p, "") for p in varying],
         )
         for r in chosen[:limit]

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibration import Calibration
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -21,10 +22,6 @@ from lifecycle_widgets.panels.widgets import (
     sections_panel,
     show_in,
 )
-
-
-def _f(v: Any) -> str:
-    return f"{v:,.4g}" if isinstance(v, float) else ("" if v is None else str(v))
 
 
 def summary_html(exp: Explanation) -> str:
@@ -47,7 +44,7 @@ def summary_html(exp: Explanation) -> str:
             + (f", {len(exp.transformed_features)} transformed" if exp.transformed_features else ""),
         ),
     ]
-    rows += [(k, _f(v)) for k, v in exp.metrics.items() if isinstance(v, int | float) and k != "rows"]
+    rows += [(k, fmt_number(v)) for k, v in exp.metrics.items() if isinstance(v, int | float) and k != "rows"]
     return static.table(rows)
 
 
@@ -116,7 +113,7 @@ def bias_html(report: BiasReport) -> str:
         (
             m.name,
             m.stage.replace("_", "-"),
-            _f(m.value),
+            fmt_number(m.value),
             m.status,
             m.band,
             m.description + (f" ({m.note})" if m.note else ""),
@@ -146,7 +143,7 @@ def bias_headline(report: BiasReport) -> list[static.Attention]:
     for status, severity in (("fail", "high"), ("warn", "medium")):
         bad = [m for m in report.metrics if m.status == status]
         if bad:
-            names = ", ".join(f"{m.name} {_f(m.value)}" for m in bad)
+            names = ", ".join(f"{m.name} {fmt_number(m.value)}" for m in bad)
             verb = "fail" if status == "fail" else "are near the limit of"
             out.append(static.Attention(severity, f"{len(bad)} bias metrics {verb} their band: {names}"))
     if not out:
@@ -156,11 +153,15 @@ def bias_headline(report: BiasReport) -> list[static.Attention]:
 
 def calibration_html(cal: Calibration) -> str:
     rows = [
-        (label, _f(getattr(cal.before, name)), _f(getattr(cal.after, name)) if cal.after else "")
+        (
+            label,
+            fmt_number(getattr(cal.before, name)),
+            fmt_number(getattr(cal.after, name)) if cal.after else "",
+        )
         for name, label in (("ece", "ECE"), ("mce", "MCE"), ("brier", "Brier"), ("log_loss", "log loss"))
     ]
     head = (
-        f"<p>Temperature fitted on {cal.n_fit:,} validation rows: <b>{_f(cal.temperature)}</b>; "
+        f"<p>Temperature fitted on {cal.n_fit:,} validation rows: <b>{fmt_number(cal.temperature)}</b>; "
         f"measured on {cal.n_eval:,} other rows.</p>"
         if cal.temperature is not None
         else ""
@@ -382,10 +383,10 @@ def calibration_headline(cal: Calibration) -> list[static.Attention]:
     if ece is None:
         return []
     if ece > 0.1:
-        return [static.Attention("high", f"Poorly calibrated: ECE {_f(ece)} (above 0.1)")]
+        return [static.Attention("high", f"Poorly calibrated: ECE {fmt_number(ece)} (above 0.1)")]
     if ece > 0.05:
-        return [static.Attention("medium", f"Calibration error ECE {_f(ece)} (above 0.05)")]
-    return [static.Attention("ok", f"Well calibrated: ECE {_f(ece)}")]
+        return [static.Attention("medium", f"Calibration error ECE {fmt_number(ece)} (above 0.05)")]
+    return [static.Attention("ok", f"Well calibrated: ECE {fmt_number(ece)}")]
 
 
 def calibration_sections(cal: Calibration) -> list[static.Section]:

@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
@@ -27,7 +28,7 @@ def _num(value: float | None, kind: str = "numeric") -> str:
         return ""
     if kind == "datetime":
         return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{value:,.6g}"
+    return fmt_number(value, digits=6)
 
 
 def overview_html(prof: DataProfile) -> str:

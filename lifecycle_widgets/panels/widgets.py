@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from lifecycle_widgets.figures._common import defaults, is_unstyled, template_json
+from lifecycle_widgets.figures._common import is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -51,7 +51,7 @@ def figure_widget(fig: go.Figure) -> go.FigureWidget:
     """The panel's FigureWidget for ``fig``, with the default template when it has none."""
     widget = go.FigureWidget(fig)
     if is_unstyled(fig.layout.template.to_plotly_json()):
-        widget.layout.template = defaults.template
+        widget.layout.template = template_json()
     return widget
 
 

@@ -21,6 +21,7 @@ from lifecycle_widgets.core.drift.baseline import DEFAULT_METHOD, Baseline, Feat
 from lifecycle_widgets.core.drift.constraints import ConstraintsError
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
 from lifecycle_widgets.core.drift.quality import QualityCollector
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
 from lifecycle_widgets.core.profile import _fingerprint, collect, sample_quantiles
 from lifecycle_widgets.core.result import Result, atomic_write_text
@@ -227,10 +228,10 @@ def _numeric_distribution(
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     edges = list(base.edges)
     if edges:
-        inner = [f"({lo:.4g}, {hi:.4g}]" for lo, hi in itertools.pairwise(edges)]
-        labels = [f"≤ {edges[0]:.4g}", *inner, f"> {edges[-1]:.4g}"]
+        inner = [f"{fmt_number(lo)} to {fmt_number(hi)}" for lo, hi in itertools.pairwise(edges)]
+        labels = [f"≤ {fmt_number(edges[0])}", *inner, f"> {fmt_number(edges[-1])}"]
     else:
-        labels = [f"{base.min:.4g}"]
+        labels = [fmt_number(base.min)]
     return labels, np.asarray(base.counts, dtype=float), current.astype(float)
 
 

@@ -65,9 +65,11 @@ def peer_python(venv: Path, packages: list[str], imports: str, log_file: Path) -
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log(f"creating {venv} and installing {' '.join(packages)} (log: {log_file}) ...")
     with log_file.open("w") as fh:
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(python), "-m", "pip", "install", *packages]]
+        steps = [
+            [sys.executable, "-m", "venv", "--clear", str(venv)],
+            [str(python), "-m", "pip", "install", "--upgrade", "pip"],
+            [str(python), "-m", "pip", "install", *packages],
+        ]
         for step in steps:
             fh.write(f"$ {' '.join(step)}\n")
             fh.flush()
@@ -77,8 +79,9 @@ def peer_python(venv: Path, packages: list[str], imports: str, log_file: Path) -
                 return None, f"`{' '.join(step[-3:])}` could not run: {exc}"
             if proc.returncode != 0:
                 tail = log_file.read_text().strip().splitlines()[-5:]
-                return None, (f"`{' '.join(step[-3:])}` failed with exit code {proc.returncode}: "
-                              + " | ".join(tail))
+                return None, (
+                    f"`{' '.join(step[-3:])}` failed with exit code {proc.returncode}: " + " | ".join(tail)
+                )
     ok = subprocess.run(check, capture_output=True, text=True)
     if ok.returncode != 0:
         return None, f"installed, but `import {imports}` fails: " + ok.stderr.strip()[-400:]

@@ -35,8 +35,9 @@ def main() -> int:
     import_rss = peak_rss_mb()
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     df = pd.read_parquet(args.data)
-    report = ProfileReport(df, minimal=args.mode == "minimal", progress_bar=False,
-                           title=f"ydata-profiling ({args.mode})")
+    report = ProfileReport(
+        df, minimal=args.mode == "minimal", progress_bar=False, title=f"ydata-profiling ({args.mode})"
+    )
     report.to_file(args.out, silent=True)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     result = {

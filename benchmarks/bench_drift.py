@@ -75,6 +75,7 @@ MEMORY_TARGET = 1.5  # lifecycle_widgets' peak RSS at most this times the read-o
 
 # --- the data (parent side, main venv) -----------------------------------------------------------
 
+
 def extra_columns(n: int, seed: int):
     """5 undrifted columns, the same distributions for every seed (only the sample differs)."""
     import numpy as np
@@ -84,13 +85,15 @@ def extra_columns(n: int, seed: int):
     levels = np.array([f"merchant_{i:04d}" for i in range(5000)])
     p = 1.0 / np.arange(1, 5001) ** 0.8  # a gentle Zipf: every level is seen at 100k rows
     channels = np.array(["web", "app", "branch", "phone", "partner", "email", "kiosk", "mail"])
-    return pd.DataFrame({
-        "session_minutes": rng.normal(30.0, 8.0, n),  # symmetric
-        "basket_value": np.round(rng.exponential(45.0, n), 2),  # skewed
-        "items": rng.integers(1, 200, n),  # uniform integer
-        "channel": channels[rng.choice(8, n, p=[0.3, 0.25, 0.15, 0.1, 0.08, 0.06, 0.04, 0.02])],
-        "merchant": pd.Categorical(levels[rng.choice(5000, n, p=p / p.sum())], categories=levels),
-    })
+    return pd.DataFrame(
+        {
+            "session_minutes": rng.normal(30.0, 8.0, n),  # symmetric
+            "basket_value": np.round(rng.exponential(45.0, n), 2),  # skewed
+            "items": rng.integers(1, 200, n),  # uniform integer
+            "channel": channels[rng.choice(8, n, p=[0.3, 0.25, 0.15, 0.1, 0.08, 0.06, 0.04, 0.02])],
+            "merchant": pd.Categorical(levels[rng.choice(5000, n, p=p / p.sum())], categories=levels),
+        }
+    )
 
 
 def data_paths(rows: int) -> tuple[Path, Path]:
@@ -134,6 +137,7 @@ def truth(reference: Path) -> tuple[list[str], list[str]]:
 
 
 # --- the child side: one job in this process, result printed as JSON ----------------------------
+
 
 def _evidently_drifted(method: str, score: float, threshold: float) -> bool:
     """Evidently's own rule: p-value tests drift below the threshold, distances above it
@@ -179,11 +183,18 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
         columns = {}
         for name, kind in kinds.items():
             f = by_feature.get(name)
-            columns[name] = {"kind": kind, "method": f.method if f else None,
-                             "score": f.distance if f else None, "threshold": f.threshold if f else None,
-                             "checks": checks.get(name, [])}
-        extra = {"flagged": list(report.flagged_features), "drifted": list(report.drifted_features),
-                 "columns": columns}
+            columns[name] = {
+                "kind": kind,
+                "method": f.method if f else None,
+                "score": f.distance if f else None,
+                "threshold": f.threshold if f else None,
+                "checks": checks.get(name, []),
+            }
+        extra = {
+            "flagged": list(report.flagged_features),
+            "drifted": list(report.drifted_features),
+            "columns": columns,
+        }
     elif tool == "evidently":
         import warnings
 
@@ -210,8 +221,16 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
                 types[definition.id_column] = "id"
             if definition.timestamp:
                 types[definition.timestamp] = "timestamp"
-        columns = {name: {"kind": types.get(name, "?"), "method": None, "score": None, "threshold": None,
-                          "checks": []} for name in reference.columns}
+        columns = {
+            name: {
+                "kind": types.get(name, "?"),
+                "method": None,
+                "score": None,
+                "threshold": None,
+                "checks": [],
+            }
+            for name in reference.columns
+        }
         flagged = []
         for metric in snapshot.dict()["metrics"]:
             config = metric.get("config", {})
@@ -221,22 +240,31 @@ def run_child(tool: str, ref: str, cur: str, out: str) -> int:
             score = float(metric["value"])
             drifted = _evidently_drifted(method, score, threshold)
             columns.setdefault(name, {"kind": types.get(name, "?"), "checks": []})
-            columns[name].update(method=method, score=score, threshold=threshold,
-                                 checks=["drift"] if drifted else [])
+            columns[name].update(
+                method=method, score=score, threshold=threshold, checks=["drift"] if drifted else []
+            )
             if drifted:
                 flagged.append(name)
         order = list(reference.columns)
         extra = {"flagged": sorted(flagged, key=order.index), "columns": columns}
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    result = {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0,
-              "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": maxrss_mb(), "import_rss_mb": import_rss,
-              "html_bytes": os.path.getsize(out) if out else 0, "version": version, **extra}
+    result = {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu0,
+        "peak_rss_mb": peak_rss_mb(),
+        "ru_maxrss_mb": maxrss_mb(),
+        "import_rss_mb": import_rss,
+        "html_bytes": os.path.getsize(out) if out else 0,
+        "version": version,
+        **extra,
+    }
     print(RESULT_PREFIX + json.dumps(result, allow_nan=True), flush=True)
     return 0
 
 
 # --- the parent side ---------------------------------------------------------------------------
+
 
 @dataclass
 class Measure:
@@ -256,20 +284,32 @@ class Measure:
     columns: dict = field(default_factory=dict)
 
 
-def measure_once(tool: str, ref: Path, cur: Path, out: Path, evpython: Path | None, timeout: float,
-                 log_file: Path) -> dict:
+def measure_once(
+    tool: str, ref: Path, cur: Path, out: Path, evpython: Path | None, timeout: float, log_file: Path
+) -> dict:
     """One fresh child for one job; its result dict, or {"status": ..., "note": ...}."""
     env = dict(os.environ, LIFECYCLE_WIDGETS_DISPLAY="static", MPLBACKEND="Agg", PYTHONHASHSEED="0")
     python = str(evpython) if tool in EV_TOOLS else sys.executable
-    cmd = [python, str(Path(__file__).resolve()), "--child", tool, "--ref", str(ref), "--cur", str(cur),
-           "--out", str(out)]
+    cmd = [
+        python,
+        str(Path(__file__).resolve()),
+        "--child",
+        tool,
+        "--ref",
+        str(ref),
+        "--cur",
+        str(cur),
+        "--out",
+        str(out),
+    ]
     t0 = time.perf_counter()
     with log_file.open("a") as err:
         err.write(f"\n$ {' '.join(cmd)}\n")
         err.flush()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
-                                  timeout=timeout, env=env, cwd=HERE)
+            proc = subprocess.run(
+                cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, env=env, cwd=HERE
+            )
         except subprocess.TimeoutExpired:
             return {"status": "timeout", "note": f"stopped after {timeout:.0f} s", "seconds": timeout}
     wall = time.perf_counter() - t0
@@ -277,13 +317,14 @@ def measure_once(tool: str, ref: Path, cur: Path, out: Path, evpython: Path | No
     if proc.returncode != 0 or not lines:
         tail = log_file.read_text(errors="replace").strip().splitlines()[-3:]
         return {"status": "failed", "note": f"exit {proc.returncode}: " + " | ".join(tail)[-300:]}
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
+    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["process_seconds"] = wall
     return result
 
 
-def measure(tool: str, rows: int, ref: Path, cur: Path, repeat: int, evpython: Path | None,
-            timeout: float, step: str) -> Measure:
+def measure(
+    tool: str, rows: int, ref: Path, cur: Path, repeat: int, evpython: Path | None, timeout: float, step: str
+) -> Measure:
     m = Measure(tool, rows)
     html_dir = RESULTS / "html"
     html_dir.mkdir(parents=True, exist_ok=True)
@@ -310,9 +351,12 @@ def measure(tool: str, rows: int, ref: Path, cur: Path, repeat: int, evpython: P
         m.html_bytes, m.version = r["html_bytes"], r["version"]
         if "flagged" in r:
             m.flagged, m.columns = r["flagged"], r["columns"]
-        log(f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
-            f"peak {r['peak_rss_mb']:.0f} MB (ru_maxrss {r['ru_maxrss_mb']:.0f})" + (f", HTML {r['html_bytes'] / 1e6:.2f} MB" if r["html_bytes"] else "")
-            + (f", flagged: {', '.join(r['flagged']) or 'none'}" if "flagged" in r else ""))
+        log(
+            f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
+            f"peak {r['peak_rss_mb']:.0f} MB (ru_maxrss {r['ru_maxrss_mb']:.0f})"
+            + (f", HTML {r['html_bytes'] / 1e6:.2f} MB" if r["html_bytes"] else "")
+            + (f", flagged: {', '.join(r['flagged']) or 'none'}" if "flagged" in r else "")
+        )
     # best of the runs: other processes on the machine only ever add time
     m.seconds = min(m.runs)
     m.cpu_seconds = min(cpus)
@@ -322,6 +366,7 @@ def measure(tool: str, rows: int, ref: Path, cur: Path, repeat: int, evpython: P
 
 
 # --- scoring and reporting -----------------------------------------------------------------------
+
 
 def score(m: Measure, drifted: list[str], undrifted: list[str]) -> tuple[list[str], list[str]] | None:
     """(missed drifted columns, falsely flagged undrifted columns), or None without a result."""
@@ -351,25 +396,35 @@ def _names(names: list[str]) -> str:
 
 
 def table(measures: list[Measure], drifted: list[str], undrifted: list[str]) -> str:
-    head = ("| tool | rows | seconds: best (median, worst) | CPU s | peak RSS MB (after imports) "
-            "| time vs lifecycle_widgets | memory vs read only | missed | false alarms | HTML |")
+    head = (
+        "| tool | rows | seconds: best (median, worst) | CPU s | peak RSS MB (after imports) "
+        "| time vs lifecycle_widgets | memory vs read only | missed | false alarms | HTML |"
+    )
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     by_key = {(m.tool, m.rows): m for m in measures}
     for m in measures:
         ours = by_key.get((OURS, m.rows))
         read = by_key.get(("read", m.rows))
-        time_ratio = "" if m.tool.startswith("read") else _ratio(
-            m.seconds, ours.seconds if ours else None, m.status == "timeout")
+        time_ratio = (
+            ""
+            if m.tool.startswith("read")
+            else _ratio(m.seconds, ours.seconds if ours else None, m.status == "timeout")
+        )
         mem_ratio = _ratio(m.peak_mb, read.peak_mb if read else None)
         peak = f"{m.peak_mb:,.0f} ({m.import_mb:,.0f})" if m.peak_mb is not None else m.status
         html = f"{m.html_bytes / 1e6:.2f} MB" if m.html_bytes else ("—" if m.tool.startswith("read") else "")
         note = f" ({m.note})" if m.note else ""
         cpu = f"{m.cpu_seconds:.2f}" if m.cpu_seconds is not None else ""
         s = score(m, drifted, undrifted)
-        missed, false = ("—", "—") if s is None and m.tool.startswith("read") else (
-            ("", "") if s is None else (_names(s[0]), _names(s[1])))
-        lines.append(f"| {LABELS[m.tool]}{note} | {m.rows:,} | {_fmt_seconds(m)} | {cpu} | {peak} "
-                     f"| {time_ratio} | {mem_ratio} | {missed} | {false} | {html} |")
+        missed, false = (
+            ("—", "—")
+            if s is None and m.tool.startswith("read")
+            else (("", "") if s is None else (_names(s[0]), _names(s[1])))
+        )
+        lines.append(
+            f"| {LABELS[m.tool]}{note} | {m.rows:,} | {_fmt_seconds(m)} | {cpu} | {peak} "
+            f"| {time_ratio} | {mem_ratio} | {missed} | {false} | {html} |"
+        )
     return "\n".join(lines)
 
 
@@ -392,8 +447,10 @@ def details(measures: list[Measure], rows: int) -> list[str]:
                 out.append(f"  - `{name}` (not scored): not in its results.")
                 continue
             if c.get("method"):
-                did = (f"compared as {c['kind']} with {c['method']}: score {_fmt_num(c.get('score'))}, "
-                       f"threshold {_fmt_num(c.get('threshold'))}")
+                did = (
+                    f"compared as {c['kind']} with {c['method']}: score {_fmt_num(c.get('score'))}, "
+                    f"threshold {_fmt_num(c.get('threshold'))}"
+                )
             else:
                 did = f"typed {c['kind']}, not compared"
             what = f"flagged ({', '.join(c['checks'])})" if c.get("checks") else "not flagged"
@@ -411,10 +468,15 @@ def flag_reasons(measures: list[Measure], rows: int, names: set[str]) -> list[st
             c = m.columns.get(name)
             if c is None:
                 continue
-            out.append(f"  - {m.tool} `{name}` ({c['kind']}): "
-                       + (f"{c['method']} {_fmt_num(c.get('score'))} vs threshold {_fmt_num(c.get('threshold'))}"
-                          if c.get("method") else "not compared")
-                       + (f"; violations: {', '.join(c['checks'])}" if c.get("checks") else "; not flagged"))
+            out.append(
+                f"  - {m.tool} `{name}` ({c['kind']}): "
+                + (
+                    f"{c['method']} {_fmt_num(c.get('score'))} vs threshold {_fmt_num(c.get('threshold'))}"
+                    if c.get("method")
+                    else "not compared"
+                )
+                + (f"; violations: {', '.join(c['checks'])}" if c.get("checks") else "; not flagged")
+            )
     return out
 
 
@@ -433,16 +495,23 @@ def targets(measures: list[Measure], rows: int, drifted: list[str], undrifted: l
         bound = "≥ " if peer.status == "timeout" else ""
         ok = ratio >= SPEED_TARGET
         verdict = "PASS" if ok else ("UNKNOWN (Evidently timed out)" if peer.status == "timeout" else "FAIL")
-        cpu = (f"; in CPU seconds {peer.cpu_seconds / ours.cpu_seconds:.1f}x"
-               if peer.cpu_seconds and ours.cpu_seconds else "")
-        out.append(f"- speed vs Evidently: {peer.seconds:.2f} / {ours.seconds:.2f} s = {bound}{ratio:.1f}x "
-                   f"faster (target ≥ {SPEED_TARGET:g}x): {verdict}{cpu}")
+        cpu = (
+            f"; in CPU seconds {peer.cpu_seconds / ours.cpu_seconds:.1f}x"
+            if peer.cpu_seconds and ours.cpu_seconds
+            else ""
+        )
+        out.append(
+            f"- speed vs Evidently: {peer.seconds:.2f} / {ours.seconds:.2f} s = {bound}{ratio:.1f}x "
+            f"faster (target ≥ {SPEED_TARGET:g}x): {verdict}{cpu}"
+        )
     read = by.get("read")
     if read is not None and read.peak_mb is not None and ours.peak_mb is not None:
         ratio = ours.peak_mb / read.peak_mb
-        out.append(f"- peak memory vs reading both files into pandas: {ours.peak_mb:,.0f} / "
-                   f"{read.peak_mb:,.0f} MB = {ratio:.2f}x (target ≤ {MEMORY_TARGET:g}x): "
-                   f"{'PASS' if ratio <= MEMORY_TARGET else 'FAIL'}")
+        out.append(
+            f"- peak memory vs reading both files into pandas: {ours.peak_mb:,.0f} / "
+            f"{read.peak_mb:,.0f} MB = {ratio:.2f}x (target ≤ {MEMORY_TARGET:g}x): "
+            f"{'PASS' if ratio <= MEMORY_TARGET else 'FAIL'}"
+        )
     else:
         out.append("- peak memory vs reading alone: n/a (read not run)")
     s = score(ours, drifted, undrifted)
@@ -458,14 +527,23 @@ def _load_note(measures: list[Measure]) -> str:
     load = max((m.load for m in measures), default=0.0)
     cores = os.cpu_count() or 1
     if load >= 0.5:
-        return (f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores: other "
-                "processes were running, so the worst times are noisy; the best times and the CPU "
-                "seconds are the ones to trust.")
+        return (
+            f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores: other "
+            "processes were running, so the worst times are noisy; the best times and the CPU "
+            "seconds are the ones to trust."
+        )
     return f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores."
 
 
-def report(measures: list[Measure], args: argparse.Namespace, drifted: list[str], undrifted: list[str],
-           ev_note: str, elapsed: float, command: str) -> str:
+def report(
+    measures: list[Measure],
+    args: argparse.Namespace,
+    drifted: list[str],
+    undrifted: list[str],
+    ev_note: str,
+    elapsed: float,
+    command: str,
+) -> str:
     versions = {LABELS[m.tool]: m.version for m in measures if m.version and m.tool != "read"}
     read_version = next((m.version for m in measures if m.tool == "read" and m.version), "")
     parts = [
@@ -490,7 +568,8 @@ def report(measures: list[Measure], args: argparse.Namespace, drifted: list[str]
         "its threshold).",
         _load_note(measures),
         f"Versions: main venv {read_version}; "
-        + "; ".join(f"{k}: {v}" for k, v in versions.items() if not k.startswith("read")) + ".",
+        + "; ".join(f"{k}: {v}" for k, v in versions.items() if not k.startswith("read"))
+        + ".",
         "",
         table(measures, drifted, undrifted),
         "",
@@ -504,7 +583,10 @@ def report(measures: list[Measure], args: argparse.Namespace, drifted: list[str]
             if s:
                 wrong |= set(s[0]) | set(s[1])
         if wrong:
-            parts += ["- scores of the columns either tool got wrong (both tools shown):", *flag_reasons(measures, rows, wrong)]
+            parts += [
+                "- scores of the columns either tool got wrong (both tools shown):",
+                *flag_reasons(measures, rows, wrong),
+            ]
         parts.append("")
     if ev_note:
         parts += [f"Evidently: {ev_note}", ""]
@@ -519,8 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-evidently", action="store_true", help="leave Evidently out")
     ap.add_argument("--repeat", type=int, default=3, help="runs per job except Evidently (best kept)")
     ap.add_argument("--evidently-repeat", type=int, default=1, help="runs of the Evidently job")
-    ap.add_argument("--evidently-venv", type=Path, default=EV_VENV,
-                    help="venv for Evidently, created on first use")
+    ap.add_argument(
+        "--evidently-venv", type=Path, default=EV_VENV, help="venv for Evidently, created on first use"
+    )
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds before a run is stopped")
     ap.add_argument("--output", type=Path, default=RESULTS / "drift.md")
     ap.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
@@ -535,7 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         write_data(args.make_data)
         return 0
 
-    command = " ".join([".venv/bin/python", "benchmarks/bench_drift.py", *(sys.argv[1:] if argv is None else argv)])
+    command = " ".join(
+        [".venv/bin/python", "benchmarks/bench_drift.py", *(sys.argv[1:] if argv is None else argv)]
+    )
     if args.quick:
         args.rows, args.repeat, args.evidently_repeat = [10_000], 1, 1
     args.rows = sorted(set(args.rows))
@@ -544,7 +629,9 @@ def main(argv: list[str] | None = None) -> int:
 
     evpython, ev_note = None, ""
     if not args.skip_evidently:
-        evpython, ev_note = peer_python(args.evidently_venv, EV_PACKAGES, "evidently, pyarrow", RESULTS / "evidently-install.log")
+        evpython, ev_note = peer_python(
+            args.evidently_venv, EV_PACKAGES, "evidently, pyarrow", RESULTS / "evidently-install.log"
+        )
         if evpython is None:
             log(f"Evidently is not available, going on without it: {ev_note}")
             print(f"Evidently is not available: {ev_note}", flush=True)

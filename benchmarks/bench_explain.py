@@ -70,12 +70,24 @@ LOCAL_ROWS = 10
 LOCAL_N = 500  # max_rows of the explanation the local rows are asked of
 NUMERIC_BASE = ["age", "income", "debt_ratio", "utilization", "n_accounts", "late_payments"]
 CATEGORICAL = ["region", "employment_type", "has_mortgage"]
-EXTRA = ["balance", "tenure_months", "n_inquiries", "credit_score", "savings_rate", "monthly_spend",
-         "days_past_due", "loan_amount", "dependents", "employment_years", "noise"]
+EXTRA = [
+    "balance",
+    "tenure_months",
+    "n_inquiries",
+    "credit_score",
+    "savings_rate",
+    "monthly_spend",
+    "days_past_due",
+    "loan_amount",
+    "dependents",
+    "employment_years",
+    "noise",
+]
 TARGET = "defaulted"
 
 
 # --- data and model (run in the project venv) ---------------------------------------------------
+
 
 def make_frame(rows: int, seed: int = SEED):
     """20 feature columns + the target: credit()'s 6 numeric and 3 categorical columns (debt_ratio's
@@ -115,12 +127,13 @@ def make_model(trees: int):
     from sklearn.preprocessing import OneHotEncoder
 
     numeric = NUMERIC_BASE + EXTRA
-    pre = ColumnTransformer([
-        ("num", SimpleImputer(strategy="median"), numeric),
-        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
-    ])
-    return Pipeline([("pre", pre),
-                     ("rf", RandomForestClassifier(trees, random_state=SEED, n_jobs=1))])
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(strategy="median"), numeric),
+            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+        ]
+    )
+    return Pipeline([("pre", pre), ("rf", RandomForestClassifier(trees, random_state=SEED, n_jobs=1))])
 
 
 def prepare(rows: int, trees: int, data: str, model_path: str) -> dict:
@@ -139,14 +152,19 @@ def prepare(rows: int, trees: int, data: str, model_path: str) -> dict:
 
     untrusted = sio.get_untrusted_types(file=model_path)
     rf = model[-1]
-    return {"train_seconds": train_seconds, "untrusted": untrusted,
-            "transformed_features": int(model[:-1].transform(X.iloc[:2]).shape[1]),
-            "mean_leaves": float(np.mean([t.get_n_leaves() for t in rf.estimators_])),
-            "mean_depth": float(np.mean([t.get_depth() for t in rf.estimators_])),
-            "model_bytes": os.path.getsize(model_path), "positives": float(y.mean())}
+    return {
+        "train_seconds": train_seconds,
+        "untrusted": untrusted,
+        "transformed_features": int(model[:-1].transform(X.iloc[:2]).shape[1]),
+        "mean_leaves": float(np.mean([t.get_n_leaves() for t in rf.estimators_])),
+        "mean_depth": float(np.mean([t.get_depth() for t in rf.estimators_])),
+        "model_bytes": os.path.getsize(model_path),
+        "positives": float(y.mean()),
+    }
 
 
 # --- the child side: one job in this process, result printed as JSON -----------------------------
+
 
 class Clock:
     def __enter__(self) -> Clock:
@@ -238,6 +256,7 @@ def job_global(tool: str, X, y, model, n: int) -> tuple[Clock, dict]:
                 spent["seconds"] += c.seconds
                 spent["cpu"] += c.cpu
                 return out
+
             return wrapper
 
         Attributor.__post_init__ = timed(Attributor.__post_init__)
@@ -259,8 +278,14 @@ def job_global(tool: str, X, y, model, n: int) -> tuple[Clock, dict]:
                 values = _positive_shap(explainer(model[:-1].transform(X.iloc[rows])))
             rng = np.random.default_rng(SEED)
             perm_rows = np.sort(rng.choice(len(X), min(len(X), PERM_ROWS), replace=False))
-            permutation_importance(model, X.iloc[perm_rows], y[perm_rows], n_repeats=PERM_REPEATS,
-                                   random_state=SEED, scoring="roc_auc")
+            permutation_importance(
+                model,
+                X.iloc[perm_rows],
+                y[perm_rows],
+                n_repeats=PERM_REPEATS,
+                random_state=SEED,
+                scoring="roc_auc",
+            )
             top = _top_features(model, list(X.columns), values)
             pdp_rows = np.sort(rng.choice(len(X), min(len(X), PDP_ROWS), replace=False))
             # partial_dependence refuses integer columns: the user casts them to float first
@@ -268,8 +293,14 @@ def job_global(tool: str, X, y, model, n: int) -> tuple[Clock, dict]:
             ints = [c for c in Xp.columns if pd.api.types.is_integer_dtype(Xp[c])]
             Xp[ints] = Xp[ints].astype(float)
             for f in top:
-                partial_dependence(model, Xp, [f], kind="both", grid_resolution=PDP_GRID,
-                                   categorical_features=[c for c in CATEGORICAL if c == f] or None)
+                partial_dependence(
+                    model,
+                    Xp,
+                    [f],
+                    kind="both",
+                    grid_resolution=PDP_GRID,
+                    categorical_features=[c for c in CATEGORICAL if c == f] or None,
+                )
         extra["top"] = top
         extra["shape"] = list(values.shape)
     elif tool == ED:
@@ -280,8 +311,13 @@ def job_global(tool: str, X, y, model, n: int) -> tuple[Clock, dict]:
         warnings.simplefilter("ignore")
         with Clock() as clock:
             with shap_clock:
-                explainer = ClassifierExplainer(model, X.iloc[rows].reset_index(drop=True), y[rows],
-                                                strip_pipeline_prefix=True, auto_detect_pipeline_cats=True)
+                explainer = ClassifierExplainer(
+                    model,
+                    X.iloc[rows].reset_index(drop=True),
+                    y[rows],
+                    strip_pipeline_prefix=True,
+                    auto_detect_pipeline_cats=True,
+                )
                 shap_df = explainer.get_shap_values_df()
             explainer.permutation_importances()
             top = list(explainer.columns_ranked_by_shap()[:TOP_FEATURES])
@@ -341,8 +377,13 @@ def job_local(tool: str, X, y, model) -> tuple[Clock, dict]:
             train = encode(bg)
             train = np.where(np.isnan(train), medians, train)
             lime = LimeTabularExplainer(
-                train, feature_names=columns, mode="classification", discretize_continuous=True,
-                categorical_features=[columns.index(c) for c in CATEGORICAL], random_state=SEED)
+                train,
+                feature_names=columns,
+                mode="classification",
+                discretize_continuous=True,
+                categorical_features=[columns.index(c) for c in CATEGORICAL],
+                random_state=SEED,
+            )
 
         def one(r: int) -> None:
             row = X.iloc[[r]]
@@ -351,8 +392,13 @@ def job_local(tool: str, X, y, model) -> tuple[Clock, dict]:
             np.add.at(raw.T, mapping, values.T)
             x = encode(row)[0]
             x = np.where(np.isnan(x), medians, x)
-            lime.explain_instance(x, lambda a: model.predict_proba(decode(a)),
-                                  num_features=len(columns), num_samples=1000, labels=(1,))
+            lime.explain_instance(
+                x,
+                lambda a: model.predict_proba(decode(a)),
+                num_features=len(columns),
+                num_samples=1000,
+                labels=(1,),
+            )
     elif tool == ED:
         import warnings
 
@@ -362,8 +408,13 @@ def job_local(tool: str, X, y, model) -> tuple[Clock, dict]:
         warnings.simplefilter("ignore")
         sample = sample_rows(len(X), LOCAL_N)
         with Clock() as setup:
-            explainer = ClassifierExplainer(model, X.iloc[sample].reset_index(drop=True), y[sample],
-                                            strip_pipeline_prefix=True, auto_detect_pipeline_cats=True)
+            explainer = ClassifierExplainer(
+                model,
+                X.iloc[sample].reset_index(drop=True),
+                y[sample],
+                strip_pipeline_prefix=True,
+                auto_detect_pipeline_cats=True,
+            )
             explainer.get_shap_values_df()
 
         def one(r: int) -> None:
@@ -381,8 +432,13 @@ def job_local(tool: str, X, y, model) -> tuple[Clock, dict]:
             with Clock() as c:
                 one(r)
             again.append(c.seconds)
-    return clock, {"rows": rows, "first": first, "first_cpu": first_cpu, "again": again,
-                   "setup_seconds": setup.seconds}
+    return clock, {
+        "rows": rows,
+        "first": first,
+        "first_cpu": first_cpu,
+        "again": again,
+        "setup_seconds": setup.seconds,
+    }
 
 
 def job_panel(X, y, model, repeat: int = 5) -> tuple[Clock, dict]:
@@ -406,8 +462,12 @@ def job_panel(X, y, model, repeat: int = 5) -> tuple[Clock, dict]:
                     panel.show_row(r)
                 assert panel.current is not None and panel.current.row == r
                 times.append(c.seconds)
-    return clock, {"rows": rows, "show_row": times, "tab_seconds": tab.seconds,
-                   "locals_seconds": warm.seconds}
+    return clock, {
+        "rows": rows,
+        "show_row": times,
+        "tab_seconds": tab.seconds,
+        "locals_seconds": warm.seconds,
+    }
 
 
 def run_child(job: str, tool: str, n: int, data: str, model_path: str, trusted: list[str]) -> int:
@@ -445,15 +505,21 @@ def run_child(job: str, tool: str, n: int, data: str, model_path: str, trusted: 
         raise SystemExit(f"unknown job {job!r}")
     import sklearn
 
-    result = {"seconds": clock.seconds, "cpu_seconds": clock.cpu, "peak_rss_mb": peak_rss_mb(),
-              "import_rss_mb": import_rss, "setup_rss_mb": setup_rss,
-              "version": version if "scikit-learn" in version else f"{version}, scikit-learn {sklearn.__version__}",
-              **extra}
+    result = {
+        "seconds": clock.seconds,
+        "cpu_seconds": clock.cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "import_rss_mb": import_rss,
+        "setup_rss_mb": setup_rss,
+        "version": version if "scikit-learn" in version else f"{version}, scikit-learn {sklearn.__version__}",
+        **extra,
+    }
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 
 
 # --- the parent side ---------------------------------------------------------------------------
+
 
 @dataclass
 class Measure:
@@ -475,8 +541,10 @@ class Measure:
 
 
 def ed_versions(python: Path) -> str:
-    code = ("import importlib.metadata as m; print(', '.join(f'{p} {m.version(p)}' for p in "
-            "['explainerdashboard', 'shap', 'scikit-learn', 'pandas', 'numpy', 'dash']))")
+    code = (
+        "import importlib.metadata as m; print(', '.join(f'{p} {m.version(p)}' for p in "
+        "['explainerdashboard', 'shap', 'scikit-learn', 'pandas', 'numpy', 'dash']))"
+    )
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
     return out.stdout.strip()
 
@@ -488,34 +556,51 @@ def run_process(cmd: list[str], log_file: Path, timeout: float) -> dict:
         err.write(f"\n$ {' '.join(cmd)}\n")
         err.flush()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout,
-                                  env=env, cwd=HERE)
+            proc = subprocess.run(
+                cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, env=env, cwd=HERE
+            )
         except subprocess.TimeoutExpired:
             return {"status": "timeout", "note": f"stopped after {timeout:.0f} s", "seconds": timeout}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if proc.returncode != 0 or not lines:
         tail = log_file.read_text(errors="replace").strip().splitlines()[-3:]
         return {"status": "failed", "note": f"exit {proc.returncode}: " + " | ".join(tail)[-400:]}
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
+    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["process_seconds"] = time.perf_counter() - t0
     return result
 
 
-def measure(job: str, tool: str, n: int, args: argparse.Namespace, paths: dict, python: Path,
-            repeat: int, step: str) -> Measure:
+def measure(
+    job: str, tool: str, n: int, args: argparse.Namespace, paths: dict, python: Path, repeat: int, step: str
+) -> Measure:
     m = Measure(job, tool, n)
     log_file = RESULTS / "logs" / f"explain_{job}_{tool}_{n}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text("")
-    cmd = [str(python), str(Path(__file__).resolve()), "--child", job, "--tool", tool, "--n", str(n),
-           "--data", str(paths["data"]), "--model", str(paths["model"]),
-           "--trusted", json.dumps(paths["trusted"])]
+    cmd = [
+        str(python),
+        str(Path(__file__).resolve()),
+        "--child",
+        job,
+        "--tool",
+        tool,
+        "--n",
+        str(n),
+        "--data",
+        str(paths["data"]),
+        "--model",
+        str(paths["model"]),
+        "--trusted",
+        json.dumps(paths["trusted"]),
+    ]
     best = None
     for i in range(repeat):
         load = os.getloadavg()[0]
         m.load = max(m.load, load)
-        log(f"{step} {job} {LABELS[tool]}{f' N={n:,}' if n else ''}, run {i + 1}/{repeat} "
-            f"(load {load:.2f}) ...")
+        log(
+            f"{step} {job} {LABELS[tool]}{f' N={n:,}' if n else ''}, run {i + 1}/{repeat} "
+            f"(load {load:.2f}) ..."
+        )
         r = run_process(cmd, log_file, args.timeout)
         if r.get("status") in ("timeout", "failed"):
             m.status, m.note = r["status"], r["note"]
@@ -530,17 +615,22 @@ def measure(job: str, tool: str, n: int, args: argparse.Namespace, paths: dict, 
             best = r
         extra = ""
         if "first" in r:
-            extra = (f"; per row first {statistics.median(r['first']):.3f} s (max {max(r['first']):.3f}),"
-                     f" again {statistics.median(r['again']) * 1e3:.2f} ms")
+            extra = (
+                f"; per row first {statistics.median(r['first']):.3f} s (max {max(r['first']):.3f}),"
+                f" again {statistics.median(r['again']) * 1e3:.2f} ms"
+            )
         if "show_row" in r:
             extra = f"; show_row median {statistics.median(r['show_row']) * 1e3:.1f} ms"
-        log(f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
-            f"peak {r['peak_rss_mb']:.0f} MB{extra}")
+        log(
+            f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
+            f"peak {r['peak_rss_mb']:.0f} MB{extra}"
+        )
     m.result = best or {}
     return m
 
 
 # --- reporting -----------------------------------------------------------------------------------
+
 
 def _seconds(m: Measure) -> str:
     if m.status == "timeout":
@@ -581,10 +671,12 @@ LOCAL_LABELS = {
 
 
 def global_table(measures: list[Measure]) -> str:
-    lines = ["| tool | N rows explained | seconds: best (median, worst) | CPU s | SHAP part: s (CPU s) | rest: s "
-             "| peak RSS MB (after loading) | time vs lifecycle_widgets | CPU s vs lifecycle_widgets "
-             "| SHAP part vs lifecycle_widgets: time (CPU) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| tool | N rows explained | seconds: best (median, worst) | CPU s | SHAP part: s (CPU s) | rest: s "
+        "| peak RSS MB (after loading) | time vs lifecycle_widgets | CPU s vs lifecycle_widgets "
+        "| SHAP part vs lifecycle_widgets: time (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     by = {(m.tool, m.n): m for m in measures if m.job == "global"}
     for m in measures:
         if m.job != "global":
@@ -600,15 +692,18 @@ def global_table(measures: list[Measure]) -> str:
             f"| {GLOBAL_LABELS[m.tool]}{note} | {m.n:,} | {_seconds(m)} | {r['cpu_seconds']:.2f} "
             f"| {r['shap_seconds']:.2f} ({r['shap_cpu']:.2f}) | {r['seconds'] - r['shap_seconds']:.2f} "
             f"| {_peak(m)} | {_ratio(r['seconds'], o.get('seconds'))} | {_ratio(r['cpu_seconds'], o.get('cpu_seconds'))} "
-            f"| {_ratio(r['shap_seconds'], o.get('shap_seconds'))} ({_ratio(r['shap_cpu'], o.get('shap_cpu'))}) |")
+            f"| {_ratio(r['shap_seconds'], o.get('shap_seconds'))} ({_ratio(r['shap_cpu'], o.get('shap_cpu'))}) |"
+        )
     return "\n".join(lines)
 
 
 def local_table(measures: list[Measure]) -> str:
-    lines = ["| tool | first call per row: median (max) s | CPU s per row (median) | repeated call: median (max) ms "
-             "| setup s (untimed global step) | peak RSS MB (after loading) "
-             "| first call vs lifecycle_widgets: time (CPU) |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| tool | first call per row: median (max) s | CPU s per row (median) | repeated call: median (max) ms "
+        "| setup s (untimed global step) | peak RSS MB (after loading) "
+        "| first call vs lifecycle_widgets: time (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     ours = next((m for m in measures if m.job == "local" and m.tool == OURS and m.result), None)
     ours_first = statistics.median(ours.result["first"]) if ours else None
     ours_cpu = statistics.median(ours.result["first_cpu"]) if ours else None
@@ -626,7 +721,8 @@ def local_table(measures: list[Measure]) -> str:
             f"| {statistics.median(r['first_cpu']):.3f} "
             f"| {statistics.median(r['again']) * 1e3:.3f} ({max(r['again']) * 1e3:.3f}) "
             f"| {r['setup_seconds']:.2f} | {_peak(m)} "
-            f"| {_ratio(first, ours_first)} ({_ratio(statistics.median(r['first_cpu']), ours_cpu)}) |")
+            f"| {_ratio(first, ours_first)} ({_ratio(statistics.median(r['first_cpu']), ours_cpu)}) |"
+        )
     return "\n".join(lines)
 
 
@@ -638,20 +734,31 @@ def panel_lines(measures: list[Measure]) -> list[str]:
         return [f"`ExplanationPanel.show_row`: {m.status} ({m.note})", ""]
     t = sorted(m.result["show_row"])
     p90 = t[min(len(t) - 1, round(0.9 * (len(t) - 1)))]
-    verdict = "holds" if max(t) < 0.1 else ("holds for the median" if statistics.median(t) < 0.1 else "does not hold")
+    verdict = (
+        "holds"
+        if max(t) < 0.1
+        else ("holds for the median" if statistics.median(t) < 0.1 else "does not hold")
+    )
     return [
         f"`ExplanationPanel.show_row(row)` for a cached row ({len(m.result['rows'])} rows x "
         f"{len(t) // max(1, len(m.result['rows']))} passes, kernel side: the local figures built and "
         f"serialized into the Output widgets, no browser): median {statistics.median(t) * 1e3:.1f} ms, "
         f"90th percentile {p90 * 1e3:.1f} ms, max {max(t) * 1e3:.1f} ms, min {min(t) * 1e3:.1f} ms. "
-        f"The claim \"a pick of a cached row redraws in well under 100 ms\" {verdict} on the kernel side "
+        f'The claim "a pick of a cached row redraws in well under 100 ms" {verdict} on the kernel side '
         f"(opening the Local tab took {m.result['tab_seconds']:.2f} s: the default row explained uncached).",
         "",
     ]
 
 
-def report(measures: list[Measure], args: argparse.Namespace, prep: dict, versions: dict[str, str],
-           ed_note: str, elapsed: float | None, finished: str | None = None) -> str:
+def report(
+    measures: list[Measure],
+    args: argparse.Namespace,
+    prep: dict,
+    versions: dict[str, str],
+    ed_note: str,
+    elapsed: float | None,
+    finished: str | None = None,
+) -> str:
     load = max((m.load for m in measures), default=0.0)
     parts = [
         "# Explanation benchmark",
@@ -675,8 +782,9 @@ def report(measures: list[Measure], args: argparse.Namespace, prep: dict, versio
         "",
         f"## Global explanation ({args.repeat} run(s) each)",
         "",
-        "The SHAP part, timed inside the same run: " + "; ".join(
-            f"{LABELS[t]}: {SHAP_LABELS[t]}" for t in (OURS, DIRECT, ED)) + ". *rest*: total minus "
+        "The SHAP part, timed inside the same run: "
+        + "; ".join(f"{LABELS[t]}: {SHAP_LABELS[t]}" for t in (OURS, DIRECT, ED))
+        + ". *rest*: total minus "
         "the SHAP part. lifecycle_widgets' rest also fits the surrogate tree and computes metrics and "
         "calibration, which the peers do not; explainerdashboard permutes each column once on the N "
         "rows (for each of the 2 classes) where the others use 2,000 rows x 5 repeats, and its PDP "
@@ -714,8 +822,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600.0)
     ap.add_argument("--ed-venv", type=Path, default=ED_VENV, help="venv for explainerdashboard")
     ap.add_argument("--output", type=Path, default=RESULTS / "explain.md")
-    ap.add_argument("--report-from", type=Path, metavar="JSON",
-                    help="only render the tables again from a run's explain.json")
+    ap.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="JSON",
+        help="only render the tables again from a run's explain.json",
+    )
     ap.add_argument("--child", choices=["prepare", "global", "local", "panel"], help=argparse.SUPPRESS)
     ap.add_argument("--tool", choices=[OURS, DIRECT, ED], help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
@@ -736,13 +848,29 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "logs").mkdir(exist_ok=True)
-    paths = {"data": RESULTS / f"explain_data_{args.rows}rows.parquet",
-             "model": RESULTS / f"explain_model_{args.rows}rows_{args.trees}trees.skops"}
+    paths = {
+        "data": RESULTS / f"explain_data_{args.rows}rows.parquet",
+        "model": RESULTS / f"explain_model_{args.rows}rows_{args.trees}trees.skops",
+    }
     log(f"data and model: {args.rows:,} rows, {args.trees} trees ...")
-    prep = run_process([sys.executable, str(Path(__file__).resolve()), "--child", "prepare",
-                        "--rows", str(args.rows), "--trees", str(args.trees),
-                        "--data", str(paths["data"]), "--model", str(paths["model"])],
-                       RESULTS / "logs" / "explain_prepare.log", args.timeout)
+    prep = run_process(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "prepare",
+            "--rows",
+            str(args.rows),
+            "--trees",
+            str(args.trees),
+            "--data",
+            str(paths["data"]),
+            "--model",
+            str(paths["model"]),
+        ],
+        RESULTS / "logs" / "explain_prepare.log",
+        args.timeout,
+    )
     if prep.get("status") in ("failed", "timeout"):
         log(f"could not prepare the data and model: {prep['note']}")
         return 1
@@ -755,7 +883,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_peers:
         ed_note = "skipped (--skip-peers)"
     else:
-        ed, ed_note = peer_python(args.ed_venv, ED_PACKAGES, "explainerdashboard, pyarrow, skops, shap, sklearn", RESULTS / "explainerdashboard-install.log")
+        ed, ed_note = peer_python(
+            args.ed_venv,
+            ED_PACKAGES,
+            "explainerdashboard, pyarrow, skops, shap, sklearn",
+            RESULTS / "explainerdashboard-install.log",
+        )
         if ed is None:
             log(f"explainerdashboard is not available, going on without it: {ed_note}")
         else:
@@ -786,10 +919,20 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
-    run = {"rows": args.rows, "trees": args.trees, "repeat": args.repeat, "versions": versions,
-           "ed_note": ed_note, "elapsed": elapsed, "finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M}"}
-    (args.output.with_suffix(".json")).write_text(json.dumps(
-        {"prepare": prep, "run": run, "measures": [vars(m) for m in measures]}, indent=1, default=str))
+    run = {
+        "rows": args.rows,
+        "trees": args.trees,
+        "repeat": args.repeat,
+        "versions": versions,
+        "ed_note": ed_note,
+        "elapsed": elapsed,
+        "finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+    }
+    (args.output.with_suffix(".json")).write_text(
+        json.dumps(
+            {"prepare": prep, "run": run, "measures": [vars(m) for m in measures]}, indent=1, default=str
+        )
+    )
     log(f"written to {args.output}")
     return 0
 
@@ -801,12 +944,21 @@ def rerender(args: argparse.Namespace) -> int:
     args.rows, args.trees = run.get("rows", args.rows), run.get("trees", args.trees)
     args.repeat = run.get("repeat", args.repeat)
     measures = [Measure(**m) for m in data["measures"]]
-    versions = run.get("versions") or {m.tool: m.result["version"] for m in measures if m.result.get("version")}
+    versions = run.get("versions") or {
+        m.tool: m.result["version"] for m in measures if m.result.get("version")
+    }
     ed = args.ed_venv / "bin" / "python"
     if ED in versions and "run" not in data and ed.exists():
         versions[ED] = ed_versions(ed)
-    text = report(measures, args, data["prepare"], versions, run.get("ed_note", ""), run.get("elapsed"),
-                  finished=run.get("finished"))
+    text = report(
+        measures,
+        args,
+        data["prepare"],
+        versions,
+        run.get("ed_note", ""),
+        run.get("elapsed"),
+        finished=run.get("finished"),
+    )
     print(text)
     args.output.write_text(text, encoding="utf-8")
     log(f"written to {args.output}")

@@ -59,6 +59,7 @@ RESULT_PREFIX = "BENCH_RESULT "
 
 # --- the child side: one job in this process, result printed as JSON -----------------------------
 
+
 def run_child(tool: str, data: str, out: str) -> int:
     """Run one tool's job in this (fresh) process and print its time and peak RSS."""
     if tool == "read":
@@ -105,14 +106,20 @@ def run_child(tool: str, data: str, out: str) -> int:
         seconds = time.perf_counter() - t0
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    result = {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0,
-              "peak_rss_mb": peak_rss_mb(), "import_rss_mb": import_rss,
-              "html_bytes": os.path.getsize(out) if out else 0, "version": version}
+    result = {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu0,
+        "peak_rss_mb": peak_rss_mb(),
+        "import_rss_mb": import_rss,
+        "html_bytes": os.path.getsize(out) if out else 0,
+        "version": version,
+    }
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 
 
 # --- the parent side ---------------------------------------------------------------------------
+
 
 @dataclass
 class Measure:
@@ -133,40 +140,57 @@ class Measure:
 def _command(tool: str, data: Path, out: Path, ypython: Path | None) -> list[str]:
     if tool in YDATA_TOOLS:
         assert ypython is not None
-        return [str(ypython), str(HERE / "_peers_ydata.py"), "--mode", tool.split("-")[1],
-                "--data", str(data), "--out", str(out)]
-    return [sys.executable, str(Path(__file__).resolve()), "--child", tool, "--data", str(data),
-            "--out", str(out)]
+        return [
+            str(ypython),
+            str(HERE / "_peers_ydata.py"),
+            "--mode",
+            tool.split("-")[1],
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+        ]
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        tool,
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+    ]
 
 
-def measure_once(tool: str, data: Path, out: Path, ypython: Path | None, timeout: float,
-                 log_file: Path) -> dict:
+def measure_once(
+    tool: str, data: Path, out: Path, ypython: Path | None, timeout: float, log_file: Path
+) -> dict:
     """One fresh child for one job; its result dict, or {"status": ..., "note": ...}."""
-    env = dict(os.environ, LIFECYCLE_WIDGETS_DISPLAY="static", MPLBACKEND="Agg",
-               PYTHONHASHSEED="0")
+    env = dict(os.environ, LIFECYCLE_WIDGETS_DISPLAY="static", MPLBACKEND="Agg", PYTHONHASHSEED="0")
     cmd = _command(tool, data, out, ypython)
     t0 = time.perf_counter()
     with log_file.open("a") as err:
         err.write(f"\n$ {' '.join(cmd)}\n")
         err.flush()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
-                                  timeout=timeout, env=env, cwd=HERE)
+            proc = subprocess.run(
+                cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, env=env, cwd=HERE
+            )
         except subprocess.TimeoutExpired:
-            return {"status": "timeout", "note": f"stopped after {timeout:.0f} s",
-                    "seconds": timeout}
+            return {"status": "timeout", "note": f"stopped after {timeout:.0f} s", "seconds": timeout}
     wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if proc.returncode != 0 or not lines:
         tail = log_file.read_text(errors="replace").strip().splitlines()[-3:]
         return {"status": "failed", "note": f"exit {proc.returncode}: " + " | ".join(tail)[-300:]}
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
+    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["process_seconds"] = wall
     return result
 
 
-def measure(tool: str, rows: int, data: Path, repeat: int, ypython: Path | None,
-            timeout: float, step: str) -> Measure:
+def measure(
+    tool: str, rows: int, data: Path, repeat: int, ypython: Path | None, timeout: float, step: str
+) -> Measure:
     m = Measure(tool, rows)
     html_dir = RESULTS / "html"
     html_dir.mkdir(parents=True, exist_ok=True)
@@ -191,8 +215,10 @@ def measure(tool: str, rows: int, data: Path, repeat: int, ypython: Path | None,
         imports.append(r["import_rss_mb"])
         cpus.append(r["cpu_seconds"])
         m.html_bytes, m.version = r["html_bytes"], r["version"]
-        log(f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
-            f"peak {r['peak_rss_mb']:.0f} MB, HTML {r['html_bytes'] / 1e6:.2f} MB")
+        log(
+            f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
+            f"peak {r['peak_rss_mb']:.0f} MB, HTML {r['html_bytes'] / 1e6:.2f} MB"
+        )
     # best of the runs: other processes on the machine only ever add time
     m.seconds = min(m.runs)
     m.cpu_seconds = min(cpus)
@@ -202,6 +228,7 @@ def measure(tool: str, rows: int, data: Path, repeat: int, ypython: Path | None,
 
 
 # --- reporting -----------------------------------------------------------------------------------
+
 
 def _fmt_seconds(m: Measure) -> str:
     if m.status == "timeout":
@@ -219,8 +246,10 @@ def _ratio(a: float | None, b: float | None, lower_bound: bool = False) -> str:
 
 
 def table(measures: list[Measure]) -> str:
-    head = ("| tool | rows | seconds: best (median, worst) | CPU s | peak RSS MB (after imports) "
-            "| time ratio vs lifecycle_widgets | memory ratio vs read only | HTML size |")
+    head = (
+        "| tool | rows | seconds: best (median, worst) | CPU s | peak RSS MB (after imports) "
+        "| time ratio vs lifecycle_widgets | memory ratio vs read only | HTML size |"
+    )
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
     by_key = {(m.tool, m.rows): m for m in measures}
     for m in measures:
@@ -232,8 +261,10 @@ def table(measures: list[Measure]) -> str:
         html = f"{m.html_bytes / 1e6:.2f} MB" if m.html_bytes else ("—" if m.tool == "read" else "")
         note = f" ({m.note})" if m.note else ""
         cpu = f"{m.cpu_seconds:.2f}" if m.cpu_seconds is not None else ""
-        lines.append(f"| {LABELS[m.tool]}{note} | {m.rows:,} | {_fmt_seconds(m)} | {cpu} | {peak} "
-                     f"| {time_ratio} | {mem_ratio} | {html} |")
+        lines.append(
+            f"| {LABELS[m.tool]}{note} | {m.rows:,} | {_fmt_seconds(m)} | {cpu} | {peak} "
+            f"| {time_ratio} | {mem_ratio} | {html} |"
+        )
     return "\n".join(lines)
 
 
@@ -254,8 +285,11 @@ def targets(measures: list[Measure], rows: int) -> list[str]:
         bound = "≥ " if peer.status == "timeout" else ""
         ok = ratio >= factor
         verdict = "PASS" if ok else ("UNKNOWN (peer timed out)" if peer.status == "timeout" else "FAIL")
-        cpu = (f"; in CPU seconds {peer.cpu_seconds / ours.cpu_seconds:.1f}x"
-               if peer.cpu_seconds and ours.cpu_seconds else "")
+        cpu = (
+            f"; in CPU seconds {peer.cpu_seconds / ours.cpu_seconds:.1f}x"
+            if peer.cpu_seconds and ours.cpu_seconds
+            else ""
+        )
         out.append(f"- {label}: {bound}{ratio:.1f}x faster (target ≥ {factor:g}x): {verdict}{cpu}")
 
     speed("ydata-minimal", 10, "vs ydata-profiling minimal")
@@ -263,25 +297,38 @@ def targets(measures: list[Measure], rows: int) -> list[str]:
     pandas = by.get("pandas")
     if pandas is not None and pandas.seconds is not None and pandas.status == "ok":
         ratio = ours.seconds / pandas.seconds
-        cpu = (f"; in CPU seconds {ours.cpu_seconds / pandas.cpu_seconds:.2f}x"
-               if pandas.cpu_seconds and ours.cpu_seconds else "")
-        out.append(f"- vs pandas read + describe: {ratio:.2f}x its time (target ≤ 2x): "
-                   f"{'PASS' if ratio <= 2 else 'FAIL'}{cpu}")
+        cpu = (
+            f"; in CPU seconds {ours.cpu_seconds / pandas.cpu_seconds:.2f}x"
+            if pandas.cpu_seconds and ours.cpu_seconds
+            else ""
+        )
+        out.append(
+            f"- vs pandas read + describe: {ratio:.2f}x its time (target ≤ 2x): "
+            f"{'PASS' if ratio <= 2 else 'FAIL'}{cpu}"
+        )
     else:
         out.append("- vs pandas read + describe: n/a (pandas not run)")
     read = by.get("read")
     if read is not None and read.peak_mb is not None and ours.peak_mb is not None:
         ratio = ours.peak_mb / read.peak_mb
-        out.append(f"- peak memory vs reading the file into pandas: {ours.peak_mb:,.0f} / "
-                   f"{read.peak_mb:,.0f} MB = {ratio:.2f}x (target ≤ 1.5x): "
-                   f"{'PASS' if ratio <= 1.5 else 'FAIL'}")
+        out.append(
+            f"- peak memory vs reading the file into pandas: {ours.peak_mb:,.0f} / "
+            f"{read.peak_mb:,.0f} MB = {ratio:.2f}x (target ≤ 1.5x): "
+            f"{'PASS' if ratio <= 1.5 else 'FAIL'}"
+        )
     else:
         out.append("- peak memory vs reading alone: n/a (read not run)")
     return out
 
 
-def report(measures: list[Measure], html_ratio: tuple[Measure, Measure] | None, args: argparse.Namespace,
-           row_group: int, ydata_note: str, elapsed: float) -> str:
+def report(
+    measures: list[Measure],
+    html_ratio: tuple[Measure, Measure] | None,
+    args: argparse.Namespace,
+    row_group: int,
+    ydata_note: str,
+    elapsed: float,
+) -> str:
     largest = max(args.rows)
     versions = {LABELS[m.tool].split(" (")[0]: m.version for m in measures if m.version}
     parts = [
@@ -304,11 +351,15 @@ def report(measures: list[Measure], html_ratio: tuple[Measure, Measure] | None, 
     if html_ratio is not None:
         big, small = html_ratio
         r = big.html_bytes / small.html_bytes
-        parts += [f"Our HTML at {big.rows:,} rows vs {small.rows:,} rows: {big.html_bytes:,} / "
-                  f"{small.html_bytes:,} bytes = {r:.3f}x (target ≤ 1.2x): "
-                  f"{'PASS' if r <= 1.2 else 'FAIL'}", ""]
-    title_rows = f"{largest:,} rows" + ("" if largest == TARGET_ROWS else
-                                        f" (the targets are defined at {TARGET_ROWS:,} rows)")
+        parts += [
+            f"Our HTML at {big.rows:,} rows vs {small.rows:,} rows: {big.html_bytes:,} / "
+            f"{small.html_bytes:,} bytes = {r:.3f}x (target ≤ 1.2x): "
+            f"{'PASS' if r <= 1.2 else 'FAIL'}",
+            "",
+        ]
+    title_rows = f"{largest:,} rows" + (
+        "" if largest == TARGET_ROWS else f" (the targets are defined at {TARGET_ROWS:,} rows)"
+    )
     parts += [f"Targets at {title_rows}:", "", *targets(measures, largest), ""]
     if ydata_note:
         parts += [f"ydata-profiling: {ydata_note}", ""]
@@ -320,9 +371,11 @@ def _load_note(measures: list[Measure]) -> str:
     load = max((m.load for m in measures), default=0.0)
     cores = os.cpu_count() or 1
     if load >= 0.5:
-        return (f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores: other "
-                "processes were running, so the worst times are noisy; the best times are the ones "
-                "to trust.")
+        return (
+            f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores: other "
+            "processes were running, so the worst times are noisy; the best times are the ones "
+            "to trust."
+        )
     return f"Highest 1-minute load average seen before a run: {load:.2f} on {cores} cores."
 
 
@@ -341,8 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", nargs="+", choices=TOOLS, default=TOOLS, help="run only these tools")
     ap.add_argument("--repeat", type=int, default=3, help="runs per tool except ydata (best kept)")
     ap.add_argument("--ydata-repeat", type=int, default=1, help="runs per ydata-profiling mode")
-    ap.add_argument("--ydata-venv", type=Path, default=YDATA_VENV,
-                    help="venv for ydata-profiling, created on first use")
+    ap.add_argument(
+        "--ydata-venv", type=Path, default=YDATA_VENV, help="venv for ydata-profiling, created on first use"
+    )
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds before a run is stopped")
     ap.add_argument("--row-group", type=int, default=None, help="Parquet rows per row group")
     ap.add_argument("--output", type=Path, default=RESULTS / "profile.md")
@@ -365,7 +419,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ypython, ydata_note = None, ""
     if any(t in YDATA_TOOLS for t in tools):
-        ypython, ydata_note = peer_python(args.ydata_venv, YDATA_PACKAGES, "ydata_profiling, pyarrow", RESULTS / "ydata-install.log")
+        ypython, ydata_note = peer_python(
+            args.ydata_venv, YDATA_PACKAGES, "ydata_profiling, pyarrow", RESULTS / "ydata-install.log"
+        )
         if ypython is None:
             log(f"ydata-profiling is not available, going on without it: {ydata_note}")
     elif args.skip_ydata:

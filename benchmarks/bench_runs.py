@@ -75,6 +75,7 @@ PAGE = 1000  # MlflowClient.search_runs page size (its default max_results)
 
 # --- the workload: the same values in both venvs (standard library only) -------------------------
 
+
 def workload(i: int) -> tuple[dict, dict, list[float]]:
     """Run ``i``'s 10 parameters, 5 final metrics and 10 loss values (steps 0..9)."""
     rng = random.Random(i)
@@ -123,6 +124,7 @@ def check_run(params: dict, metrics: dict) -> str:
 
 
 # --- the child side: one job in this process, result printed as JSON ----------------------------
+
 
 def _progress(i: int, n: int, t0: float) -> None:
     if n >= 10 and (i + 1) % (n // 10) == 0:
@@ -183,8 +185,13 @@ def child_log(tool: str, db: Path, n: int) -> dict:
         seconds = time.perf_counter() - t0
     else:
         raise SystemExit(f"unknown tool {tool!r}")
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds() - cpu0, "setup_seconds": setup,
-            "import_rss_mb": import_rss, "version": version}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu0,
+        "setup_seconds": setup,
+        "import_rss_mb": import_rss,
+        "version": version,
+    }
 
 
 def _median_call(fn) -> tuple[float, float]:
@@ -260,10 +267,18 @@ def child_load(tool: str, db: Path, n: int) -> dict:
         problems.insert(0, f"loaded {len(loaded):,} runs ({len(trials):,} distinct trials), expected {n:,}")
     if history_values != workload(n // 2)[2]:
         problems.append(f"metric history {history_values} != {workload(n // 2)[2]}")
-    return {"seconds": objects, "frame_seconds": as_frame, "frame_shape": frame_shape,
-            "history_first_ms": first * 1e3, "history_median_ms": median * 1e3,
-            "cpu_seconds": cpu, "import_rss_mb": import_rss, "version": version,
-            "problems": problems[:5], "problem_count": len(problems)}
+    return {
+        "seconds": objects,
+        "frame_seconds": as_frame,
+        "frame_shape": frame_shape,
+        "history_first_ms": first * 1e3,
+        "history_median_ms": median * 1e3,
+        "cpu_seconds": cpu,
+        "import_rss_mb": import_rss,
+        "version": version,
+        "problems": problems[:5],
+        "problem_count": len(problems),
+    }
 
 
 def _state_bytes(widget) -> tuple[int, int]:
@@ -299,6 +314,7 @@ def child_compare(db: Path, n: int) -> dict:
     # timed apart so that the tab's own time is what grows with the runs
     t0 = time.perf_counter()
     import plotly.basewidget
+
     out["figurewidget_import_seconds"] = time.perf_counter() - t0
     out["table_bytes"] = len(panel.table.value.encode("utf8"))
     steps = {
@@ -332,6 +348,7 @@ def run_child(job: str, tool: str, db: Path, n: int) -> int:
 
 # --- the parent side ---------------------------------------------------------------------------
 
+
 @dataclass
 class Measure:
     job: str
@@ -360,30 +377,51 @@ def db_bytes(db: Path) -> int:
 
 
 def run_once(job: str, tool: str, db: Path, n: int, python: Path, timeout: float, log_file: Path) -> dict:
-    env = dict(os.environ, LIFECYCLE_WIDGETS_DISPLAY="static", PYTHONHASHSEED="0",
-               MLFLOW_TRACKING_URI=f"sqlite:///{db}", GIT_PYTHON_REFRESH="quiet")
-    cmd = [str(python), str(Path(__file__).resolve()), "--child", job, "--tool", tool, "--db", str(db),
-           "--runs", str(n)]
+    env = dict(
+        os.environ,
+        LIFECYCLE_WIDGETS_DISPLAY="static",
+        PYTHONHASHSEED="0",
+        MLFLOW_TRACKING_URI=f"sqlite:///{db}",
+        GIT_PYTHON_REFRESH="quiet",
+    )
+    cmd = [
+        str(python),
+        str(Path(__file__).resolve()),
+        "--child",
+        job,
+        "--tool",
+        tool,
+        "--db",
+        str(db),
+        "--runs",
+        str(n),
+    ]
     t0 = time.perf_counter()
     with log_file.open("a") as err:
         err.write(f"$ {' '.join(cmd)}\n")
         err.flush()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, cwd=ROOT,
-                                  env=env)
+            proc = subprocess.run(
+                cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, cwd=ROOT, env=env
+            )
         except subprocess.TimeoutExpired:
-            return {"status": "timeout", "note": f"stopped after {timeout:.0f} s",
-                    "process_seconds": time.perf_counter() - t0}
+            return {
+                "status": "timeout",
+                "note": f"stopped after {timeout:.0f} s",
+                "process_seconds": time.perf_counter() - t0,
+            }
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if proc.returncode != 0 or not lines:
         tail = log_file.read_text().strip().splitlines()[-3:]
         return {"status": "failed", "note": f"exit code {proc.returncode}: " + " | ".join(tail)[-300:]}
-    result = json.loads(lines[-1][len(RESULT_PREFIX):])
+    result = json.loads(lines[-1][len(RESULT_PREFIX) :])
     result["process_seconds"] = time.perf_counter() - t0
     return result
 
 
-def measure(job: str, tool: str, db: Path, n: int, python: Path, repeat: int, timeout: float, step: str) -> Measure:
+def measure(
+    job: str, tool: str, db: Path, n: int, python: Path, repeat: int, timeout: float, step: str
+) -> Measure:
     m = Measure(job, tool)
     log_file = RESULTS / "logs" / f"runs_{job}_{tool}_{n}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -406,6 +444,7 @@ def measure(job: str, tool: str, db: Path, n: int, python: Path, repeat: int, ti
 
 
 # --- the report ---------------------------------------------------------------------------------
+
 
 def _s(x: float | None, fmt: str = "{:.2f}") -> str:
     return "—" if x is None else fmt.format(x)
@@ -438,7 +477,9 @@ def table(ms: dict[tuple[str, str], Measure], n: int) -> str:
             return _status(m)
         return _s(fn(m), fmt)
 
-    def add(label: str, job: str, fn, fmt: str = "{:.2f}", ours_tool: str = OURS, ml_tool: str | None = ML) -> None:
+    def add(
+        label: str, job: str, fn, fmt: str = "{:.2f}", ours_tool: str = OURS, ml_tool: str | None = ML
+    ) -> None:
         o = cell(job, ours_tool, fn, fmt)
         p = cell(job, ml_tool, fn, fmt) if ml_tool else "—"
         r = _ratio(val(job, ml_tool, fn), val(job, ours_tool, fn)) if ml_tool else ""
@@ -450,39 +491,99 @@ def table(ms: dict[tuple[str, str], Measure], n: int) -> str:
     add("log: runs per second", "log", lambda m: n / m.best(), "{:,.1f}")
     add("log: ms per run", "log", lambda m: m.best() / n * 1e3, "{:.1f}")
     add("log: CPU seconds", "log", lambda m: m.best("cpu_seconds"))
-    add("log: store size on disk, MB", "log", lambda m: m.db_bytes / mb if m.db_bytes is not None else None, "{:.1f}")
+    add(
+        "log: store size on disk, MB",
+        "log",
+        lambda m: m.db_bytes / mb if m.db_bytes is not None else None,
+        "{:.1f}",
+    )
     add("log: peak RSS MB", "log", lambda m: m.first("peak_rss_mb"), "{:.0f}")
-    add("create the empty store: seconds (not in the log time)", "log", lambda m: m.first("setup_seconds"), "{:.2f}")
-    add(f"log {n:,} runs, `create_run(capture_environment=False)`: seconds", "log",
-        lambda m: m.best(), ours_tool=OURS_NOENV)
+    add(
+        "create the empty store: seconds (not in the log time)",
+        "log",
+        lambda m: m.first("setup_seconds"),
+        "{:.2f}",
+    )
+    add(
+        f"log {n:,} runs, `create_run(capture_environment=False)`: seconds",
+        "log",
+        lambda m: m.best(),
+        ours_tool=OURS_NOENV,
+    )
     add("… runs per second", "log", lambda m: n / m.best(), "{:,.1f}", ours_tool=OURS_NOENV)
-    add("… store size on disk, MB", "log", lambda m: m.db_bytes / mb if m.db_bytes is not None else None,
-        "{:.1f}", ours_tool=OURS_NOENV)
-    add(f"load all {n:,} runs as objects: seconds (`store.runs` / `MlflowClient.search_runs`, pages of {PAGE:,})",
-        "load", lambda m: m.best())
-    add(f"load all {n:,} runs as a DataFrame: seconds (`.to_frame()` / `mlflow.search_runs`)", "load",
-        lambda m: m.best("frame_seconds"))
-    add("one run's metric history (10 steps): ms, first call", "load", lambda m: m.best("history_first_ms"), "{:.2f}")
-    add(f"one run's metric history: ms, median of {HISTORY_CALLS} calls", "load",
-        lambda m: m.best("history_median_ms"), "{:.2f}")
+    add(
+        "… store size on disk, MB",
+        "log",
+        lambda m: m.db_bytes / mb if m.db_bytes is not None else None,
+        "{:.1f}",
+        ours_tool=OURS_NOENV,
+    )
+    add(
+        f"load all {n:,} runs as objects: seconds (`store.runs` / `MlflowClient.search_runs`, pages of {PAGE:,})",
+        "load",
+        lambda m: m.best(),
+    )
+    add(
+        f"load all {n:,} runs as a DataFrame: seconds (`.to_frame()` / `mlflow.search_runs`)",
+        "load",
+        lambda m: m.best("frame_seconds"),
+    )
+    add(
+        "one run's metric history (10 steps): ms, first call",
+        "load",
+        lambda m: m.best("history_first_ms"),
+        "{:.2f}",
+    )
+    add(
+        f"one run's metric history: ms, median of {HISTORY_CALLS} calls",
+        "load",
+        lambda m: m.best("history_median_ms"),
+        "{:.2f}",
+    )
     add("load: peak RSS MB", "load", lambda m: m.median("peak_rss_mb"), "{:.0f}")
-    add("load: runs back that match what was logged", "load",
-        lambda m: n - (m.first("problem_count") or 0) if m.first("problem_count") is not None else None, "{:,.0f}")
+    add(
+        "load: runs back that match what was logged",
+        "load",
+        lambda m: n - (m.first("problem_count") or 0) if m.first("problem_count") is not None else None,
+        "{:,.0f}",
+    )
     add(f"`lw.compare(runs)` for {n:,} runs: seconds", "compare", lambda m: m.best(), ml_tool=None)
-    add("… initial widget state (`dependency_state`): kB", "compare",
-        lambda m: m.first("state_bytes") / 1000, "{:,.1f}", ml_tool=None)
+    add(
+        "… initial widget state (`dependency_state`): kB",
+        "compare",
+        lambda m: m.first("state_bytes") / 1000,
+        "{:,.1f}",
+        ml_tool=None,
+    )
     add("… widgets in that state", "compare", lambda m: m.first("state_widgets"), "{:.0f}", ml_tool=None)
     add("… sort by a metric: seconds", "compare", lambda m: m.best("sort_seconds"), ml_tool=None)
     add("… filter by text: seconds", "compare", lambda m: m.best("filter_seconds"), ml_tool=None)
     add("… select 3 runs: seconds", "compare", lambda m: m.best("select_seconds"), ml_tool=None)
-    add("… first import of plotly's FigureWidget (once per kernel): seconds", "compare",
-        lambda m: m.best("figurewidget_import_seconds"), ml_tool=None)
-    add("… open 'Compare selected' (step curves), after that import: seconds", "compare", lambda m: m.best("tab_selected_seconds"),
-        ml_tool=None)
-    add("… open 'By parameter' (3 charts of all runs): seconds", "compare",
-        lambda m: m.best("tab_parameter_seconds"), ml_tool=None)
-    add("… widget state after all that: kB", "compare", lambda m: m.first("state_after_bytes") / 1000,
-        "{:,.1f}", ml_tool=None)
+    add(
+        "… first import of plotly's FigureWidget (once per kernel): seconds",
+        "compare",
+        lambda m: m.best("figurewidget_import_seconds"),
+        ml_tool=None,
+    )
+    add(
+        "… open 'Compare selected' (step curves), after that import: seconds",
+        "compare",
+        lambda m: m.best("tab_selected_seconds"),
+        ml_tool=None,
+    )
+    add(
+        "… open 'By parameter' (3 charts of all runs): seconds",
+        "compare",
+        lambda m: m.best("tab_parameter_seconds"),
+        ml_tool=None,
+    )
+    add(
+        "… widget state after all that: kB",
+        "compare",
+        lambda m: m.first("state_after_bytes") / 1000,
+        "{:,.1f}",
+        ml_tool=None,
+    )
     add("… peak RSS MB", "compare", lambda m: m.median("peak_rss_mb"), "{:.0f}", ml_tool=None)
     return "\n".join(lines)
 
@@ -490,26 +591,44 @@ def table(ms: dict[tuple[str, str], Measure], n: int) -> str:
 def code_state() -> str:
     """The commit of the repository, and whether lifecycle_widgets/ has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=20).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "lifecycle_widgets"],
-                               capture_output=True, text=True, timeout=20).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "lifecycle_widgets"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "commit unknown"
     if not head:
         return "commit unknown"
-    return f"commit `{head}`" + (", lifecycle_widgets/ with uncommitted changes" if dirty else
-                                 ", lifecycle_widgets/ as committed")
+    return f"commit `{head}`" + (
+        ", lifecycle_widgets/ with uncommitted changes" if dirty else ", lifecycle_widgets/ as committed"
+    )
 
 
-def report(ms: dict[tuple[str, str], Measure], args: argparse.Namespace, ml_note: str, elapsed: float,
-           command: str, code: str = "") -> str:
+def report(
+    ms: dict[tuple[str, str], Measure],
+    args: argparse.Namespace,
+    ml_note: str,
+    elapsed: float,
+    command: str,
+    code: str = "",
+) -> str:
     n = args.runs
     found = {r["version"] for m in ms.values() for r in m.results[:1] if r.get("version")}
     versions = sorted(v for v in found if not any(w != v and w.startswith(v) for w in found))
     load = max((m.load for m in ms.values()), default=0.0)
-    problems = [f"- {m.tool} {m.job}: {m.first('problem_count')} runs differ, e.g. {m.first('problems')[:2]}"
-                for m in ms.values() if m.results and m.first("problem_count")]
+    problems = [
+        f"- {m.tool} {m.job}: {m.first('problem_count')} runs differ, e.g. {m.first('problems')[:2]}"
+        for m in ms.values()
+        if m.results and m.first("problem_count")
+    ]
     failed = [f"- {m.tool} {m.job}: {_status(m)}" for m in ms.values() if m.status != "ok"]
     parts = [
         "# Experiment tracking benchmark",
@@ -527,8 +646,14 @@ def report(ms: dict[tuple[str, str], Measure], args: argparse.Namespace, ml_note
         "longer (or more bytes); for runs per second, below 1 means MLflow logs fewer.",
         f"Highest 1-minute load average before a job: {load:.2f} on {os.cpu_count()} cores"
         + (" (other processes were running: read the CPU seconds too)." if load >= 0.5 else "."),
-        *(["The log jobs of the two tools ran at the same time (`--jobs 2`), one single-threaded child "
-           "each on 2 cores; the loads and the panel ran alone."] if args.jobs == 2 else []),
+        *(
+            [
+                "The log jobs of the two tools ran at the same time (`--jobs 2`), one single-threaded child "
+                "each on 2 cores; the loads and the panel ran alone."
+            ]
+            if args.jobs == 2
+            else []
+        ),
         "",
         table(ms, n),
         "",
@@ -546,13 +671,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=10_000, help="runs to log (default 10,000)")
     ap.add_argument("--quick", action="store_true", help="500 runs, loads once: a smoke check")
     ap.add_argument("--skip-mlflow", action="store_true", help="leave MLflow out")
-    ap.add_argument("--skip-noenv", action="store_true",
-                    help="leave out the lifecycle_widgets run without environment capture")
+    ap.add_argument(
+        "--skip-noenv",
+        action="store_true",
+        help="leave out the lifecycle_widgets run without environment capture",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs of each load and compare job (best kept)")
     ap.add_argument("--mlflow-venv", type=Path, default=ML_VENV, help="venv for MLflow, created on first use")
-    ap.add_argument("--jobs", type=int, choices=(1, 2), default=1,
-                    help="2: log with both tools at the same time (one single-threaded child each); "
-                         "loads and the panel always run alone")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: log with both tools at the same time (one single-threaded child each); "
+        "loads and the panel always run alone",
+    )
     ap.add_argument("--timeout", type=float, default=3 * 3600.0, help="seconds before a child is stopped")
     ap.add_argument("--output", type=Path, default=RESULTS / "runs.md")
     ap.add_argument("--child", choices=("log", "load", "compare"), help=argparse.SUPPRESS)
@@ -562,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return run_child(args.child, args.tool, args.db, args.runs)
 
-    command = " ".join([".venv/bin/python", "benchmarks/bench_runs.py", *(sys.argv[1:] if argv is None else argv)])
+    command = " ".join(
+        [".venv/bin/python", "benchmarks/bench_runs.py", *(sys.argv[1:] if argv is None else argv)]
+    )
     if args.quick:
         args.runs, args.repeat = 500, 1
     n = args.runs
@@ -577,7 +712,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_mlflow:
         ml_note = "skipped (--skip-mlflow)"
     else:
-        mlpython, ml_note = peer_python(args.mlflow_venv, ML_PACKAGES, "mlflow, sqlalchemy", RESULTS / "mlflow-install.log")
+        mlpython, ml_note = peer_python(
+            args.mlflow_venv, ML_PACKAGES, "mlflow, sqlalchemy", RESULTS / "mlflow-install.log"
+        )
         if mlpython is None:
             log(f"MLflow is not available, going on without it: {ml_note}")
 

@@ -71,6 +71,7 @@ JOBS = {
 
 # --- the data ------------------------------------------------------------------------------------
 
+
 def data_dir(kind: str) -> Path:
     return SCALE / f"v{DATA_VERSION}_{kind}"
 
@@ -97,7 +98,9 @@ def write_file(kind: str, i: int) -> None:
         df, seed = datasets.credit_batch(FILE_ROWS, seed=CURRENT_SEED0 + i), CURRENT_SEED0 + i
     # unique across files: the same ids in every file would make a 1M-level categorical at 20M rows
     start = (i if kind == "reference" else CURRENT_SEED0 + i) * FILE_ROWS
-    df["customer_id"] = pd.Series(np.char.add("C", np.arange(start, start + FILE_ROWS).astype(str)), dtype="str")
+    df["customer_id"] = pd.Series(
+        np.char.add("C", np.arange(start, start + FILE_ROWS).astype(str)), dtype="str"
+    )
     df = pd.concat([df, extra_columns(FILE_ROWS, seed)], axis=1)
     table = pa.Table.from_pandas(df, preserve_index=False)
     path = file_path(kind, i)
@@ -115,7 +118,9 @@ def ensure_data(kind: str, n_files: int, parallel: int = 2) -> None:
     t0 = time.perf_counter()
 
     def one(i: int) -> None:
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--make-file", kind, str(i)], check=True)
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--make-file", kind, str(i)], check=True
+        )
 
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(one, missing))
@@ -142,6 +147,7 @@ def view(kind: str, rows: int) -> Path:
 
 
 # --- the child side ------------------------------------------------------------------------------
+
 
 def vmhwm_mb(pid: int | str = "self") -> float:
     """Peak RSS of a process: VmHWM of /proc/<pid>/status (not ru_maxrss, inherited over exec)."""
@@ -233,12 +239,21 @@ def run_child(job: str, folder: str, baseline: str) -> int:
 
 # --- the parent side -----------------------------------------------------------------------------
 
+
 def run_one(job: str, rows: int, folder: Path, baseline: Path, timeout: float) -> dict:
     LOGS.mkdir(parents=True, exist_ok=True)
     log_file = LOGS / f"scale_{job}_{rows // FILE_ROWS}M.log"
     env = dict(os.environ, PYTHONHASHSEED="0", LIFECYCLE_WIDGETS_DISPLAY="static")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", job, "--folder", str(folder),
-           "--baseline", str(baseline)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        job,
+        "--folder",
+        str(folder),
+        "--baseline",
+        str(baseline),
+    ]
     load = os.getloadavg()[0]
     log(f"{JOBS.get(job, job)}, {rows:,} rows (load {load:.2f}) ...")
     t0 = time.perf_counter()
@@ -246,8 +261,9 @@ def run_one(job: str, rows: int, folder: Path, baseline: Path, timeout: float) -
         err.write(f"$ {' '.join(cmd)}\n")
         err.flush()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout,
-                                  env=env, cwd=HERE)
+            proc = subprocess.run(
+                cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout, env=env, cwd=HERE
+            )
         except subprocess.TimeoutExpired:
             log(f"    timeout after {timeout:.0f} s")
             return {"job": job, "rows": rows, "status": f"timeout (> {timeout:.0f} s)", "load": load}
@@ -255,11 +271,19 @@ def run_one(job: str, rows: int, folder: Path, baseline: Path, timeout: float) -
     if proc.returncode != 0 or not lines:
         tail = " | ".join(log_file.read_text(errors="replace").strip().splitlines()[-3:])[-300:]
         log(f"    failed (exit {proc.returncode}): {tail}")
-        return {"job": job, "rows": rows, "status": f"failed (exit {proc.returncode})", "note": tail, "load": load}
-    r = json.loads(lines[-1][len(RESULT_PREFIX):])
+        return {
+            "job": job,
+            "rows": rows,
+            "status": f"failed (exit {proc.returncode})",
+            "note": tail,
+            "load": load,
+        }
+    r = json.loads(lines[-1][len(RESULT_PREFIX) :])
     r.update(status="ok", load=load, process_seconds=time.perf_counter() - t0, data_rows=rows)
     workers = f", workers {' / '.join(f'{w:,.0f}' for w in r['workers_mb'])} MB" if "workers_mb" in r else ""
-    log(f"    {r['seconds']:.1f} s (CPU {r.get('cpu_seconds', 0):.1f} s), peak {r['peak_mb']:,.0f} MB{workers}")
+    log(
+        f"    {r['seconds']:.1f} s (CPU {r.get('cpu_seconds', 0):.1f} s), peak {r['peak_mb']:,.0f} MB{workers}"
+    )
     r["rows"] = rows
     return r
 
@@ -283,8 +307,10 @@ def table(results: list[dict]) -> str:
         if "read_seconds" in r:
             notes.append(f"read {r['read_seconds']:.1f} s, peak after read {_mb(r['read_peak_mb'])} MB")
         if "cluster_start_seconds" in r:
-            notes.append(f"{r['partitions']} partitions; cluster start {r['cluster_start_seconds']:.1f} s "
-                         f"(not counted); workers after start {' / '.join(_mb(w) for w in r['workers_after_start_mb'])} MB")
+            notes.append(
+                f"{r['partitions']} partitions; cluster start {r['cluster_start_seconds']:.1f} s "
+                f"(not counted); workers after start {' / '.join(_mb(w) for w in r['workers_after_start_mb'])} MB"
+            )
         if r.get("load", 0) >= 2.5:
             notes.append(f"load {r['load']:.1f} before the run")
         workers = " / ".join(_mb(w) for w in r.get("workers_mb", [])) or "—"
@@ -314,18 +340,21 @@ def growth(results: list[dict]) -> list[str]:
         a, b = ok[0], ok[-1]
         sa, sb = a["seconds"] / (a["rows"] / 1e6), b["seconds"] / (b["rows"] / 1e6)
         ca, cb = (_total_cpu(r) / (r["rows"] / 1e6) for r in (a, b))
-        line = (f"- {JOBS[job]}: {a['rows'] / 1e6:g}M → {b['rows'] / 1e6:g}M rows ({b['rows'] / a['rows']:g}x): "
-                f"time {b['seconds'] / a['seconds']:.1f}x ({sa:.2f} → {sb:.2f} s per 1M rows, "
-                f"{sb / sa:.2f}x); CPU (process + workers) {ca:.2f} → {cb:.2f} s per 1M rows ({cb / ca:.2f}x); "
-                f"process peak {_mb(a['peak_mb'])} → {_mb(b['peak_mb'])} MB ({b['peak_mb'] / a['peak_mb']:.2f}x)")
+        line = (
+            f"- {JOBS[job]}: {a['rows'] / 1e6:g}M → {b['rows'] / 1e6:g}M rows ({b['rows'] / a['rows']:g}x): "
+            f"time {b['seconds'] / a['seconds']:.1f}x ({sa:.2f} → {sb:.2f} s per 1M rows, "
+            f"{sb / sa:.2f}x); CPU (process + workers) {ca:.2f} → {cb:.2f} s per 1M rows ({cb / ca:.2f}x); "
+            f"process peak {_mb(a['peak_mb'])} → {_mb(b['peak_mb'])} MB ({b['peak_mb'] / a['peak_mb']:.2f}x)"
+        )
         if a.get("workers_mb") and b.get("workers_mb"):
             line += f"; worker peak (max) {_mb(max(a['workers_mb']))} → {_mb(max(b['workers_mb']))} MB"
         out.append(line)
     return out
 
 
-def report(results: list[dict], args: argparse.Namespace, command: str, elapsed: float, fit: dict,
-           cur_files: int) -> str:
+def report(
+    results: list[dict], args: argparse.Namespace, command: str, elapsed: float, fit: dict, cur_files: int
+) -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import dask
     import distributed
@@ -336,8 +365,10 @@ def report(results: list[dict], args: argparse.Namespace, command: str, elapsed:
     if fit.get("status") == "not run":
         fit_line = "No check job: no baseline fitted."
     elif fit.get("status") == "ok":
-        fit_line = (f"`base = Baseline.fit(first 1M reference rows)`: {fit['seconds']:.1f} s, "
-                    f"peak {_mb(fit['peak_mb'])} MB, saved with `base.save()`, loaded in each check child.")
+        fit_line = (
+            f"`base = Baseline.fit(first 1M reference rows)`: {fit['seconds']:.1f} s, "
+            f"peak {_mb(fit['peak_mb'])} MB, saved with `base.save()`, loaded in each check child."
+        )
     else:
         fit_line = f"Baseline.fit failed: {fit.get('note', '')}"
     parts = [
@@ -380,10 +411,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--max-rows", type=int, default=max(SIZES), help="largest size measured (default 20M)")
     ap.add_argument("--quick", action="store_true", help="1M and 2M rows only: a smoke check")
-    ap.add_argument("--check-max-rows", type=int, default=5_000_000,
-                    help="largest current batch for the drift check (default 5M)")
-    ap.add_argument("--pandas-max-rows", type=int, default=10_000_000,
-                    help="largest size read whole into pandas (default 10M)")
+    ap.add_argument(
+        "--check-max-rows",
+        type=int,
+        default=5_000_000,
+        help="largest current batch for the drift check (default 5M)",
+    )
+    ap.add_argument(
+        "--pandas-max-rows",
+        type=int,
+        default=10_000_000,
+        help="largest size read whole into pandas (default 10M)",
+    )
     ap.add_argument("--jobs", nargs="+", choices=list(JOBS), default=list(JOBS), help="a subset of the jobs")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a child is stopped")
     ap.add_argument("--output", type=Path, default=RESULTS / "scale.md")
@@ -398,7 +437,9 @@ def main(argv: list[str] | None = None) -> int:
         write_file(args.make_file[0], int(args.make_file[1]))
         return 0
 
-    command = " ".join([".venv/bin/python", "benchmarks/bench_scale.py", *(sys.argv[1:] if argv is None else argv)])
+    command = " ".join(
+        [".venv/bin/python", "benchmarks/bench_scale.py", *(sys.argv[1:] if argv is None else argv)]
+    )
     sizes = QUICK_SIZES if args.quick else [s for s in SIZES if s <= args.max_rows]
     if not sizes:
         ap.error(f"--max-rows {args.max_rows} is below the smallest size, {SIZES[0]:,}")
@@ -416,7 +457,9 @@ def main(argv: list[str] | None = None) -> int:
 
     plan = []
     for job in args.jobs:
-        job_sizes = check_sizes if job.endswith("check") else pandas_sizes if job.startswith("pandas") else sizes
+        job_sizes = (
+            check_sizes if job.endswith("check") else pandas_sizes if job.startswith("pandas") else sizes
+        )
         kind = "current" if job.endswith("check") else "reference"
         plan += [(job, rows, kind) for rows in job_sizes]
     results = []

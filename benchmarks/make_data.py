@@ -75,8 +75,13 @@ def generate(n_rows: int, seed: int = 0) -> pa.Table:
     start = np.datetime64("2024-01-01T00:00:00", "s").astype(np.int64)
     event_time = (start + rng.integers(0, 2 * 365 * 24 * 3600, n)).astype("datetime64[s]")
     is_member = rng.random(n) < 0.4
-    logit = (-2.6 + 0.8 * (np.nan_to_num(amount, nan=50.0) > 200) + 0.9 * is_member
-             - 0.004 * (score - 600) + 0.15 * np.minimum(n_orders, 5))
+    logit = (
+        -2.6
+        + 0.8 * (np.nan_to_num(amount, nan=50.0) > 200)
+        + 0.9 * is_member
+        - 0.004 * (score - 600)
+        + 0.15 * np.minimum(n_orders, 5)
+    )
     target = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     columns = {
         "amount": pa.array(amount, from_pandas=True),
@@ -107,8 +112,7 @@ def data_path(n_rows: int, row_group: int = DEFAULT_ROW_GROUP, folder: Path = RE
     return folder / f"bench_v{DATA_VERSION}_{n_rows}rows_rg{row_group}.parquet"
 
 
-def ensure(n_rows: int, row_group: int = DEFAULT_ROW_GROUP, folder: Path = RESULTS,
-           seed: int = 0) -> Path:
+def ensure(n_rows: int, row_group: int = DEFAULT_ROW_GROUP, folder: Path = RESULTS, seed: int = 0) -> Path:
     """The Parquet file of ``n_rows`` rows, written (zstd, ``row_group`` rows per group) if absent."""
     path = data_path(n_rows, row_group, folder)
     if path.exists():

@@ -49,6 +49,7 @@ RESULTS = HERE / "results"
 
 # --- the recording comm ------------------------------------------------------------------------
 
+
 def _packed_size(data: Any, buffers: Any) -> int:
     """Bytes of a message's data as jupyter_client packs it, plus its binary buffers."""
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, default=str)
@@ -86,19 +87,28 @@ class RecordingComm:
 
     kernel = "recording"  # ipywidgets sends only when a comm has a kernel
 
-    def __init__(self, target_name: str = "", data: Any = None, metadata: Any = None,
-                 buffers: Any = None, comm_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        target_name: str = "",
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        comm_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.comm_id = comm_id or uuid.uuid4().hex
         self.target_name = target_name
         state = (data or {}).get("state", {})
         self.model = str(state.get("_model_name", "?"))
-        RECORDER.messages.append(Message("open", self.comm_id, self.model,
-                                         _packed_size(data, buffers), tuple(state)))
+        RECORDER.messages.append(
+            Message("open", self.comm_id, self.model, _packed_size(data, buffers), tuple(state))
+        )
 
     def send(self, data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
         state = (data or {}).get("state", {})
-        RECORDER.messages.append(Message("update", self.comm_id, self.model,
-                                         _packed_size(data, buffers), tuple(state)))
+        RECORDER.messages.append(
+            Message("update", self.comm_id, self.model, _packed_size(data, buffers), tuple(state))
+        )
 
     def open(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -119,6 +129,7 @@ def install_recording_comm() -> None:
 
 # --- measuring ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Traffic:
     opens: int = 0
@@ -129,18 +140,22 @@ class Traffic:
 
     @classmethod
     def of(cls, messages: list[Message]) -> Traffic:
-        t = cls(opens=sum(m.kind == "open" for m in messages),
-                updates=sum(m.kind == "update" for m in messages),
-                nbytes=sum(m.nbytes for m in messages),
-                figure_widgets=sum(m.kind == "open" and m.model == "AnyModel" for m in messages))
+        t = cls(
+            opens=sum(m.kind == "open" for m in messages),
+            updates=sum(m.kind == "update" for m in messages),
+            nbytes=sum(m.nbytes for m in messages),
+            figure_widgets=sum(m.kind == "open" and m.model == "AnyModel" for m in messages),
+        )
         if messages:
             big = max(messages, key=lambda m: m.nbytes)
             t.biggest = f"{big.model} {big.kind} {_mb(big.nbytes)}"
         return t
 
     def describe(self) -> str:
-        parts = [f"{self.opens} widget opens" if self.opens else "",
-                 f"{self.updates} updates" if self.updates else ""]
+        parts = [
+            f"{self.opens} widget opens" if self.opens else "",
+            f"{self.updates} updates" if self.updates else "",
+        ]
         return ", ".join(p for p in parts if p) or "no message"
 
 
@@ -163,8 +178,9 @@ def embed_state_bytes(widget: Any) -> tuple[int, int]:
 
 def from_frontend(widget: Any, **state: Any) -> None:
     """Deliver an update from the browser to ``widget``, as the kernel's comm would."""
-    widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
-                        "buffers": []})
+    widget._handle_msg(
+        {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
+    )
 
 
 @dataclass
@@ -181,18 +197,28 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
     mark = RECORDER.mark()
     panel = lw.ProfilePanel(prof)
     first = Traffic.of(RECORDER.since(mark))
-    rows.append(Row("first display: widget opens (Overview tab built)", first.nbytes,
-                    f"{first.describe()}; largest: {first.biggest}"))
+    rows.append(
+        Row(
+            "first display: widget opens (Overview tab built)",
+            first.nbytes,
+            f"{first.describe()}; largest: {first.biggest}",
+        )
+    )
     size, count = embed_state_bytes(panel)
-    rows.append(Row("first display: embeddable state of the panel's widget tree", size,
-                    f"{count} widgets reachable"))
+    rows.append(
+        Row("first display: embeddable state of the panel's widget tree", size, f"{count} widgets reachable")
+    )
 
     mark = RECORDER.mark()
     from_frontend(panel.tabs, selected_index=1)
     columns = Traffic.of(RECORDER.since(mark))
-    rows.append(Row("open the Columns tab", columns.nbytes,
-                    f"{columns.describe()}, {columns.figure_widgets} FigureWidget; "
-                    f"largest: {columns.biggest}"))
+    rows.append(
+        Row(
+            "open the Columns tab",
+            columns.nbytes,
+            f"{columns.describe()}, {columns.figure_widgets} FigureWidget; largest: {columns.biggest}",
+        )
+    )
     size, count = embed_state_bytes(panel)
     rows.append(Row("embeddable state after opening Columns", size, f"{count} widgets reachable"))
 
@@ -210,9 +236,14 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
         per_pick.append(sum(m.nbytes for m in msgs))
         counts.append(len(msgs))
         figure_bytes.append(sum(m.nbytes for m in msgs if m.model == "AnyModel"))
-    rows.append(Row(f"pick a column (median of {len(per_pick)} picks)", int(statistics.median(per_pick)),
-                    f"max {_mb(max(per_pick))}; {statistics.median(counts):.0f} messages per pick; "
-                    f"figure update median {_mb(statistics.median(figure_bytes))}"))
+    rows.append(
+        Row(
+            f"pick a column (median of {len(per_pick)} picks)",
+            int(statistics.median(per_pick)),
+            f"max {_mb(max(per_pick))}; {statistics.median(counts):.0f} messages per pick; "
+            f"figure update median {_mb(statistics.median(figure_bytes))}",
+        )
+    )
 
     mark = RECORDER.mark()
     for index in range(2, len(panel.tabs.children)):
@@ -222,26 +253,43 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
 
     # the whole session so far: everything this design sends to show every tab once
     total_ours = first.nbytes + columns.nbytes + rest.nbytes
-    rows.append(Row("total to show every tab once (this design)", total_ours,
-                    "panel + 1 FigureWidget + Output widgets"))
+    rows.append(
+        Row(
+            "total to show every tab once (this design)",
+            total_ours,
+            "panel + 1 FigureWidget + Output widgets",
+        )
+    )
 
     import plotly.graph_objects as go
 
     from lifecycle_widgets.figures import profile as figs
 
-    naive_figs = {"overview": figs.overview_figure(prof),
-                  "distribution": figs.distribution_figure(prof, names[0]),
-                  "missing": figs.missing_figure(prof)}
+    naive_figs = {
+        "overview": figs.overview_figure(prof),
+        "distribution": figs.distribution_figure(prof, names[0]),
+        "missing": figs.missing_figure(prof),
+    }
     if prof.correlations:
         naive_figs["correlations"] = figs.correlation_figure(prof)
     mark = RECORDER.mark()
     widgets_ = [go.FigureWidget(f) for f in naive_figs.values()]
     naive = Traffic.of(RECORDER.since(mark))
     esm = len(widgets_[0]._esm.encode("utf8")) if widgets_ else 0
-    rows.append(Row(f"naive: one FigureWidget per figure ({len(widgets_)} figures)", naive.nbytes,
-                    f"{naive.describe()}; plotly.js bundle in each: {_mb(esm)}"))
-    rows.append(Row("naive / this design (every tab shown)", 0,
-                    f"{naive.nbytes / total_ours:.1f}x the bytes, without the panel's other widgets"))
+    rows.append(
+        Row(
+            f"naive: one FigureWidget per figure ({len(widgets_)} figures)",
+            naive.nbytes,
+            f"{naive.describe()}; plotly.js bundle in each: {_mb(esm)}",
+        )
+    )
+    rows.append(
+        Row(
+            "naive / this design (every tab shown)",
+            0,
+            f"{naive.nbytes / total_ours:.1f}x the bytes, without the panel's other widgets",
+        )
+    )
     for w in widgets_:
         w.close()
     panel.close()
@@ -263,9 +311,13 @@ def mimebundle_rows(prof: Any) -> list[Row]:
             html = len(text.encode("utf8"))
             plotlyjs = "with" if "window.PlotlyConfig" in text else "without"
             widget_bytes = sum(m.nbytes for m in RECORDER.since(mark))
-            out.append(Row(f"`display(prof)` live: text/html fallback, {label}", html,
-                           f"{plotlyjs} plotly.js; plus {_mb(widget_bytes)} of widget opens "
-                           "for the panel"))
+            out.append(
+                Row(
+                    f"`display(prof)` live: text/html fallback, {label}",
+                    html,
+                    f"{plotlyjs} plotly.js; plus {_mb(widget_bytes)} of widget opens for the panel",
+                )
+            )
     display.reset_plotlyjs()
     return out
 
@@ -319,16 +371,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"profiling a {args.wide_rows} x {args.wide_columns} frame ...", file=sys.stderr)
     wide = lw.profile(wide_frame(args.wide_rows, args.wide_columns), progress=False)
     sections = []
-    for title, prof, picks in ((f"credit({args.rows:,}), target 'defaulted': {prof_shape(credit)}",
-                                credit, None),
-                               (f"wide frame: {prof_shape(wide)}", wide, args.wide_picks)):
+    for title, prof, picks in (
+        (f"credit({args.rows:,}), target 'defaulted': {prof_shape(credit)}", credit, None),
+        (f"wide frame: {prof_shape(wide)}", wide, args.wide_picks),
+    ):
         print(f"measuring {title} ...", file=sys.stderr)
         sections.append((title, measure_panel(title, prof, picks) + mimebundle_rows(prof)))
-    header = (f"# ProfilePanel payload\n\nlifecycle_widgets {lw.__version__}, ipywidgets "
-              f"{ipywidgets.__version__}, plotly {plotly.__version__}. Bytes of the comm messages "
-              "the kernel sends (JSON data + buffers; the Jupyter envelope of a few hundred bytes "
-              "per message is not counted). Front-end actions are simulated as the update "
-              "messages the browser sends.")
+    header = (
+        f"# ProfilePanel payload\n\nlifecycle_widgets {lw.__version__}, ipywidgets "
+        f"{ipywidgets.__version__}, plotly {plotly.__version__}. Bytes of the comm messages "
+        "the kernel sends (JSON data + buffers; the Jupyter envelope of a few hundred bytes "
+        "per message is not counted). Front-end actions are simulated as the update "
+        "messages the browser sends."
+    )
     text = render(sections, header)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from scipy.special import expit, softmax
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, log_loss
 
-from lifecycle_widgets.core.explain.calibration import (
+from lifecycle_widgets.core.explain.calibrate import (
     Calibration,
     apply_temperature,
     calibration,

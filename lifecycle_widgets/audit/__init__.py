@@ -11,9 +11,9 @@ True
 from lifecycle_widgets.audit.batch import run_many
 from lifecycle_widgets.audit.export import notebook_to_html
 from lifecycle_widgets.audit.parameters import TemplateParameter, template_parameters
-from lifecycle_widgets.audit.reproduce import Reproduction, reproduce
+from lifecycle_widgets.audit.reproduction import Reproduction, reproduce
 from lifecycle_widgets.audit.runner import AuditRecord, list_records, run
-from lifecycle_widgets.audit.verify import Verification, verify
+from lifecycle_widgets.audit.verification import Verification, verify
 
 __all__ = [
     "AuditRecord",

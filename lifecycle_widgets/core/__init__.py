@@ -6,7 +6,7 @@ Nothing here imports plotly, ipywidgets or IPython, so it runs in any Python pro
 from lifecycle_widgets.core.alerts import Alert, AlertThresholds
 from lifecycle_widgets.core.card import DataCard
 from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline, monitor
-from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
+from lifecycle_widgets.core.profiling import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.core.result import Result
 
 __all__ = [

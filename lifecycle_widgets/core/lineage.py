@@ -178,11 +178,10 @@ def _column_hashes(df: pd.DataFrame) -> dict[str, int]:
     return {str(c): int(pd.util.hash_pandas_object(df[c], index=False).sum()) for c in df.columns}
 
 
-def _fingerprint(df: pd.DataFrame) -> str:
-    from lifecycle_widgets.core.profile import _fingerprint as fp
-    from lifecycle_widgets.core.profile import collect
+def _frame_sha256(df: pd.DataFrame) -> str:
+    from lifecycle_widgets.core.ingest import collect, fingerprint
 
-    return fp(collect(df, sample_size=0, progress=False)[1]).sha256
+    return fingerprint(collect(df, sample_size=0, progress=False)[1]).sha256
 
 
 @dataclass
@@ -245,7 +244,7 @@ class LineageRecorder:
                 )
         deps = {c: given.get(c, tuple(hb)) for c in (*added, *changed)}
         rec = StepRecord(
-            name, _fingerprint(before), _fingerprint(after), added, removed, changed, deps, tuple(hb)
+            name, _frame_sha256(before), _frame_sha256(after), added, removed, changed, deps, tuple(hb)
         )
         self.steps.append(rec)
         return rec
@@ -404,7 +403,7 @@ def lineage(
         tuple(features),
         sources,
         tuple(raw),
-        _fingerprint(X) if len(X) <= 5_000_000 else None,
+        _frame_sha256(X) if len(X) <= 5_000_000 else None,
     )
 
 

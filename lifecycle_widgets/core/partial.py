@@ -2,7 +2,7 @@
 
 A chunk can be a pandas slice, a Parquet row group or a Dask partition. Partials merge
 associatively (``a.merge(b)``), so chunks can be folded in order, in a tree, or on workers; the
-profile is then finalized once from the merged partial (:mod:`lifecycle_widgets.core.profile`).
+profile is then finalized once from the merged partial (:mod:`lifecycle_widgets.core.profiling`).
 
 Exact: row and missing counts, zeros, negatives, infinities, min/max and the moments (merged with
 the pairwise formulas of Chan et al. and Pébay). Sketched (see :mod:`.sketches` for the bounds):

@@ -30,7 +30,7 @@ class ChunkSource:
     chunks: Iterator[pd.DataFrame]
 
 
-def _unique_names(raw: list[object]) -> list[str]:
+def unique_names(raw: list[object]) -> list[str]:
     names = [str(c) for c in raw]
     seen: dict[str, object] = {}
     for original, name in zip(raw, names, strict=True):
@@ -85,11 +85,11 @@ def open_source(data: object, *, chunk_rows: int = 1_000_000, caller: str = "pro
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ParameterError.bad_value("chunk_rows", caller, "a positive int", chunk_rows)
     if isinstance(data, pd.DataFrame):
-        names = _unique_names(list(data.columns))
+        names = unique_names(list(data.columns))
         n = max(1, -(-len(data) // chunk_rows))
         return ChunkSource("DataFrame", names, n, _frame_chunks(data, names, chunk_rows))
     if isinstance(data, pa.Table):
-        names = _unique_names(data.column_names)
+        names = unique_names(data.column_names)
         n = max(1, -(-data.num_rows // chunk_rows))
         return ChunkSource("pyarrow.Table", names, n, _table_chunks(data, names, chunk_rows))
     if isinstance(data, str | os.PathLike):
@@ -105,7 +105,7 @@ def open_source(data: object, *, chunk_rows: int = 1_000_000, caller: str = "pro
                 )
         pandas_meta = first.pandas_metadata or {}
         index_cols = {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
-        names = _unique_names([n for n in first.names if n not in index_cols])
+        names = unique_names([n for n in first.names if n not in index_cols])
         groups = sum(max(1, pq.ParquetFile(f).num_row_groups) for f in files)
         return ChunkSource(path.name, names, groups, _parquet_chunks(files, names))
     module = type(data).__module__

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.drift.check import DriftReport
-from lifecycle_widgets.core.drift.monitor import Timeline
+from lifecycle_widgets.core.drift.monitoring import Timeline
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, defaults, finish, text
 
 BASELINE_COLOR, CURRENT_COLOR = "#8c8c8c", "#2f6db5"

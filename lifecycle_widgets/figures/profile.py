@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import plotly.graph_objects as go
 
-from lifecycle_widgets.core.profile import KINDS, ColumnProfile, DataProfile
+from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, finish, text
 
 METHOD_LABELS = {"pearson": "Pearson", "spearman": "Spearman", "cramers_v": "Cramér's V"}

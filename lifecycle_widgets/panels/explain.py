@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from lifecycle_widgets.core.explain.bias import BiasReport
-from lifecycle_widgets.core.explain.calibration import Calibration
+from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import explain as figs

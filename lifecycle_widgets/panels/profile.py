@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.formatting import fmt_number
-from lifecycle_widgets.core.profile import ColumnProfile, DataProfile, profile
+from lifecycle_widgets.core.profiling import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static

@@ -125,8 +125,11 @@ class ResultPanel(widgets.VBox):
 
         self.result = result
         head = display.headline_of(result)
-        lead = [style_widget(), *([headline_widget(head)] if head else [])]
-        super().__init__([*lead, *children], **kwargs)
+        # the panel's title first, then what needs attention, then the rest
+        title, rest = (children[:1], children[1:]) if children else ([], [])
+        super().__init__(
+            [style_widget(), *title, *([headline_widget(head)] if head else []), *rest], **kwargs
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         from lifecycle_widgets.panels import display
@@ -139,7 +142,10 @@ def sections_panel(sections: Callable[[Any], list[static.Section]]) -> Callable[
     widgets, pickers as a drop-down over one Output. For results with little to interact with."""
 
     def build(result: Any) -> widgets.Widget:
-        return ResultPanel(result, [sections_body(sections(result))])
+        from lifecycle_widgets.panels import display
+
+        title = html_widget(f"<h2>{static.esc(display.description_of(result).title(result))}</h2>")
+        return ResultPanel(result, [title, sections_body(sections(result))])
 
     return build
 

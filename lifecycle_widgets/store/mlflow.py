@@ -66,7 +66,7 @@ def import_runs(store: RunStore, uri: str, *, experiment_prefix: str = "") -> in
         conn = store._conn_for_read()
         seen = {v for (v,) in conn.execute("SELECT value FROM tags WHERE key = 'mlflow.run_id'")}
         imported = 0
-        with store._write() as conn:
+        with store.transaction() as conn:
             for run_uuid, name, status, start, end, exp_id in runs:
                 if run_uuid in seen or exp_id not in experiments:
                     continue

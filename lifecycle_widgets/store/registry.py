@@ -68,7 +68,7 @@ class ModelRegistry:
         if not isinstance(name, str) or not name.strip():
             raise ParameterError.bad_value("name", "ModelRegistry.register", "a non-empty str", name)
         _, sha = self.store.artifact(run_id, artifact)
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone() is None:
                 conn.execute("INSERT INTO models (name, created) VALUES (?, ?)", (name, _now()))
             version = conn.execute(
@@ -117,7 +117,7 @@ class ModelRegistry:
                 f"Say who {'approves' if status == APPROVED else 'rejects'}: by= is required."
             )
         version = self._resolve(name, ref)
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.execute(
                 "UPDATE model_versions SET status = ? WHERE name = ? AND version = ?", (status, name, version)
             )
@@ -144,7 +144,7 @@ class ModelRegistry:
         current = self.version(name, number)
         if current.status == REJECTED:
             raise ParameterError(f"Version {number} of {name!r} is rejected: an alias cannot point at it.")
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO model_aliases (name, alias, version) VALUES (?, ?, ?)",
                 (name, alias, number),
@@ -166,7 +166,7 @@ class ModelRegistry:
         links = [(k, str(v)) for k, v in (("audit_record", audit_record), ("baseline", baseline)) if v]
         if not links:
             raise ParameterError("link needs audit_record= or baseline=.")
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO model_links (name, version, kind, target) VALUES (?, ?, ?, ?)",
                 [(name, number, k, v) for k, v in links],

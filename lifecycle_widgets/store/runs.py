@@ -64,7 +64,7 @@ class Run:
                 )
                 text = text[:MAX_PARAM_CHARS]
             rows.append((self.id, str(key), text, full))
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO params (run_id, key, value, full_length) VALUES (?, ?, ?, ?)", rows
             )
@@ -89,7 +89,7 @@ class Run:
             if not math.isfinite(number):
                 raise ParameterError(f"Metric {key!r} must be a finite number; got {number}.")
             rows.append((self.id, str(key), number, step, now))
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.executemany(
                 "INSERT INTO metrics (run_id, key, value, step, logged) VALUES (?, ?, ?, ?, ?)", rows
             )
@@ -98,7 +98,7 @@ class Run:
     def set_tags(self, tags: dict[str, Any]) -> None:
         """Set tags (text)."""
         self._open()
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)",
                 [(self.id, str(k), str(v)) for k, v in tags.items()],
@@ -108,15 +108,16 @@ class Run:
         """Record a dataset's fingerprint, schema and row count (a DataProfile's too, when one is
         given instead of the data). Returns the fingerprint."""
         self._open()
-        from lifecycle_widgets.core.profile import DataProfile, _fingerprint, collect
+        from lifecycle_widgets.core.ingest import collect, fingerprint
+        from lifecycle_widgets.core.profiling import DataProfile
 
         profile = None
         if isinstance(data, DataProfile):
             fp, profile = data.fingerprint, data.to_json(indent=None)
         else:
             _, part = collect(data, sample_size=0, progress=False)
-            fp = _fingerprint(part)
-        with self.store._write() as conn:
+            fp = fingerprint(part)
+        with self.store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO datasets (run_id, name, fingerprint, rows, schema, profile) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -131,7 +132,7 @@ class Run:
 
         path = self.store.artifact_dir / self.id / f"{name}.skops"
         digest = save_model(model, path)
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO artifacts (run_id, name, path, sha256, format, bytes) VALUES "
                 "(?, ?, ?, ?, 'skops', ?)",
@@ -142,7 +143,7 @@ class Run:
     def log_lineage(self, lineage: Any) -> None:
         """Store a :class:`~lifecycle_widgets.LineageGraph` with the run."""
         self._open()
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO lineage (run_id, graph) VALUES (?, ?)",
                 (self.id, lineage.to_json(indent=None)),
@@ -153,7 +154,7 @@ class Run:
         if status not in STATUSES:
             raise ParameterError.bad_value("status", "Run.end", f"one of {STATUSES}", status)
         self._open()
-        with self.store._write() as conn:
+        with self.store.transaction() as conn:
             conn.execute("UPDATE runs SET status = ?, ended = ? WHERE id = ?", (status, _now(), self.id))
         self.closed = True
 
@@ -194,7 +195,7 @@ class RunStore:
         return self._conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn_for_read()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -248,10 +249,10 @@ class RunStore:
         run_id = uuid.uuid4().hex
         env = code = None
         if capture_environment:
-            from lifecycle_widgets.audit.manifest import code_version, environment_json
+            from lifecycle_widgets.core.provenance import code_version, environment_json
 
             env, code = environment_json(), json.dumps(code_version(Path.cwd()))
-        with self._write() as conn:
+        with self.transaction() as conn:
             exp_id = self._experiment_id(conn, experiment)
             count = conn.execute("SELECT count(*) FROM runs WHERE experiment_id = ?", (exp_id,)).fetchone()[0]
             run_name = name or f"run-{count + 1}"
@@ -404,7 +405,7 @@ class RunStore:
         ]
         parent = uuid.uuid4().hex[:8]
         ids = []
-        with self._write() as conn:
+        with self.transaction() as conn:
             exp_id = self._experiment_id(conn, experiment)
             now = _now()
             for i in range(n):

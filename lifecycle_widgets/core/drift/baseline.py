@@ -18,8 +18,9 @@ import numpy as np
 from lifecycle_widgets.core.drift.constraints import DEFAULT_MONITORING_CONFIG, validate
 from lifecycle_widgets.core.drift.distances import GRID_PROBS
 from lifecycle_widgets.core.drift.quality import QualityCollector, suggest_quality_constraints
+from lifecycle_widgets.core.ingest import collect, sample_quantiles
 from lifecycle_widgets.core.partial import ColumnPartial
-from lifecycle_widgets.core.profile import collect, finalize, sample_quantiles
+from lifecycle_widgets.core.profiling import finalize
 from lifecycle_widgets.core.result import Result, atomic_write_text
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.exceptions import ParameterError

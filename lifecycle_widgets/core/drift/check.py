@@ -22,8 +22,8 @@ from lifecycle_widgets.core.drift.constraints import ConstraintsError
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
 from lifecycle_widgets.core.drift.quality import QualityCollector
 from lifecycle_widgets.core.formatting import fmt_number
+from lifecycle_widgets.core.ingest import collect, fingerprint, sample_quantiles
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
-from lifecycle_widgets.core.profile import _fingerprint, collect, sample_quantiles
 from lifecycle_widgets.core.result import Result, atomic_write_text
 from lifecycle_widgets.exceptions import ColumnError
 
@@ -364,10 +364,10 @@ def check(
     )
     if label_values is not None and len(label_values) != part.rows:
         raise ColumnError("labels", f"{len(label_values):,} labels for {part.rows:,} rows")
-    return _report(baseline, source, part, collector.metrics(), label, counter.counts, model=model)
+    return build_report(baseline, source, part, collector.metrics(), label, counter.counts, model=model)
 
 
-def _report(
+def build_report(
     baseline: Baseline,
     source: str,
     part: TablePartial,
@@ -376,6 +376,8 @@ def _report(
     bins: dict[str, np.ndarray],
     model: Any = None,
 ) -> DriftReport:
+    """The drift report of one batch from its merged partial statistics, quality metrics and bin
+    counts; ``check`` builds them by reading the batch, ``monitor`` for every window in one pass."""
     config = baseline.constraints["monitoring_config"]
     dist_cfg = config["distribution_constraints"]
     overrides = _overrides(baseline)
@@ -481,7 +483,7 @@ def _report(
         source=source,
         rows=rows,
         baseline_fingerprint=baseline.fingerprint,
-        batch_fingerprint=_fingerprint(part).sha256,
+        batch_fingerprint=fingerprint(part).sha256,
         features=tuple(features),
         violations=tuple(violations),
         model_quality=quality,

@@ -1,7 +1,7 @@
 """Model validation: explanations (global, local, stability), bias metrics, calibration."""
 
 from lifecycle_widgets.core.explain.bias import BiasBands, BiasMetric, BiasReport, bias_report
-from lifecycle_widgets.core.explain.calibration import Calibration, calibration
+from lifecycle_widgets.core.explain.calibrate import Calibration, calibration
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
 from lifecycle_widgets.core.explain.gradients import integrated_gradients
 

@@ -45,7 +45,7 @@ def _pick_class(values: np.ndarray, base: Any, index: int) -> tuple[np.ndarray, 
     return values, float(base[index] if base.size > 1 else base[0])
 
 
-def _to_raw(view: ModelView, values: np.ndarray) -> np.ndarray:
+def to_raw(view: ModelView, values: np.ndarray) -> np.ndarray:
     out = np.zeros((values.shape[0], len(view.features)))
     np.add.at(out.T, np.asarray(view.feature_map), values.T)
     return out
@@ -158,7 +158,7 @@ class Attributor:
             )
             if self.algorithm == "linear" and view.problem_type == "binary" and view.class_index == 0:
                 values, base = -values, -base
-            raw = _to_raw(view, values) if view.preprocessor is not None else values
+            raw = to_raw(view, values) if view.preprocessor is not None else values
             return Attributions(
                 self.algorithm,
                 self.output_space,

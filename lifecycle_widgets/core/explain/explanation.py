@@ -12,7 +12,7 @@ import pandas as pd
 from lifecycle_widgets.core.explain import global_ as glob
 from lifecycle_widgets.core.explain.attributions import Attributor
 from lifecycle_widgets.core.explain.bias import BiasReport
-from lifecycle_widgets.core.explain.calibration import Calibration
+from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.counterfactual import Counterfactual, counterfactual
 from lifecycle_widgets.core.explain.global_ import Dependence, FeatureImportance, Surrogate
 from lifecycle_widgets.core.explain.models import ModelView, view_model
@@ -355,9 +355,9 @@ def _stability(exp: Explanation, ctx: _Context, row: int, *, runs: int, noise: f
             values = np.asarray(explainer(xt, check_additivity=False).values)
             if values.ndim == 3:
                 values = values[:, :, view.class_index]
-            from lifecycle_widgets.core.explain.attributions import _to_raw
+            from lifecycle_widgets.core.explain.attributions import to_raw
 
-            return (_to_raw(view, values) if view.preprocessor is not None else values)[0]
+            return (to_raw(view, values) if view.preprocessor is not None else values)[0]
         return Attributor(view, background, random_state=ctx.random_state, algorithm=exp.algorithm)(
             one
         ).values[0]
@@ -602,7 +602,7 @@ def _metrics(
         )
         bias = bias_report(X, y, pred, facet=facet, facet_values=facet_values, positive_label=label)
     if view.classes:
-        from lifecycle_widgets.core.explain.calibration import calibration as calibrate
+        from lifecycle_widgets.core.explain.calibrate import calibration as calibrate
 
         calibration = calibrate(
             y, proba[:, 1] if view.problem_type == "binary" else proba, random_state=random_state
@@ -634,14 +634,14 @@ def _explain_dask(
     from dataclasses import replace
 
     from lifecycle_widgets.core.distributed import collect_dask, fold_partitions
-    from lifecycle_widgets.core.sources import _unique_names
+    from lifecycle_widgets.core.sources import unique_names
 
     if y is not None and not isinstance(y, str):
         raise ParameterError(
             "With a Dask frame, y must name its label column (labels cannot be aligned "
             "with partitions otherwise)."
         )
-    names = _unique_names(list(ddf.columns))
+    names = unique_names(list(ddf.columns))
     if y is not None and y not in names:
         raise ColumnError(y, f"not a column of X; columns are {names[:20]}")
     part = collect_dask(ddf, names, sample_size=max(max_rows, BACKGROUND_ROWS), accumulators=())[0]

@@ -86,7 +86,7 @@ def _check_fitted(model: Any) -> None:
         pass
 
 
-def _map_to_raw(preprocessor: Any, raw: list[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+def _mapto_raw(preprocessor: Any, raw: list[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Output feature names of a fitted transformer and, for each, the raw column it comes from."""
     names = tuple(str(n) for n in preprocessor.get_feature_names_out())
     transformers = getattr(preprocessor, "transformers_", None)
@@ -183,7 +183,7 @@ def view_model(model: Any, X: pd.DataFrame, *, explained_class: Any = None) -> M
     if steps and len(steps) > 1:
         pre = model[:-1]
         try:
-            names, mapping = _map_to_raw(pre.steps[0][1], list(features))
+            names, mapping = _mapto_raw(pre.steps[0][1], list(features))
             final_names = tuple(str(n) for n in pre.get_feature_names_out())
             if len(final_names) != len(names):  # a later step changed the width: no mapping
                 raise ParameterError("width changed")

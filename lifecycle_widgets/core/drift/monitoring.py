@@ -174,11 +174,11 @@ def _dask_windows(
 ) -> tuple[DriftReport, ...]:
     """Every window of a Dask DataFrame checked in one pass over the data."""
     from lifecycle_widgets.core.distributed import collect_dask
-    from lifecycle_widgets.core.drift.check import BinCounter, _report
+    from lifecycle_widgets.core.drift.check import BinCounter, build_report
     from lifecycle_widgets.core.drift.quality import QualityCollector
-    from lifecycle_widgets.core.sources import _unique_names
+    from lifecycle_widgets.core.sources import unique_names
 
-    names = _unique_names(list(ddf.columns))
+    names = unique_names(list(ddf.columns))
     _check_window_args(names, time_column, window)
     window_keys(pd.Series(pd.to_datetime(["2026-01-01"])), window)  # a bad window fails here, before any work
     label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
@@ -191,7 +191,7 @@ def _dask_windows(
         group=lambda chunk: window_keys(chunk[time_column], window),
     )
     return tuple(
-        _report(
+        build_report(
             baseline, f"window {_label(k)}", part, acc[1].metrics(), _label(k), acc[0].counts, model=model
         )
         for k, (part, acc) in sorted(grouped.items())

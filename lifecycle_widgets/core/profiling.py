@@ -6,9 +6,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -18,11 +15,16 @@ import pandas as pd
 from lifecycle_widgets.core import correlations as corr
 from lifecycle_widgets.core.alerts import Alert, AlertThresholds, sort_alerts
 from lifecycle_widgets.core.card import DataCard
-from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_values, table_partial
-from lifecycle_widgets.core.progress import progress_bar
+from lifecycle_widgets.core.ingest import (
+    NUMERIC_FAMILIES,
+    Fingerprint,
+    collect,
+    fingerprint,
+    sample_quantiles,
+)
+from lifecycle_widgets.core.partial import ColumnPartial, TablePartial
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
-from lifecycle_widgets.core.sources import open_source
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
 KINDS = (
@@ -37,7 +39,6 @@ KINDS = (
     "empty",
 )
 NUMERIC_KINDS = ("numeric", "integer")
-NUMERIC_FAMILIES = ("integer", "float", "boolean", "datetime")
 QUANTILE_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 MAX_CORRELATION_COLUMNS = 60
 MAX_CATEGORY_LEVELS = 50
@@ -106,21 +107,6 @@ class Association:
     column: str
     method: str
     value: float | None
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """A content hash of a table: the same rows with the same schema give the same digest.
-
-    The digest is insensitive to row order, to how the rows were chunked and to the dtype
-    backend (the schema holds logical types: integer, float, string, ...), so a frame, its
-    Parquet file, its pyarrow-backed copy and the same data on a cluster share one fingerprint.
-    """
-
-    sha256: str
-    rows: int
-    columns: int
-    schema: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -225,13 +211,6 @@ def _kind(
     if mean_length is not None and mean_length >= 30 and distinct > 0.5 * count:
         return "text"
     return "identifier" if unique else "categorical"
-
-
-def sample_quantiles(part: ColumnPartial, sample: pd.DataFrame | None) -> SampleQuantiles | None:
-    """The column's values in the row sample, ready for quantiles and histograms."""
-    if sample is None or part.moments.n == 0 or part.family not in NUMERIC_FAMILIES:
-        return None
-    return SampleQuantiles.of(numeric_values(sample[part.name], part.family), part.moments.n)
 
 
 def _histogram(part: ColumnPartial, kind: str, bins: int, sq: SampleQuantiles | None) -> Histogram | None:
@@ -340,13 +319,6 @@ def _finalize_column(
         value_types=dict(part.type_counts) if len(part.type_counts) > 1 else {},
         **stats,
     )
-
-
-def _fingerprint(part: TablePartial) -> Fingerprint:
-    # logical types, not dtype names: int64, Int64 and int64[pyarrow] hold the same content
-    schema = tuple((name, part.partials[name].family) for name in part.columns)
-    payload = json.dumps({"schema": schema, "rows": part.rows, "sums": part.content_sums})
-    return Fingerprint(hashlib.sha256(payload.encode()).hexdigest(), part.rows, len(part.columns), schema)
 
 
 def _as_matrix(method: str, names: list[str], values: np.ndarray) -> Matrix:
@@ -471,7 +443,7 @@ def finalize(
         memory_bytes=part.memory_bytes,
         duplicate_rows=duplicates,
         duplicate_rows_exact=exact,
-        fingerprint=_fingerprint(part),
+        fingerprint=fingerprint(part),
         columns=tuple(cols),
         correlations=_correlations(cols, part.sample),
         target=target,
@@ -549,53 +521,3 @@ def profile(
     return finalize(
         merged, source=source, target=target, card=card, bins=bins, top_n=top_n, thresholds=thresholds
     )
-
-
-def collect(
-    data: Any,
-    *,
-    required: Sequence[str] = (),
-    sample_size: int = 50_000,
-    chunk_rows: int = 1_000_000,
-    progress: bool | None = None,
-    desc: str = "profiling",
-    accumulators: Sequence[Any] = (),
-) -> tuple[str, TablePartial]:
-    """Read ``data`` chunk by chunk and fold the chunks' partial statistics into one.
-
-    ``data`` may be a pandas DataFrame, a pyarrow Table, Parquet, or a Dask DataFrame (whose
-    partitions are folded on the workers). ``required`` columns must exist (checked before any
-    row is read). ``accumulators`` (objects with ``fresh()``, ``update(chunk, offset)`` and
-    ``merge(other)``) see every chunk too, to predict with a model or count into bins; they hold
-    the merged result afterwards.
-    """
-    from lifecycle_widgets.core.distributed import collect_dask, is_dask
-
-    if is_dask(data):
-        from lifecycle_widgets.core.sources import _unique_names
-
-        names = _unique_names(list(data.columns))
-        _check_required(required, names)
-        part, merged = collect_dask(data, names, sample_size=sample_size, accumulators=accumulators)
-        for acc, result in zip(accumulators, merged, strict=True):
-            acc.__dict__.update(result.__dict__)
-        return "Dask DataFrame", part
-    src = open_source(data, chunk_rows=chunk_rows)
-    _check_required(required, src.columns)
-    merged_part: TablePartial | None = None
-    show = progress if progress is not None else src.n_chunks > 1
-    offset = 0
-    for chunk in progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show):
-        part = table_partial(chunk, sample_size=sample_size, offset=offset)
-        for acc in accumulators:
-            acc.update(chunk, offset)
-        offset += len(chunk)
-        merged_part = part if merged_part is None else merged_part.merge(part)
-    assert merged_part is not None  # every source yields at least one chunk
-    return src.name, merged_part
-
-
-def _check_required(required: Sequence[str], columns: list[str]) -> None:
-    for name in required:
-        if name not in columns:
-            raise ColumnError(name, f"not a column of the data; columns are {columns[:20]}")

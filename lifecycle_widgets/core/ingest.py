@@ -1,0 +1,108 @@
+"""The ingest engine every stage shares: read any input chunk by chunk into mergeable partial
+statistics (:func:`collect`), and fingerprint the content (:func:`fingerprint`).
+
+Profiles, baselines, drift checks, lineage and the run store all read data through here, so the
+same data gives the same statistics and the same fingerprint whatever its form (a pandas frame,
+a pyarrow Table, Parquet, a Dask DataFrame).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_values, table_partial
+from lifecycle_widgets.core.progress import progress_bar
+from lifecycle_widgets.core.sketches import SampleQuantiles
+from lifecycle_widgets.core.sources import open_source
+from lifecycle_widgets.exceptions import ColumnError
+
+NUMERIC_FAMILIES = ("integer", "float", "boolean", "datetime")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A content hash of a table: the same rows with the same schema give the same digest.
+
+    The digest is insensitive to row order, to how the rows were chunked and to the dtype
+    backend (the schema holds logical types: integer, float, string, ...), so a frame, its
+    Parquet file, its pyarrow-backed copy and the same data on a cluster share one fingerprint.
+    """
+
+    sha256: str
+    rows: int
+    columns: int
+    schema: tuple[tuple[str, str], ...]
+
+
+def fingerprint(part: TablePartial) -> Fingerprint:
+    """The content fingerprint of merged partial statistics: SHA-256 over the logical schema,
+    the row count and the order-insensitive content sums, so the same data gives the same
+    fingerprint however it was read or chunked."""
+    # logical types, not dtype names: int64, Int64 and int64[pyarrow] hold the same content
+    schema = tuple((name, part.partials[name].family) for name in part.columns)
+    payload = json.dumps({"schema": schema, "rows": part.rows, "sums": part.content_sums})
+    return Fingerprint(hashlib.sha256(payload.encode()).hexdigest(), part.rows, len(part.columns), schema)
+
+
+def sample_quantiles(part: ColumnPartial, sample: pd.DataFrame | None) -> SampleQuantiles | None:
+    """The column's values in the row sample, ready for quantiles and histograms."""
+    if sample is None or part.moments.n == 0 or part.family not in NUMERIC_FAMILIES:
+        return None
+    return SampleQuantiles.of(numeric_values(sample[part.name], part.family), part.moments.n)
+
+
+def collect(
+    data: Any,
+    *,
+    required: Sequence[str] = (),
+    sample_size: int = 50_000,
+    chunk_rows: int = 1_000_000,
+    progress: bool | None = None,
+    desc: str = "profiling",
+    accumulators: Sequence[Any] = (),
+) -> tuple[str, TablePartial]:
+    """Read ``data`` chunk by chunk and fold the chunks' partial statistics into one.
+
+    ``data`` may be a pandas DataFrame, a pyarrow Table, Parquet, or a Dask DataFrame (whose
+    partitions are folded on the workers). ``required`` columns must exist (checked before any
+    row is read). ``accumulators`` (objects with ``fresh()``, ``update(chunk, offset)`` and
+    ``merge(other)``) see every chunk too, to predict with a model or count into bins; they hold
+    the merged result afterwards.
+    """
+    from lifecycle_widgets.core.distributed import collect_dask, is_dask
+
+    if is_dask(data):
+        from lifecycle_widgets.core.sources import unique_names
+
+        names = unique_names(list(data.columns))
+        check_required(required, names)
+        part, merged = collect_dask(data, names, sample_size=sample_size, accumulators=accumulators)
+        for acc, result in zip(accumulators, merged, strict=True):
+            acc.__dict__.update(result.__dict__)
+        return "Dask DataFrame", part
+    src = open_source(data, chunk_rows=chunk_rows)
+    check_required(required, src.columns)
+    merged_part: TablePartial | None = None
+    show = progress if progress is not None else src.n_chunks > 1
+    offset = 0
+    for chunk in progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show):
+        part = table_partial(chunk, sample_size=sample_size, offset=offset)
+        for acc in accumulators:
+            acc.update(chunk, offset)
+        offset += len(chunk)
+        merged_part = part if merged_part is None else merged_part.merge(part)
+    assert merged_part is not None  # every source yields at least one chunk
+    return src.name, merged_part
+
+
+def check_required(required: Sequence[str], columns: list[str]) -> None:
+    """Raise a ColumnError for the first ``required`` column not in ``columns``."""
+    for name in required:
+        if name not in columns:
+            raise ColumnError(name, f"not a column of the data; columns are {columns[:20]}")

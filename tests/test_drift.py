@@ -365,11 +365,9 @@ def test_numeric_bins_are_labelled_one_to_one(base: lw.Baseline) -> None:
     for f in report.features:
         assert len(f.bins) == len(f.baseline_shares) == len(f.current_shares)
     income = report.feature("income")
-    assert (
-        income.bins[0].startswith("≤ ")
-        and income.bins[-2].startswith("> ")
-        and income.bins[-1] == "(missing)"
-    )
+    # present values only: the missing share is completeness_check's, not a bin of the distance
+    assert income.bins[0].startswith("≤ ") and income.bins[-1].startswith("> ")
+    assert "(missing)" not in income.bins
 
 
 def test_ndcg_by_hand() -> None:
@@ -429,3 +427,35 @@ def test_model_drift_survives_save_and_load(model_baseline, clean, tmp_path) -> 
     (tmp_path / "b" / "constraints.json").write_text(json.dumps(cons))
     with pytest.raises(ConstraintsError, match=r"bias_constraints.metrics.DPPL.upper must be a number"):
         lw.Baseline.load(tmp_path / "b")
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda s: s.astype(float).where(s.index % 50 != 0),  # pandas turns it float on a missing value
+        lambda s: s.astype("Int64"),
+        lambda s: s.astype("int64[pyarrow]"),
+        lambda s: s.astype(np.float32),
+        lambda s: s.astype("category"),
+    ],
+    ids=["float-with-missing", "nullable", "pyarrow", "float32", "categorical"],
+)
+def test_category_keys_compare_by_value_across_dtypes(convert) -> None:
+    """A 0/1 integer column that arrives as float (or nullable, pyarrow, categorical) holds the
+    same values: no drift, no domain violation (it scored JS 1.0 when '1.0' != '1')."""
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"flag": rng.integers(0, 2, 4000), "x": rng.normal(size=4000)})
+    batch = pd.DataFrame({"flag": rng.integers(0, 2, 2000), "x": rng.normal(size=2000)})
+    batch["flag"] = convert(batch["flag"])
+    report = lw.Baseline.fit(train).check(batch)
+    flag = report.feature("flag")
+    assert flag.distance is not None and flag.distance < 0.05, flag
+    checks = {v.constraint_check_type for v in report.violations if v.feature_name == "flag"}
+    assert not checks & {"baseline_drift_check", "categorical_values_check"}, report.violations
+
+
+def test_category_keys_still_tell_different_values_apart() -> None:
+    train = pd.DataFrame({"flag": [0, 1] * 2000})
+    batch = pd.DataFrame({"flag": [1.0, 2.0] * 1000})  # 2 is new: half the batch outside the domain
+    report = lw.Baseline.fit(train).check(batch)
+    assert "flag" in report.flagged_features

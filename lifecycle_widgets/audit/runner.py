@@ -25,6 +25,7 @@ from lifecycle_widgets.audit.execute import execute_notebook
 from lifecycle_widgets.audit.export import notebook_to_html
 from lifecycle_widgets.audit.parameters import resolve_parameters, template_parameters
 from lifecycle_widgets.audit.recording import recorded_in
+from lifecycle_widgets.core import provenance
 from lifecycle_widgets.core.result import atomic_write_text
 from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.store import default_store_path, trail
@@ -190,8 +191,8 @@ def run(
             "parameters": {"given": given, "resolved": resolved},
             "inputs": inputs,
             "seeds": mf.seeds(resolved),
-            "environment": mf.environment(),
-            "code_version": mf.code_version(template.resolve().parent),
+            "environment": provenance.environment(),
+            "code_version": provenance.code_version(template.resolve().parent),
             "lifecycle_widgets_version": lifecycle_widgets.__version__,
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),

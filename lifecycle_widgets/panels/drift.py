@@ -320,21 +320,18 @@ def baseline_sections(base: Baseline) -> list[static.Section]:
 def report_headline(report: DriftReport) -> list[static.Attention]:
     """Failed checks and drifted features, then a plain all-clear."""
     out = []
-    by_check: dict[str, list[str]] = {}
+    by_check: dict[str, list[Any]] = {}
     for v in report.violations:
-        by_check.setdefault(v.constraint_check_type, []).append(v.feature_name or "(dataset)")
-    for check, names in sorted(by_check.items(), key=lambda kv: -len(kv[1])):
+        by_check.setdefault(v.constraint_check_type, []).append(v)
+    for check, found in sorted(by_check.items(), key=lambda kv: -len(kv[1])):
+        names = [v.feature_name or "(dataset)" for v in found]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        severity = "high" if check in _SEVERE_CHECKS else "medium"
+        # the check's own severity, as the violations table shows it
+        severity = min((v.severity for v in found), key=static.SEVERITY_ORDER.index)
         out.append(static.Attention(severity, f"{check}: {shown}"))
     if not out:
         out.append(static.Attention("ok", f"No violations in {report.rows:,} rows."))
     return out
-
-
-_SEVERE_CHECKS = frozenset(
-    {"baseline_drift_check", "missing_column_check", "data_type_check", "model_quality_check"}
-)
 
 
 def timeline_headline(timeline: Timeline) -> list[static.Attention]:

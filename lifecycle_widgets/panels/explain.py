@@ -128,7 +128,7 @@ def bias_html(report: BiasReport) -> str:
             ("Positive label", str(report.positive_label)),
         ]
     )
-    status_class = {"fail": "high", "warn": "medium", "pass": "ok", "n/a": "low"}
+    status_class = {"fail": "high", "warn": "medium", "pass": None, "n/a": "low"}
     return head + static.table(
         rows,
         ["metric", "stage", "value", "status", "passes when", "what it measures"],

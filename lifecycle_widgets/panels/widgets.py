@@ -130,6 +130,8 @@ class ResultPanel(widgets.VBox):
         super().__init__(
             [style_widget(), *title, *([headline_widget(head)] if head else []), *rest], **kwargs
         )
+        # figures follow JupyterLab's dark theme through the stylesheet (lw.css), scoped to panels
+        self.add_class("lw-panel")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         from lifecycle_widgets.panels import display

@@ -8,6 +8,7 @@ feature what later batches are compared with, and suggests constraints. ``save``
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,13 +94,35 @@ def numeric_bin_counts(part: ColumnPartial, sq: SampleQuantiles | None, edges: n
     return sq.counts(edges, right=True)
 
 
+def category_key(value: Any) -> str:
+    """The text a category value is compared by, the same across dtypes: ``1``, ``1.0``,
+    ``np.int8(1)``, ``np.float32(1.0)`` and ``"1"`` are all ``"1"`` (an integer column that gains a
+    missing value and turns float is the same column); other floats by their shortest repr;
+    booleans as ``"True"``/``"False"``; everything else as ``str(value)``.
+
+    Examples
+    --------
+    >>> [category_key(v) for v in (1, 1.0, np.float32(2.0), "1", 0.5, True, "north")]
+    ['1', '1', '2', '1', '0.5', 'True', 'north']
+    """
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        return str(int(x)) if x.is_integer() and abs(x) < 2**63 else repr(x)
+    return str(value)
+
+
 def category_counts(part: ColumnPartial) -> dict[str, int]:
-    """Counts of a discrete column's values, keyed by their text."""
+    """Counts of a discrete column's values, keyed by :func:`category_key`."""
     if part.frequent is None:
         return {}
     out: dict[str, int] = {}
     for value, count in part.frequent.counts.items():
-        out[str(value)] = out.get(str(value), 0) + int(count)
+        key = category_key(value)
+        out[key] = out.get(key, 0) + int(count)
     return out
 
 

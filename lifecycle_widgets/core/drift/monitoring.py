@@ -191,9 +191,7 @@ def _dask_windows(
         group=lambda chunk: window_keys(chunk[time_column], window),
     )
     return tuple(
-        build_report(
-            baseline, f"window {_label(k)}", part, acc[1].metrics(), _label(k), acc[0].counts, model=model
-        )
+        build_report(baseline, f"window {_label(k)}", part, acc[1].metrics(), _label(k), acc[0], model=model)
         for k, (part, acc) in sorted(grouped.items())
     )
 

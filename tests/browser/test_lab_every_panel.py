@@ -1,0 +1,156 @@
+"""Every panel in one notebook, in real JupyterLab and Chromium: run from a fresh kernel several
+times, every live figure draws its traces each time (figures once went blank at random); then
+the same panels in the dark theme, where tables and headlines follow Lab's theme variables.
+Screenshots of every panel, light and dark, are saved (``LW_SCREENSHOT_DIR`` keeps them)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .lab_page import KERNEL_TIMEOUT, RUN_ALL
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+RUNS = 5
+SETUP = """\
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+import lifecycle_widgets as lw
+df = lw.datasets.credit(1500, seed=3)
+features = ["age", "income", "utilization", "late_payments"]
+X, y = df[features].fillna(0), df["defaulted"]
+model = RandomForestClassifier(30, max_depth=5, random_state=0).fit(X[:1000], y[:1000])
+X_test, y_test = X[1000:], y[1000:]
+base = lw.Baseline.fit(df)
+batch = lw.datasets.credit_batch(800, seed=5)
+store = lw.RunStore("every_panel.db")
+for depth in (3, 5, 7):
+    with store.start_run(experiment="every-panel") as run:
+        run.log_params({"depth": depth}); run.log_metrics({"auc": 0.7 + depth / 100})
+"""
+PANELS = {
+    "profile": "lw.profile(df, target='defaulted')",
+    "drift": "base.check(batch)",
+    "timeline": "lw.monitor(base, {'w1': lw.datasets.credit_batch(800, seed=6, drift=False), 'w2': batch})",
+    "explanation": "lw.explain(model, X_test, y_test, max_rows=80)",
+    "bias": (
+        "lw.bias_report(X_test.assign(g=np.where(X_test.age >= 60, 'old', 'young')), y_test.to_numpy(),"
+        " model.predict(X_test), facet='g', facet_values='old')"
+    ),
+    "calibration": "lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1])",
+    "lineage": "lw.lineage(model, X_test)",
+    "runs": "lw.compare(store.runs(experiment='every-panel'))",
+}
+
+
+def _notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [
+        nbformat.v4.new_code_cell(code) for code in PANELS.values()
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _run_all(page) -> None:
+    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle"))
+    idle.wait_for(timeout=KERNEL_TIMEOUT)
+    page.evaluate(f"window.jupyterapp.commands.execute({RUN_ALL!r})")
+    prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
+    page.wait_for_function(
+        "n => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))"
+        ".filter(p => /\\[\\d+\\]/.test(p.textContent)).length === n",
+        arg=prompts.count(),
+        timeout=KERNEL_TIMEOUT * 3,
+    )
+    idle.wait_for(timeout=KERNEL_TIMEOUT)
+
+
+def _panel_outputs(page):
+    return page.locator(".jp-OutputArea-output").filter(has=page.locator(".lw"))
+
+
+def _blank_figures(page) -> list[str]:
+    """Visible plotly figures of the panels that have no drawn trace, waited for up to 60 s."""
+    # a blank figure has no trace with data (the symptom was empty axes, -1..6 by -1..4); WebGL
+    # traces draw on a canvas, so the check reads plotly's own data of each figure
+    script = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'))
+        .filter(p => p.offsetParent !== null)
+        .filter(p => !(p._fullData || []).some(t => ['x', 'y', 'z', 'values', 'cells', 'dimensions', 'link']
+            .some(k => t[k] && (t[k].length || (t[k].values && t[k].values.length) || Object.keys(t[k]).length))))
+        .map(p => (p.querySelector('.gtitle') || {}).textContent || '(untitled)')"""
+    deadline = time.monotonic() + 60
+    blank = page.evaluate(script)
+    while blank and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        blank = page.evaluate(script)
+    return blank
+
+
+def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot) -> None:
+    name = "every_panel.ipynb"
+    _notebook(lab.root / name)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    context.set_default_timeout(30_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.goto(lab.page_url(f"lab/workspaces/lw-every-panel/tree/{name}?reset"))
+        page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
+        drawn_counts = []
+        for run in range(RUNS):
+            if run:
+                # not awaited: the command's promise waits for the confirmation dialog
+                page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart-and-clear'); }")
+                page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.jp-OutputArea-output .lw').length === 0",
+                    timeout=30_000,
+                )
+            _run_all(page)
+            outputs = _panel_outputs(page)
+            assert outputs.count() == len(PANELS), f"run {run + 1}: {outputs.count()} panels shown"
+            # live panels, not the static fallback: each output is a widget
+            assert page.locator(".jp-OutputArea-output .jupyter-widgets .lw").count() >= len(PANELS)
+            blank = _blank_figures(page)
+            assert not blank, f"run {run + 1}: figures without traces: {blank}"
+            drawn_counts.append(page.locator(".jp-OutputArea-output .js-plotly-plot").count())
+        assert min(drawn_counts) > 0 and len(set(drawn_counts)) == 1, drawn_counts
+        # the stylesheet reached the page, and the headline is styled
+        assert page.evaluate(
+            "() => Array.from(document.styleSheets).some(s => { try { return Array.from(s.cssRules)"
+            ".some(r => (r.selectorText || '').includes('.lw-att-high')); } catch (e) { return false; } })"
+        )
+        for theme in ("light", "dark"):
+            if theme == "dark":
+                page.evaluate(
+                    "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
+                )
+                page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+                page.wait_for_timeout(500)
+                color = page.evaluate(
+                    "() => getComputedStyle(document.querySelector('.jp-OutputArea-output .lw table.lw-table td')).color"
+                )
+                rgb = [int(v) for v in re.findall(r"\d+", color)[:3]]
+                assert sum(rgb) / 3 > 128, f"table text is dark on the dark theme: {color}"
+                figure_filter = page.evaluate(
+                    "() => { const f = document.querySelector('.lw-panel .js-plotly-plot');"
+                    " return f ? getComputedStyle(f).filter : 'panels: ' + document.querySelectorAll('.lw-panel').length"
+                    " + ', plots: ' + document.querySelectorAll('.js-plotly-plot').length; }"
+                )
+                assert "invert" in figure_filter, (
+                    f"figures stay white slabs on the dark theme: {figure_filter}"
+                )
+            for i, key in enumerate(PANELS):
+                output = _panel_outputs(page).nth(i)
+                output.scroll_into_view_if_needed()
+                screenshot(output, f"{theme}-{key}")
+        assert not errors, f"JavaScript errors: {errors}"
+    finally:
+        context.close()

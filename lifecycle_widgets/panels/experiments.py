@@ -432,15 +432,7 @@ def registry_headline(state: RegistryState) -> list[static.Attention]:
 
 
 def comparison_sections(c: ChampionChallenger) -> list[static.Section]:
-    return [
-        static.Section(
-            "Comparison",
-            (
-                static.HtmlBlock(comparison_html(c)),
-                static.FigureBlock("comparison", figs.comparison_figure(c)),
-            ),
-        )
-    ]
+    return static.table_and_figure("Comparison", comparison_html(c), "comparison", figs.comparison_figure(c))
 
 
 display.describe(

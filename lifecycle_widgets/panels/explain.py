@@ -367,15 +367,9 @@ def local_sections(local: LocalExplanation) -> list[static.Section]:
 
 
 def stability_sections(stab: Stability) -> list[static.Section]:
-    return [
-        static.Section(
-            "Stability",
-            (
-                static.HtmlBlock(stability_html(stab)),
-                static.FigureBlock("stability", figs.stability_figure(stab)),
-            ),
-        )
-    ]
+    return static.table_and_figure(
+        "Stability", stability_html(stab), "stability", figs.stability_figure(stab)
+    )
 
 
 def calibration_headline(cal: Calibration) -> list[static.Attention]:
@@ -390,24 +384,13 @@ def calibration_headline(cal: Calibration) -> list[static.Attention]:
 
 
 def calibration_sections(cal: Calibration) -> list[static.Section]:
-    return [
-        static.Section(
-            "Calibration",
-            (
-                static.HtmlBlock(calibration_html(cal)),
-                static.FigureBlock("calibration", figs.calibration_figure(cal)),
-            ),
-        )
-    ]
+    return static.table_and_figure(
+        "Calibration", calibration_html(cal), "calibration", figs.calibration_figure(cal)
+    )
 
 
 def bias_sections(report: BiasReport) -> list[static.Section]:
-    return [
-        static.Section(
-            "Bias",
-            (static.HtmlBlock(bias_html(report)), static.FigureBlock("bias", figs.bias_figure(report))),
-        )
-    ]
+    return static.table_and_figure("Bias", bias_html(report), "bias", figs.bias_figure(report))
 
 
 def explanation_headline(exp: Explanation) -> list[static.Attention]:

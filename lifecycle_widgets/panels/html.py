@@ -63,6 +63,11 @@ class Section:
     blocks: tuple[Block, ...]
 
 
+def table_and_figure(title: str, markup: str, name: str, figure: go.Figure) -> list[Section]:
+    """The display of a result that is one table and one figure: a single section."""
+    return [Section(title, (HtmlBlock(markup), FigureBlock(name, figure)))]
+
+
 SEVERITY_ORDER = ("high", "medium", "low", "ok")
 
 

@@ -245,7 +245,7 @@ def test_hand_edited_constraints_are_honoured(base, tmp_path) -> None:
         ),
         (
             lambda c: c["monitoring_config"].update(datatype_check_threshold=3),
-            r"monitoring_config.datatype_check_threshold must be a number between 0 and 1; got 3",
+            r"monitoring_config.datatype_check_threshold must be a finite number between 0 and 1; got 3",
         ),
         (
             lambda c: c["features"][1]["monitoringConfigOverrides"].update(comparison_method="kl"),
@@ -459,3 +459,30 @@ def test_category_keys_still_tell_different_values_apart() -> None:
     batch = pd.DataFrame({"flag": [1.0, 2.0] * 1000})  # 2 is new: half the batch outside the domain
     report = lw.Baseline.fit(train).check(batch)
     assert "flag" in report.flagged_features
+
+
+def test_a_batch_without_labels_gets_no_violation_about_them() -> None:
+    train = lw.datasets.credit(3000, seed=2)
+    base = lw.Baseline.fit(train, target="defaulted")
+    batch = lw.datasets.credit_batch(1500, seed=9, drift=False).drop(columns=["defaulted"])
+    report = base.check(batch)
+    assert not [v for v in report.violations if v.feature_name == "defaulted"], report.violations
+    timeline = lw.monitor(base, {"w1": batch, "w2": batch.iloc[:800]})
+    assert not any(s.feature_name == "defaulted" for s in timeline.signals)
+
+
+def test_a_missing_facet_is_an_error_before_any_work() -> None:
+    with pytest.raises(lw.ColumnError, match="sex"):
+        lw.Baseline.fit(lw.datasets.credit(500), target="defaulted", facet="sex")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1.0])
+def test_non_finite_thresholds_are_refused(tmp_path, value) -> None:
+    base = lw.Baseline.fit(lw.datasets.credit(500))
+    base.save(tmp_path)
+    path = tmp_path / "constraints.json"
+    data = json.loads(path.read_text())
+    data["monitoring_config"]["distribution_constraints"]["comparison_threshold"] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConstraintsError, match=r"comparison_threshold must be a finite number"):
+        lw.Baseline.load(tmp_path)

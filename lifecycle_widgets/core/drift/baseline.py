@@ -261,7 +261,7 @@ class Baseline(Result):
         )
         source, part = collect(
             data,
-            required=[target] if target else [],
+            required=[c for c in (target, facet) if c],  # checked before any row is read
             chunk_rows=chunk_rows,
             progress=progress,
             desc="baseline",

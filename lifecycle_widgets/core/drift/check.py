@@ -416,6 +416,8 @@ def build_report(
         add("", "completeness_check", "The batch has no rows: nothing could be checked.")
     features = []
     for base in baseline.features:
+        if base.name not in part.partials and base.name == baseline.target:
+            continue  # labels are optional: a batch without them is judged without model quality
         if base.name not in part.partials:
             add(
                 base.name,

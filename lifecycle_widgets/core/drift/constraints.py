@@ -7,6 +7,8 @@ value out of its range, is an error naming the key and what is allowed.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from lifecycle_widgets.core.drift.distances import ALIASES, DISTANCES
@@ -47,12 +49,13 @@ def _number(where: str, value: object, low: float = 0.0, high: float | None = No
     ok = (
         isinstance(value, int | float)
         and not isinstance(value, bool)
+        and math.isfinite(value)  # Infinity or NaN would silently switch a check off
         and value >= low
         and (high is None or value <= high)
     )
     if not ok:
         rng = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise ConstraintsError(f"{where} must be a number {rng}; got {value!r}.")
+        raise ConstraintsError(f"{where} must be a finite number {rng}; got {value!r}.")
 
 
 def _choice(where: str, value: object, allowed: tuple[str, ...]) -> None:

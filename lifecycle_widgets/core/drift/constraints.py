@@ -8,7 +8,6 @@ value out of its range, is an error naming the key and what is allowed.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from lifecycle_widgets.core.drift.distances import ALIASES, DISTANCES

@@ -87,8 +87,16 @@ def resolved_display_mode() -> str:
     return mode
 
 
+_front_end_seen = False
+
+
 def _front_end_sent_this_cell() -> bool:
-    """True when the code running now came from a notebook front end that draws widgets."""
+    """True when the code running now came from a notebook front end that draws widgets, or one
+    such front end has sent a cell to this kernel before: code run from a widget callback (a comm
+    message, with no ``cellId``) then still shows live panels."""
+    global _front_end_seen
+    if _front_end_seen:
+        return True
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     kernel = getattr(shell, "kernel", None)
@@ -101,4 +109,5 @@ def _front_end_sent_this_cell() -> bool:
     except Exception:
         return False
     metadata = (parent or {}).get("metadata") or {}
-    return "cellId" in metadata
+    _front_end_seen = "cellId" in metadata
+    return _front_end_seen

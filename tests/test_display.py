@@ -130,5 +130,9 @@ def test_auto_mode_is_live_only_for_a_notebook_front_end(monkeypatch, metadata, 
     from lifecycle_widgets._config import resolved_display_mode
 
     monkeypatch.delenv("LIFECYCLE_WIDGETS_DISPLAY", raising=False)
+    monkeypatch.setattr("lifecycle_widgets._config._front_end_seen", False)
     monkeypatch.setattr(IPython, "get_ipython", lambda: _Shell(metadata))
+    assert resolved_display_mode() == mode
+    # a widget callback runs from a comm message, with no cellId: live once a front end was seen
+    monkeypatch.setattr(IPython, "get_ipython", lambda: _Shell({}))
     assert resolved_display_mode() == mode

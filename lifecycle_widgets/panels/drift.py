@@ -97,7 +97,7 @@ def report_sections(report: DriftReport) -> list[static.Section]:
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
     sections = [
         S("Summary", (H(summary_html(report)),)),
-        S("Violations", (H(violations_html(report)), F("violations", figs.violations_figure(report)))),
+        S("Violations", (H(violations_html(report)),)),  # the table says it all; no figure repeats it
     ]
     if any(f.distance is not None for f in report.features):
         sections.append(

@@ -57,7 +57,6 @@ SEVERITY = {
     "non_negative_check": "medium",
     "extra_column_check": "low",
 }
-MISSING_BIN = "(missing)"
 OTHER_BIN = "(other values)"
 
 

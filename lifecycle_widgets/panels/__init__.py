@@ -2,9 +2,11 @@
 
 from lifecycle_widgets.panels import batch as _batch  # noqa: F401  (describes BatchSummary)
 from lifecycle_widgets.panels.drift import DriftPanel, TimelinePanel
-from lifecycle_widgets.panels.experiments import ComparisonPanel, LineagePanel, RegistryPanel, compare
 from lifecycle_widgets.panels.explain import ExplanationPanel
+from lifecycle_widgets.panels.lineage import LineagePanel
 from lifecycle_widgets.panels.profile import ProfilePanel
+from lifecycle_widgets.panels.registry import RegistryPanel
+from lifecycle_widgets.panels.runs import ComparisonPanel, compare
 
 __all__ = [
     "ComparisonPanel",

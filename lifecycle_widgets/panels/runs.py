@@ -1,4 +1,5 @@
-"""Panels of runs (comparison), lineage graphs and the model registry, and their static displays."""
+"""The runs panel: runs side by side (sortable, filterable table, parameter diff, step curves,
+a metric by parameter), and the static display of :class:`~lifecycle_widgets.Runs`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
-from lifecycle_widgets.core.experiments import ChampionChallenger, RegistryState, Runs
+from lifecycle_widgets.core.experiments import Runs
 from lifecycle_widgets.core.formatting import fmt_number
-from lifecycle_widgets.core.lineage import LineageGraph
 from lifecycle_widgets.figures import experiments as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -18,7 +18,6 @@ from lifecycle_widgets.panels.widgets import (
     figure_widget,
     html_widget,
     lazy_tabs,
-    plotly_output,
     show_in,
     update_in_place,
 )
@@ -253,211 +252,9 @@ def compare(runs: Runs, *, store: Any = None) -> ComparisonPanel:
     return panel
 
 
-# --- lineage --------------------------------------------------------------------------------------
-
-
-def lineage_sections(lin: LineageGraph) -> list[static.Section]:
-    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
-    table = static.table(
-        [(f, ", ".join(lin.feature_sources[f])) for f in lin.features], ["feature", "raw columns"]
-    )
-    return [
-        S("Lineage graph", (F("graph", figs.lineage_figure(lin)),)),
-        S(
-            "A feature's path",
-            (P("path", "Feature", {f: figs.lineage_figure(lin, highlight=f) for f in lin.features[:100]}),),
-        ),
-        S("Features and their raw columns", (H(table),)),
-    ]
-
-
-class LineagePanel(ResultPanel):
-    """The lineage graph (its one FigureWidget); picking a feature highlights its path back to raw
-    columns and shows what is known of those columns: their profile, drift and attribution.
-
-    Examples
-    --------
-    >>> import lifecycle_widgets as lw
-    >>> from sklearn.compose import ColumnTransformer
-    >>> from sklearn.preprocessing import OneHotEncoder
-    >>> df = lw.datasets.credit(100)
-    >>> ct = ColumnTransformer([("cat", OneHotEncoder(), ["region"])]).fit(df)
-    >>> panel = lw.LineagePanel(lw.lineage(ct, df))
-    >>> panel.show_feature("cat__region_east")
-    >>> "region" in panel.info.value
-    True
-    """
-
-    def __init__(
-        self,
-        lineage: LineageGraph,
-        *,
-        profile: Any = None,
-        drift: Any = None,
-        explanation: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self.lineage, self.profile, self.drift, self.explanation = lineage, profile, drift, explanation
-        self.figure = figure_widget(figs.lineage_figure(lineage))
-        self.picker = widgets.Dropdown(options=[None, *lineage.features], description="Feature")
-        self.info = widgets.HTML()
-        self.picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
-        super().__init__(
-            lineage,
-            [
-                html_widget(f"<h2>Lineage: {static.esc(lineage.name)}</h2>"),
-                self.picker,
-                self.figure,
-                self.info,
-            ],
-            **kwargs,
-        )
-
-    def show_feature(self, feature: str | None) -> None:
-        """Highlight ``feature``'s path (None: no highlight) and describe its raw columns."""
-        update_in_place(self.figure, figs.lineage_figure(self.lineage, highlight=feature))
-        if feature is None:
-            self.info.value = ""
-            return
-        rows = []
-        for raw in self.lineage.sources(feature):
-            facts = []
-            if self.profile is not None and raw in self.profile.column_names:
-                c = self.profile.column(raw)
-                facts.append(f"profile: {c.kind}, {c.missing_share:.1%} missing, {c.distinct:,} distinct")
-            if self.drift is not None and raw in {f.name for f in self.drift.features}:
-                d = self.drift.feature(raw)
-                facts.append(
-                    f"drift: {d.method} {d.distance:.3f}" + (" (drifted)" if d.drifted else "")
-                    if d.distance is not None
-                    else "drift: not compared"
-                )
-            if self.explanation is not None and raw in self.explanation.features:
-                imp = self.explanation.global_importance().loc[raw, "shap_mean_abs"]
-                facts.append(f"mean |SHAP| {imp:.4g}")
-            rows.append((raw, "; ".join(facts) or "(no profile, drift or explanation given)"))
-        self.info.value = f'<div class="lw"><h3>{static.esc(feature)} comes from</h3>{static.table(rows, ["raw column", "what is known"])}</div>'
-
-
-# --- registry ------------------------------------------------------------------------------------
-
-
-def registry_html(state: RegistryState) -> str:
-    if not state.versions:
-        return '<p class="lw-note">No registered models.</p>'
-    rows = [
-        (
-            v.name,
-            v.version,
-            v.status,
-            ", ".join(v.aliases),
-            v.created[:19],
-            v.run_id[:12],
-            "; ".join(f"{k}: {', '.join(t)}" for k, t in v.links.items()),
-        )
-        for v in state.versions
-    ]
-    return static.table(
-        rows,
-        ["model", "version", "status", "aliases", "created", "run", "links"],
-        classes=["high" if v.status == "Rejected" else None for v in state.versions],
-    )
-
-
-def history_html(state: RegistryState) -> str:
-    rows = [
-        (v.name, v.version, e.event, e.by, e.at[:19], e.detail) for v in state.versions for e in v.history
-    ]
-    return static.table(rows, ["model", "version", "event", "by", "at", "detail"])
-
-
-def comparison_html(c: ChampionChallenger) -> str:
-    return static.table(
-        [
-            ("Model", c.name),
-            ("Champion", f"version {c.champion}: {c.metric} {c.champion_value:.4g}"),
-            ("Challenger", f"version {c.challenger}: {c.metric} {c.challenger_value:.4g}"),
-            ("Difference (95% bootstrap CI)", f"{c.difference:+.4g} ({c.ci_low:+.4g} to {c.ci_high:+.4g})"),
-            (c.test, f"statistic {c.statistic:.4g}, p = {c.p_value:.3g}, {c.rows:,} rows"),
-            ("Recommendation", c.recommendation),
-        ]
-    )
-
-
-def registry_sections(state: RegistryState) -> list[static.Section]:
-    S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
-    sections = [
-        S("Models and versions", (H(registry_html(state)),)),
-        S("Status history", (H(history_html(state)),)),
-    ]
-    for c in state.comparisons:
-        sections.append(
-            S(
-                f"Champion v{c.champion} against challenger v{c.challenger}",
-                (H(comparison_html(c)), F("comparison", figs.comparison_figure(c))),
-            )
-        )
-    return sections
-
-
-class RegistryPanel(ResultPanel):
-    """Models and versions, their status history, and champion/challenger comparisons."""
-
-    def __init__(self, state: RegistryState, **kwargs: Any) -> None:
-        self.state = state
-        builders = {
-            "Versions": lambda: html_widget(registry_html(state)),
-            "History": lambda: html_widget(history_html(state)),
-        }
-        if state.comparisons:
-            builders["Comparisons"] = lambda: widgets.VBox(
-                [
-                    w
-                    for c in state.comparisons
-                    for w in (html_widget(comparison_html(c)), plotly_output(figs.comparison_figure(c)))
-                ]
-            )
-        self.tabs = lazy_tabs(builders)
-        super().__init__(
-            state, [html_widget(f"<h2>Model registry ({len(state.names)} models)</h2>"), self.tabs], **kwargs
-        )
-
-
-def registry_headline(state: RegistryState) -> list[static.Attention]:
-    pending = [v for v in state.versions if v.status == "PendingManualApproval"]
-    if pending:
-        names = ", ".join(f"{v.name} v{v.version}" for v in pending[:6])
-        return [static.Attention("medium", f"{len(pending)} versions await approval: {names}")]
-    return []
-
-
-def comparison_sections(c: ChampionChallenger) -> list[static.Section]:
-    return static.table_and_figure("Comparison", comparison_html(c), "comparison", figs.comparison_figure(c))
-
-
 display.describe(
     Runs,
     display.Description(
         title=lambda r: f"{len(r.runs)} runs", sections=runs_sections, panel=lambda r: compare(r)
-    ),
-)
-display.describe(
-    LineageGraph,
-    display.Description(title=lambda g: f"Lineage: {g.name}", sections=lineage_sections, panel=LineagePanel),
-)
-display.describe(
-    RegistryState,
-    display.Description(
-        title=lambda s: "Model registry",
-        sections=registry_sections,
-        headline=registry_headline,
-        panel=RegistryPanel,
-    ),
-)
-display.describe(
-    ChampionChallenger,
-    display.Description(
-        title=lambda c: f"{c.name}: champion v{c.champion} vs challenger v{c.challenger}",
-        sections=comparison_sections,
     ),
 )

@@ -136,3 +136,33 @@ def test_auto_mode_is_live_only_for_a_notebook_front_end(monkeypatch, metadata, 
     # a widget callback runs from a comm message, with no cellId: live once a front end was seen
     monkeypatch.setattr(IPython, "get_ipython", lambda: _Shell({}))
     assert resolved_display_mode() == mode
+
+
+def test_ipython_publishes_the_static_twin_then_the_panel(credit_profile: lw.DataProfile) -> None:
+    # JupyterLab ranks the widget view above text/html in one bundle, so a notebook reopened
+    # without its kernel would show "model not found": the twin must be an output of its own
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display as ipy_display
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with lw.config_context(display="live"), capture_output() as captured:
+        ipy_display(credit_profile)
+    twin, panel = (out.data for out in captured.outputs)
+    assert WIDGET_MIME not in twin and 'class="lw-fallback"' in twin["text/html"]
+    assert twin["text/html"].count(PLOTLY_MARKER) == 1  # reopened, the twin draws its own figures
+    assert set(panel) == {"text/plain", WIDGET_MIME} and panel["text/plain"] == ""
+
+    with lw.config_context(display="static"), capture_output() as captured:
+        ipy_display(credit_profile)
+    (only,) = (out.data for out in captured.outputs)
+    assert WIDGET_MIME not in only and 'class="lw-fallback"' not in only["text/html"]
+
+
+def test_the_stylesheet_hides_whichever_output_cannot_show() -> None:
+    from lifecycle_widgets.panels.html import CSS
+
+    rules = re.findall(r"^(\.jp-OutputArea-child[^{]+)\{display:none\}", CSS, flags=re.M)
+    # the twin while its panel shows; the dead widget output where no panel could be drawn
+    assert any(":has(+ .jp-OutputArea-child .lw-panel)" in r for r in rules)
+    assert any(":not(:has(.lw-panel))" in r for r in rules)

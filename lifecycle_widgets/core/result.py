@@ -155,3 +155,8 @@ class Result:
         from lifecycle_widgets.panels import display
 
         return display.mimebundle(self)
+
+    def _ipython_display_(self) -> None:
+        from lifecycle_widgets.panels import display
+
+        display.show(self)

@@ -31,6 +31,7 @@ from lifecycle_widgets.panels import html as static
 # plotly.js goes into the first static output of a kernel; later outputs in the same notebook
 # find it on the page. A notebook export keeps the outputs in order, so it is there too.
 _plotlyjs_sent = False
+FALLBACK_CLASS = "lw-fallback"  # the static twin of a live panel (see ``live_outputs``)
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,13 @@ def panel_of(result: Result) -> Any:
     return (described.panel or sections_panel(described.sections))(result)
 
 
-def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
-    """The static display of a result as an HTML fragment (for notebook output)."""
+def html_fragment(result: Result, *, include_plotlyjs: bool, fallback: bool = False) -> str:
+    """The static display of a result as an HTML fragment (for notebook output).
+
+    With ``fallback``, the fragment is the static twin of a live panel: the stylesheet hides it
+    while the panel shows, and shows it where the panel cannot (a notebook reopened without the
+    kernel that made the panel).
+    """
     body = static.render_sections(
         description_of(result).title(result),
         sections_of(result),
@@ -121,6 +127,8 @@ def html_fragment(result: Result, *, include_plotlyjs: bool) -> str:
         unique=True,
     )
     style = f"<style>{static.CSS}</style>"
+    if fallback:
+        body = f'<div class="{FALLBACK_CLASS}">{body}</div>'
     return (static.plotlyjs_script() if include_plotlyjs else "") + style + body
 
 
@@ -132,27 +140,60 @@ def html_document(result: Result, *, title: str | None = None) -> str:
 
 
 def mimebundle(result: Result, *, panel: Any = None) -> dict[str, Any]:
-    """``text/plain`` always; the static ``text/html``, or the widget view in live mode.
+    """One bundle for any consumer of ``_repr_mimebundle_``: ``text/plain`` always; the static
+    ``text/html``; and in live mode the widget view too.
 
     In static mode the first output of a kernel carries plotly.js, so the executed notebook
-    shows its figures anywhere. In live mode the bundle carries the widget view and a light HTML
-    fallback without plotly.js (``notebook_to_html`` adds it back once); live mode is chosen
-    only where a notebook front end sent the request (see ``_config``), so a headless run with
-    plain papermill stores the static view. ``panel`` is the panel to show (a new one when None).
+    shows its figures anywhere. In live mode the HTML is a light fallback without plotly.js.
+    IPython itself does not use this bundle: it calls ``_ipython_display_``, which publishes
+    the live panel and its static twin as two outputs (see :func:`show`).
     """
     global _plotlyjs_sent
     bundle: dict[str, Any] = {"text/plain": repr(result)}
     if resolved_display_mode() == "live":
         bundle["text/html"] = html_fragment(result, include_plotlyjs=False)
-        import ipywidgets
-
-        shown = panel if panel is not None else panel_of(result)
-        widget_bundle = ipywidgets.Widget._repr_mimebundle_(shown) or {}
-        bundle.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
+        bundle.update(_widget_view(panel if panel is not None else panel_of(result)))
         return bundle
     bundle["text/html"] = html_fragment(result, include_plotlyjs=not _plotlyjs_sent)
     _plotlyjs_sent = True
     return bundle
+
+
+def live_outputs(result: Result, *, panel: Any = None) -> list[dict[str, Any]]:
+    """The two bundles a live display publishes: the static twin, then the panel.
+
+    A front end draws the first renderer it knows from a bundle, and JupyterLab ranks the widget
+    view above ``text/html``; so a notebook saved with a live panel and reopened without its
+    kernel would show "Error displaying widget: model not found" in place of a fallback in the
+    same bundle. As two outputs, the stylesheet decides: while the panel is drawn its static twin
+    is hidden, and where no panel could be drawn, the twin shows and the dead widget output is
+    hidden. The twin carries plotly.js the first time in a kernel, as static outputs do.
+    """
+    global _plotlyjs_sent
+    twin = html_fragment(result, include_plotlyjs=not _plotlyjs_sent, fallback=True)
+    _plotlyjs_sent = True
+    view = _widget_view(panel if panel is not None else panel_of(result))
+    # no text for the panel: where the widget view cannot show, its static twin says it all
+    return [{"text/plain": repr(result), "text/html": twin}, {"text/plain": "", **view}]
+
+
+def show(result: Result, *, panel: Any = None) -> None:
+    """Publish ``result`` in the running IPython: the static view, or in live mode the static
+    twin followed by the live panel (:func:`live_outputs`)."""
+    from IPython.display import display as publish
+
+    if resolved_display_mode() == "live":
+        for bundle in live_outputs(result, panel=panel):
+            publish(bundle, raw=True)
+    else:
+        publish(mimebundle(result), raw=True)
+
+
+def _widget_view(panel: Any) -> dict[str, Any]:
+    import ipywidgets
+
+    bundle = ipywidgets.Widget._repr_mimebundle_(panel) or {}
+    return {k: v for k, v in bundle.items() if k != "text/plain"}
 
 
 def reset_plotlyjs() -> None:

@@ -138,6 +138,11 @@ class ResultPanel(widgets.VBox):
 
         return display.mimebundle(self.result, panel=self)
 
+    def _ipython_display_(self) -> None:
+        from lifecycle_widgets.panels import display
+
+        display.show(self.result, panel=self)
+
 
 def sections_panel(sections: Callable[[Any], list[static.Section]]) -> Callable[[Any], widgets.Widget]:
     """A panel made from a result's static sections: markup as HTML widgets, figures in Output

@@ -1,7 +1,9 @@
 """Every panel in one notebook, in real JupyterLab and Chromium: run from a fresh kernel several
 times, every live figure draws its traces each time (figures once went blank at random); then
 the same panels in the dark theme, where tables and headlines follow Lab's theme variables.
-Screenshots of every panel, light and dark, are saved (``LW_SCREENSHOT_DIR`` keeps them)."""
+Last, the notebook is saved and reopened without its kernel: every panel shows its static twin
+with its figures, never "Error displaying widget". Screenshots of every panel, light and dark,
+and reopened, are saved (``LW_SCREENSHOT_DIR`` keeps them)."""
 
 from __future__ import annotations
 
@@ -72,7 +74,12 @@ def _run_all(page) -> None:
 
 
 def _panel_outputs(page):
-    return page.locator(".jp-OutputArea-output").filter(has=page.locator(".lw"))
+    return page.locator(".jp-OutputArea-output").filter(has=page.locator(".lw-panel"))
+
+
+def _twins(page):
+    """The static twins of the live panels (display.live_outputs)."""
+    return page.locator(".jp-OutputArea-output").filter(has=page.locator(".lw-fallback"))
 
 
 def _blank_figures(page) -> list[str]:
@@ -90,6 +97,40 @@ def _blank_figures(page) -> list[str]:
         page.wait_for_timeout(500)
         blank = page.evaluate(script)
     return blank
+
+
+def _reopen_without_the_kernel(page, lab, screenshot) -> None:
+    """Save, shut the kernel down and reopen: no panel can be drawn (its widget models died with
+    the kernel), so each shows its static twin with its figures, and no "model not found"."""
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-NotebookPanel .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty')",
+        timeout=30_000,
+    )
+    for kernel in lab.api("kernels"):
+        lab.api(f"kernels/{kernel['id']}", method="DELETE", timeout=30)
+    page.reload()
+    page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
+    twins = _twins(page)
+    page.wait_for_function(
+        "n => Array.from(document.querySelectorAll('.jp-OutputArea-output .lw-fallback'))"
+        ".filter(e => e.offsetParent !== null).length === n",
+        arg=len(PANELS),
+        timeout=KERNEL_TIMEOUT,
+    )
+    assert page.locator(".jp-OutputArea-output .lw-panel").count() == 0, "a panel came back to life"
+    visible_errors = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+        ".filter(e => e.offsetParent !== null && /Error displaying widget/.test(e.textContent)).length"
+    )
+    assert visible_errors == 0, f"{visible_errors} outputs say 'Error displaying widget'"
+    assert page.locator(".jp-OutputArea-output .lw-fallback .js-plotly-plot").count() > 0
+    blank = _blank_figures(page)
+    assert not blank, f"reopened: figures without traces: {blank}"
+    for i, key in enumerate(PANELS):
+        twin = twins.nth(i)
+        twin.scroll_into_view_if_needed()
+        screenshot(twin, f"reopened-{key}")
 
 
 def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot) -> None:
@@ -110,14 +151,17 @@ def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot
                 page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart-and-clear'); }")
                 page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
                 page.wait_for_function(
-                    "() => document.querySelectorAll('.jp-OutputArea-output .lw').length === 0",
+                    "() => document.querySelectorAll('.jp-OutputArea-output .lw-panel').length === 0",
                     timeout=30_000,
                 )
             _run_all(page)
             outputs = _panel_outputs(page)
             assert outputs.count() == len(PANELS), f"run {run + 1}: {outputs.count()} panels shown"
-            # live panels, not the static fallback: each output is a widget
+            # live panels, not the static fallback: each output is a widget, and each static twin
+            # (kept for a reopened notebook) is hidden while its panel shows
             assert page.locator(".jp-OutputArea-output .jupyter-widgets .lw").count() >= len(PANELS)
+            assert _twins(page).count() == len(PANELS)
+            assert not any(_twins(page).nth(i).is_visible() for i in range(len(PANELS)))
             blank = _blank_figures(page)
             assert not blank, f"run {run + 1}: figures without traces: {blank}"
             drawn_counts.append(page.locator(".jp-OutputArea-output .js-plotly-plot").count())
@@ -151,6 +195,7 @@ def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot
                 output = _panel_outputs(page).nth(i)
                 output.scroll_into_view_if_needed()
                 screenshot(output, f"{theme}-{key}")
+        _reopen_without_the_kernel(page, lab, screenshot)
         assert not errors, f"JavaScript errors: {errors}"
     finally:
         context.close()

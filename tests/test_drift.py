@@ -486,3 +486,51 @@ def test_non_finite_thresholds_are_refused(tmp_path, value) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(ConstraintsError, match=r"comparison_threshold must be a finite number"):
         lw.Baseline.load(tmp_path)
+
+
+def test_check_registry_declares_each_check_once_with_its_severity() -> None:
+    from lifecycle_widgets.core.drift.check import CHECKS, Violation, get_check
+
+    assert {name: c.severity for name, c in CHECKS.items()} == {
+        "missing_column_check": "high",
+        "data_type_check": "high",
+        "completeness_check": "medium",
+        "non_negative_check": "medium",
+        "categorical_values_check": "medium",
+        "baseline_drift_check": "medium",
+        "extra_column_check": "low",
+        "model_quality_check": "high",
+        "feature_attribution_drift_check": "medium",
+        "bias_drift_check": "high",
+    }
+    assert {n for n, c in CHECKS.items() if not c.retrain} == {
+        "non_negative_check",
+        "extra_column_check",
+        "feature_attribution_drift_check",
+        "bias_drift_check",
+    }
+    with pytest.raises(
+        lw.UnknownNameError,
+        match=r"No constraint check named 'drift_check'\. Available: baseline_drift_check, bias_drift_check",
+    ):
+        get_check("drift_check")
+    with pytest.raises(lw.UnknownNameError, match="completeness_check"):
+        Violation("x", "completness_check", "misspelt", "medium")
+
+
+def test_violations_carry_their_checks_severity(base, clean) -> None:
+    from lifecycle_widgets.core.drift.check import CHECKS
+
+    batch = clean.drop(columns=["age"]).assign(surprise=1, income=clean["income"] * 3)
+    report = base.check(batch)
+    found = {v.constraint_check_type: v.severity for v in report.violations}
+    assert found == {
+        "missing_column_check": "high",
+        "extra_column_check": "low",
+        "baseline_drift_check": "medium",
+    }
+    # listed in the registry's order
+    order = list(CHECKS)
+    assert [order.index(v.constraint_check_type) for v in report.violations] == sorted(
+        order.index(v.constraint_check_type) for v in report.violations
+    )

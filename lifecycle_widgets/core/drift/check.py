@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,43 +32,25 @@ from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.ingest import collect, fingerprint, sample_quantiles
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
 from lifecycle_widgets.core.result import Result, atomic_write_text
-from lifecycle_widgets.exceptions import ColumnError
+from lifecycle_widgets.exceptions import ColumnError, UnknownNameError
 
-CHECK_TYPES = (
-    "feature_attribution_drift_check",
-    "bias_drift_check",
-    "data_type_check",
-    "completeness_check",
-    "baseline_drift_check",
-    "missing_column_check",
-    "extra_column_check",
-    "categorical_values_check",
-    "non_negative_check",
-    "model_quality_check",
-)
-SEVERITY = {
-    "missing_column_check": "high",
-    "data_type_check": "high",
-    "model_quality_check": "high",
-    "feature_attribution_drift_check": "medium",
-    "bias_drift_check": "high",
-    "completeness_check": "medium",
-    "baseline_drift_check": "medium",
-    "categorical_values_check": "medium",
-    "non_negative_check": "medium",
-    "extra_column_check": "low",
-}
 OTHER_BIN = "(other values)"
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One violated constraint, as in Model Monitor's constraint_violations.json."""
+    """One violated constraint, as in Model Monitor's constraint_violations.json.
+
+    ``constraint_check_type`` is a name of :data:`CHECKS`; ``severity`` is that check's.
+    """
 
     feature_name: str
     constraint_check_type: str
     description: str
     severity: str
+
+    def __post_init__(self) -> None:
+        get_check(self.constraint_check_type)  # a misspelt check type is an error, not a new kind
 
 
 @dataclass(frozen=True)
@@ -394,6 +377,268 @@ def check(
     return build_report(baseline, source, part, collector.metrics(), label, counter, model=model)
 
 
+@dataclass(frozen=True)
+class ModelDrift:
+    """What the model said about a batch: attributions, their nDCG, bias metrics (each ``None``
+    when the baseline has none or no model was given)."""
+
+    attribution: dict[str, float] | None = None
+    ndcg: float | None = None
+    bias: dict[str, float | None] | None = None
+    bias_error: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check reads: the baseline and its constraints, the batch's merged partial
+    statistics and bin counts, the drift of every feature, model quality and model drift."""
+
+    baseline: Baseline
+    part: TablePartial
+    counter: BinCounter
+    drifts: dict[str, FeatureDrift]
+    quality: dict[str, Any] | None = None
+    model: ModelDrift = ModelDrift()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The constraints' ``monitoring_config``, defaults filled in."""
+        return self.baseline.constraints["monitoring_config"]
+
+    def rule(self, name: str) -> dict[str, Any]:
+        """The constraints' ``features`` entry of ``name`` (empty when it has none)."""
+        return next((f for f in self.baseline.constraints["features"] if f["name"] == name), {})
+
+    def present(self) -> Iterator[tuple[FeatureStatistics, ColumnPartial]]:
+        """The baseline's features that the batch has, with their partials; none without rows."""
+        if self.part.rows:
+            for base in self.baseline.features:
+                if base.name in self.part.partials:
+                    yield base, self.part.partials[base.name]
+
+
+#: a check yields (feature name, description) for every violation it finds; "" names the batch
+CheckFunction = Callable[[CheckContext], Iterator[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class CheckType:
+    """A constraint check of Model Monitor's kind, declared once: its name, severity, whether a
+    violation in the latest batch recommends retraining, and the function that finds violations.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.drift.check import get_check
+    >>> get_check("missing_column_check").severity
+    'high'
+    """
+
+    name: str
+    severity: str  # "high", "medium" or "low"
+    retrain: bool
+    description: str
+    function: CheckFunction
+
+    def violation(self, feature: str, description: str) -> Violation:
+        """A violation of this check."""
+        return Violation(feature, self.name, description, self.severity)
+
+
+def _missing_columns(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    for base in ctx.baseline.features:
+        # labels are optional: a batch without them is judged without model quality
+        if base.name not in ctx.part.partials and base.name != ctx.baseline.target:
+            yield base.name, f"Column {base.name!r} of the baseline is missing from the batch."
+
+
+def _data_types(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    limit = ctx.config["datatype_check_threshold"]
+    for base, cp in ctx.present():
+        mismatch = _mismatch_share(base, cp)
+        if mismatch > limit:
+            yield (
+                base.name,
+                (
+                    f"{mismatch:.1%} of values are not of the baseline's type {base.inferred_type} "
+                    f"(the batch's dtype is {cp.dtype}; allowed: {limit:.0%})."
+                ),
+            )
+
+
+def _completeness(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    rows = ctx.part.rows
+    if rows == 0:
+        yield "", "The batch has no rows: nothing could be checked."
+    for base, cp in ctx.present():
+        present = cp.rows - cp.missing - cp.infinite
+        completeness = present / rows
+        expected = float(ctx.rule(base.name).get("completeness", base.completeness))
+        tolerance = max(
+            ctx.config["completeness_tolerance"], 3 * math.sqrt(max(expected * (1 - expected), 1e-12) / rows)
+        )
+        if completeness < expected - tolerance:
+            extra = f" ({cp.infinite:,} infinite)" if cp.infinite else ""
+            yield (
+                base.name,
+                (
+                    f"Completeness {completeness:.1%} is below the baseline's {expected:.1%} "
+                    f"(tolerance {tolerance:.1%}); {cp.missing + cp.infinite:,} of {rows:,} values are missing{extra}."
+                ),
+            )
+
+
+def _non_negative(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    for base, cp in ctx.present():
+        if ctx.rule(base.name).get("num_constraints", {}).get("is_non_negative") and cp.negatives:
+            yield base.name, f"{cp.negatives:,} negative values; the baseline constraint says non-negative."
+
+
+def _categorical_values(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    share = ctx.config["domain_content_threshold"]
+    for base, cp in ctx.present():
+        domain = ctx.rule(base.name).get("string_constraints", {}).get("domains")
+        present = cp.rows - cp.missing - cp.infinite
+        if domain is None or not present:
+            continue
+        current = (
+            category_counts(cp) if cp.frequent is not None else ctx.counter.categories.get(base.name, {})
+        )
+        known = set(map(category_key, domain))
+        outside = {k: v for k, v in current.items() if k not in known}
+        inside_share = 1 - sum(outside.values()) / present
+        if inside_share < share:
+            new = sorted(outside, key=lambda k: -outside[k])[:5]
+            yield (
+                base.name,
+                (
+                    f"{1 - inside_share:.1%} of values are outside the baseline's domain "
+                    f"(new values: {', '.join(map(repr, new))}); at most {1 - share:.1%} allowed."
+                ),
+            )
+
+
+def _baseline_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    for drift in ctx.drifts.values():
+        if drift.drifted:
+            yield (
+                drift.name,
+                (
+                    f"{drift.method} distance {drift.distance:.3f} exceeds the threshold {drift.threshold:.3f}."
+                ),
+            )
+
+
+def _extra_columns(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    known = {f.name for f in ctx.baseline.features}
+    for name in ctx.part.columns:
+        if name not in known:
+            yield name, f"Column {name!r} is not in the baseline."
+
+
+def _model_quality(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    if not ctx.quality:
+        return
+    for group in ctx.baseline.constraints.get("model_quality_constraints", {}).values():
+        for metric, rule in group.items():
+            value = ctx.quality.get(metric)
+            if value is None:
+                continue
+            low = rule["comparison_operator"] == "LessThanThreshold"
+            if (value < rule["threshold"]) if low else (value > rule["threshold"]):
+                yield (
+                    "",
+                    (
+                        f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}."
+                    ),
+                )
+
+
+def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    from lifecycle_widgets.core.drift.model_drift import NDCG_THRESHOLD
+
+    rule = ctx.baseline.constraints.get("attribution_constraints")
+    score, attributions = ctx.model.ndcg, ctx.model.attribution
+    if rule is None or score is None or not attributions:
+        return
+    threshold = float(rule.get("ndcg_threshold", NDCG_THRESHOLD))
+    if score < threshold:
+        top = sorted(attributions, key=lambda f: -attributions[f])[:3]
+        yield (
+            "",
+            (
+                f"nDCG of the feature attribution ranking is {score:.3f}, below {threshold:.2f}; "
+                f"the batch's top features are {top}."
+            ),
+        )
+
+
+def _bias_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    constraints = ctx.baseline.constraints.get("bias_constraints")
+    if constraints is None:
+        return
+    facet = constraints["facet"]
+    if ctx.model.bias_error is not None:
+        yield facet, f"Bias metrics could not be computed: {ctx.model.bias_error}"
+    for metric, bounds in constraints.get("metrics", {}).items():
+        value = (ctx.model.bias or {}).get(metric)
+        if value is None:
+            continue
+        lower, upper = bounds.get("lower", -np.inf), bounds.get("upper", np.inf)
+        if not lower <= value <= upper:
+            yield facet, f"{metric} is {value:.4g}, outside the baseline's range [{lower:.4g}, {upper:.4g}]."
+
+
+#: every check type, in the order a report lists their violations
+CHECKS: dict[str, CheckType] = {
+    c.name: c
+    for c in (
+        CheckType("missing_column_check", "high", True, "a baseline column is missing", _missing_columns),
+        CheckType("data_type_check", "high", True, "values not of the baseline's type", _data_types),
+        CheckType(
+            "completeness_check", "medium", True, "more missing values than the baseline", _completeness
+        ),
+        CheckType("non_negative_check", "medium", False, "negative values where none were", _non_negative),
+        CheckType(
+            "categorical_values_check",
+            "medium",
+            True,
+            "values outside the baseline's domain",
+            _categorical_values,
+        ),
+        CheckType("baseline_drift_check", "medium", True, "a distribution moved", _baseline_drift),
+        CheckType("extra_column_check", "low", False, "a column the baseline does not have", _extra_columns),
+        CheckType(
+            "model_quality_check", "high", True, "a model quality metric crossed its bound", _model_quality
+        ),
+        CheckType(
+            "feature_attribution_drift_check",
+            "medium",
+            False,
+            "the feature attribution ranking changed",
+            _attribution_drift,
+        ),
+        CheckType("bias_drift_check", "high", False, "a bias metric left its bounds", _bias_drift),
+    )
+}
+
+
+def get_check(name: str) -> CheckType:
+    """The check type registered as ``name``; the error lists every known name.
+
+    Examples
+    --------
+    >>> get_check("completeness_check").retrain
+    True
+    >>> get_check("drift")
+    Traceback (most recent call last):
+    ...
+    lifecycle_widgets.exceptions.UnknownNameError: No constraint check named 'drift'. Available: ...
+    """
+    if name not in CHECKS:
+        raise UnknownNameError("constraint check", name, CHECKS)
+    return CHECKS[name]
+
+
 def build_report(
     baseline: Baseline,
     source: str,
@@ -405,78 +650,20 @@ def build_report(
 ) -> DriftReport:
     """The drift report of one batch from its merged partial statistics, quality metrics and bin
     counts; ``check`` builds them by reading the batch, ``monitor`` for every window in one pass."""
-    config = baseline.constraints["monitoring_config"]
-    dist_cfg = config["distribution_constraints"]
+    dist_cfg = baseline.constraints["monitoring_config"]["distribution_constraints"]
     overrides = _overrides(baseline)
-    violations: list[Violation] = []
-    add = lambda f, t, d: violations.append(Violation(f, t, d, SEVERITY[t]))  # noqa: E731
     rows = part.rows
-    if rows == 0:
-        add("", "completeness_check", "The batch has no rows: nothing could be checked.")
-    features = []
+    drifts: dict[str, FeatureDrift] = {}
     for base in baseline.features:
-        if base.name not in part.partials and base.name == baseline.target:
-            continue  # labels are optional: a batch without them is judged without model quality
         if base.name not in part.partials:
-            add(
-                base.name,
-                "missing_column_check",
-                f"Column {base.name!r} of the baseline is missing from the batch.",
-            )
             continue
         cp = part.partials[base.name]
-        rule = overrides.get(base.name, {})
-        present = cp.rows - cp.missing - cp.infinite
-        completeness = present / rows if rows else 0.0
-        if rows:
-            mismatch = _mismatch_share(base, cp)
-            if mismatch > config["datatype_check_threshold"]:
-                add(
-                    base.name,
-                    "data_type_check",
-                    f"{mismatch:.1%} of values are not of the baseline's type {base.inferred_type} "
-                    f"(the batch's dtype is {cp.dtype}; allowed: {config['datatype_check_threshold']:.0%}).",
-                )
-            expected = float(rule.get("completeness", base.completeness))
-            tolerance = max(
-                config["completeness_tolerance"], 3 * math.sqrt(max(expected * (1 - expected), 1e-12) / rows)
-            )
-            if completeness < expected - tolerance:
-                extra = f" ({cp.infinite:,} infinite)" if cp.infinite else ""
-                add(
-                    base.name,
-                    "completeness_check",
-                    f"Completeness {completeness:.1%} is below the baseline's {expected:.1%} "
-                    f"(tolerance {tolerance:.1%}); {cp.missing + cp.infinite:,} of {rows:,} values are missing{extra}.",
-                )
-            if rule.get("num_constraints", {}).get("is_non_negative") and cp.negatives:
-                add(
-                    base.name,
-                    "non_negative_check",
-                    f"{cp.negatives:,} negative values; the baseline constraint says non-negative.",
-                )
-            domain = rule.get("string_constraints", {}).get("domains")
-            if domain is not None and present:
-                current = (
-                    category_counts(cp) if cp.frequent is not None else counter.categories.get(base.name, {})
-                )
-                known = set(map(category_key, domain))
-                outside = {k: v for k, v in current.items() if k not in known}
-                inside_share = 1 - sum(outside.values()) / present
-                if inside_share < config["domain_content_threshold"]:
-                    new = sorted(outside, key=lambda k: -outside[k])[:5]
-                    add(
-                        base.name,
-                        "categorical_values_check",
-                        f"{1 - inside_share:.1%} of values are outside the baseline's domain "
-                        f"(new values: {', '.join(map(repr, new))}); at most "
-                        f"{1 - config['domain_content_threshold']:.1%} allowed.",
-                    )
-        drift = (
+        completeness = (cp.rows - cp.missing - cp.infinite) / rows if rows else 0.0
+        drifts[base.name] = (
             _drift(
                 base,
                 cp,
-                rule.get("monitoringConfigOverrides", {}),
+                overrides.get(base.name, {}).get("monitoringConfigOverrides", {}),
                 dist_cfg,
                 completeness,
                 counter.counts.get(base.name),
@@ -486,68 +673,40 @@ def build_report(
             if rows
             else FeatureDrift(base.name, base.kind, None, None, None, False, base.completeness, 0.0)
         )
-        if drift.drifted:
-            add(
-                base.name,
-                "baseline_drift_check",
-                f"{drift.method} distance {drift.distance:.3f} exceeds the threshold {drift.threshold:.3f}.",
-            )
-        features.append(drift)
-    for name in part.columns:
-        if name not in {f.name for f in baseline.features}:
-            add(name, "extra_column_check", f"Column {name!r} is not in the baseline.")
-    if quality:
-        rules = baseline.constraints.get("model_quality_constraints", {})
-        for group in rules.values():
-            for metric, rule in group.items():
-                value = quality.get(metric)
-                if value is None:
-                    continue
-                low = rule["comparison_operator"] == "LessThanThreshold"
-                if (value < rule["threshold"]) if low else (value > rule["threshold"]):
-                    add(
-                        "",
-                        "model_quality_check",
-                        f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}.",
-                    )
-    attributions, score, bias = _model_drift(baseline, part, model, add)
+    ctx = CheckContext(baseline, part, counter, drifts, quality, _model_drift(baseline, part, model))
+    violations = tuple(
+        check.violation(feature, description)
+        for check in CHECKS.values()
+        for feature, description in check.function(ctx)
+    )
     return DriftReport(
         source=source,
         rows=rows,
         baseline_fingerprint=baseline.fingerprint,
         batch_fingerprint=fingerprint(part).sha256,
-        features=tuple(features),
-        violations=tuple(violations),
+        features=tuple(drifts.values()),
+        violations=violations,
         model_quality=quality,
         baseline_model_quality=baseline.model_quality,
         label=label,
-        attribution=attributions,
-        attribution_ndcg=score,
-        bias=bias,
+        attribution=ctx.model.attribution,
+        attribution_ndcg=ctx.model.ndcg,
+        bias=ctx.model.bias,
     )
 
 
-def _model_drift(baseline: Baseline, part: TablePartial, model: Any, add: Any) -> tuple[Any, Any, Any]:
-    """Feature attribution drift (nDCG) and bias drift, when the baseline has them and a model is given."""
+def _model_drift(baseline: Baseline, part: TablePartial, model: Any) -> ModelDrift:
+    """Feature attributions (and their nDCG against the baseline's) and bias metrics of the
+    batch, when the baseline has them and a model is given."""
     from lifecycle_widgets.core.drift import model_drift
 
     if model is None or part.sample is None or part.rows == 0:
-        return None, None, None
-    attributions = score = bias = None
-    rule = baseline.constraints.get("attribution_constraints")
-    if baseline.attribution and rule is not None:
+        return ModelDrift()
+    attributions = score = bias = error = None
+    if baseline.attribution and baseline.constraints.get("attribution_constraints") is not None:
         attributions = model_drift.attribution(model, part.sample, baseline.target)
         if attributions:
             score = model_drift.ndcg(baseline.attribution, attributions)
-            threshold = float(rule.get("ndcg_threshold", model_drift.NDCG_THRESHOLD))
-            if score < threshold:
-                top = sorted(attributions, key=lambda f: -attributions[f])[:3]
-                add(
-                    "",
-                    "feature_attribution_drift_check",
-                    f"nDCG of the feature attribution ranking is {score:.3f}, below {threshold:.2f}; "
-                    f"the batch's top features are {top}.",
-                )
     constraints = baseline.constraints.get("bias_constraints")
     if baseline.bias and constraints is not None and constraints.get("facet") in part.columns:
         try:
@@ -555,17 +714,5 @@ def _model_drift(baseline: Baseline, part: TablePartial, model: Any, add: Any) -
                 model, part.sample, baseline.target, constraints["facet"], constraints.get("facet_values")
             )
         except (ValueError, TypeError) as err:  # one facet group in this batch, labels not binary...
-            add(constraints["facet"], "bias_drift_check", f"Bias metrics could not be computed: {err}")
-            bias = None
-        for metric, bounds in constraints.get("metrics", {}).items():
-            value = (bias or {}).get(metric)
-            if value is None:
-                continue
-            lower, upper = bounds.get("lower", -np.inf), bounds.get("upper", np.inf)
-            if not lower <= value <= upper:
-                add(
-                    constraints["facet"],
-                    "bias_drift_check",
-                    f"{metric} is {value:.4g}, outside the baseline's range [{lower:.4g}, {upper:.4g}].",
-                )
-    return attributions, score, bias
+            error = str(err)
+    return ModelDrift(attributions, score, bias, error)

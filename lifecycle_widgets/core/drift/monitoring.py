@@ -9,19 +9,10 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from lifecycle_widgets.core.drift.baseline import Baseline
-from lifecycle_widgets.core.drift.check import DriftReport, check
+from lifecycle_widgets.core.drift.check import DriftReport, check, get_check
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
-
-RETRAIN_CHECKS = (
-    "baseline_drift_check",
-    "model_quality_check",
-    "completeness_check",
-    "categorical_values_check",
-    "missing_column_check",
-    "data_type_check",
-)
 
 
 @dataclass(frozen=True)
@@ -115,8 +106,9 @@ class Timeline(Result):
     @property
     def retrain_recommended(self) -> bool:
         """True when the latest batch violates a drift, quality, completeness, domain or schema
-        constraint: the data the model sees is no longer the data it learned from."""
-        return any(s.constraint_check_type in RETRAIN_CHECKS for s in self.signals)
+        constraint (a check registered with ``retrain=True``): the data the model sees is no
+        longer the data it learned from."""
+        return any(get_check(s.constraint_check_type).retrain for s in self.signals)
 
     def __repr__(self) -> str:
         return (

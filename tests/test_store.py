@@ -230,6 +230,7 @@ def test_registry_approvals_aliases_links_and_trail(two_versions, store, tmp_pat
     assert v1.status == "Approved" and v1.history[-1].by == "reviewer"
     assert "passed validation audit" in v1.history[-1].detail
     reg.set_alias("credit-risk", "champion", 1)
+    reg.approve("credit-risk", 2, by="reviewer")  # an alias points only at an approved version
     reg.set_alias("credit-risk", "challenger", 2)
     assert reg.version("credit-risk", "champion").version == 1
     reg.link(
@@ -238,7 +239,9 @@ def test_registry_approvals_aliases_links_and_trail(two_versions, store, tmp_pat
     assert set(reg.version("credit-risk", 1).links) == {"audit_record", "baseline"}
     reg.reject("credit-risk", 2, by="reviewer", note="worse")
     assert reg.version("credit-risk", 2).aliases == ()  # rejecting removes its aliases
-    with pytest.raises(lw.ParameterError, match="is rejected: an alias cannot point at it"):
+    with pytest.raises(
+        lw.ParameterError, match="is Rejected: an alias can point only at an Approved version"
+    ):
         reg.set_alias("credit-risk", "challenger", 2)
     with pytest.raises(lw.ParameterError, match=r"has no version 9; it has versions \[1, 2\]"):
         reg.approve("credit-risk", 9, by="reviewer")
@@ -254,6 +257,7 @@ def test_registry_approvals_aliases_links_and_trail(two_versions, store, tmp_pat
         "registered",
         "approved",
         "alias",
+        "approved",
         "alias",
         "link",
         "rejected",

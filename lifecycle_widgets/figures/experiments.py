@@ -216,7 +216,17 @@ def lineage_figure(
 
 
 def comparison_figure(result: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
-    """Champion and challenger metric, and the difference's bootstrap 95 % interval."""
+    """Champion and challenger on the comparison's metric, and the difference's 95 % interval.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.experiments import ChampionChallenger
+    >>> from lifecycle_widgets.figures import comparison_figure
+    >>> c = ChampionChallenger("m", 1, 2, "auc", 0.93, 0.99, 0.06, 0.03, 0.09, "DeLong", 3.9, 0.0001, 500, "")
+    >>> fig = comparison_figure(c)
+    >>> list(fig.data[0].y), fig.layout.yaxis.title.text
+    ([0.93, 0.99], 'auc (higher is better)')
+    """
     fig = go.Figure(
         [
             go.Bar(
@@ -227,14 +237,17 @@ def comparison_figure(result: Any, *, title: str | None = None, template: str | 
             ),
         ]
     )
+    p = "undefined" if result.p_value is None else f"{result.p_value:.3g}"
+    interval = getattr(result, "interval", "") or "95% interval"
     note = (
-        f"difference {result.difference:+.4f} (95% CI {result.ci_low:+.4f} to {result.ci_high:+.4f}); "
-        f"{result.test} p = {result.p_value:.3g}"
+        f"difference {result.difference:+.4f} ({interval} {result.ci_low:+.4f} to {result.ci_high:+.4f}); "
+        f"{result.test} p = {p}"
     )
+    direction = "higher" if getattr(result, "higher_is_better", True) else "lower"
     return finish(
         fig,
         title=title if title is not None else note,
         template=template,
-        yaxis_title=result.metric,
+        yaxis_title=f"{result.metric} ({direction} is better)",
         xaxis={"type": "category"},
     )

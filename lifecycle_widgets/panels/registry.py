@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from lifecycle_widgets.core.experiments import ChampionChallenger, RegistryState
+from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import experiments as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -44,16 +45,24 @@ def history_html(state: RegistryState) -> str:
 
 
 def comparison_html(c: ChampionChallenger) -> str:
-    return static.table(
-        [
-            ("Model", c.name),
-            ("Champion", f"version {c.champion}: {c.metric} {c.champion_value:.4g}"),
-            ("Challenger", f"version {c.challenger}: {c.metric} {c.challenger_value:.4g}"),
-            ("Difference (95% bootstrap CI)", f"{c.difference:+.4g} ({c.ci_low:+.4g} to {c.ci_high:+.4g})"),
-            (c.test, f"statistic {c.statistic:.4g}, p = {c.p_value:.3g}, {c.rows:,} rows"),
-            ("Recommendation", c.recommendation),
-        ]
-    )
+    """One comparison as a two-column table (every value escaped)."""
+    p = "undefined" if c.p_value is None else f"{c.p_value:.3g}"
+    statistic = "undefined" if c.statistic is None else f"{c.statistic:.4g}"
+    rows = [
+        ("Model", c.name),
+        ("Metric", f"{c.metric} ({'higher' if c.higher_is_better else 'lower'} is better)"),
+        ("Champion", f"version {c.champion}: {fmt_number(c.champion_value)}"),
+        ("Challenger", f"version {c.challenger}: {fmt_number(c.challenger_value)}"),
+        (
+            "Challenger minus champion",
+            f"{c.difference:+.4g} ({c.interval or '95% interval'}: {c.ci_low:+.4g} to {c.ci_high:+.4g})",
+        ),
+        (c.test, f"statistic {statistic}, p = {p}, {c.rows:,} rows"),
+        ("Recommendation", c.recommendation),
+    ]
+    if c.at:
+        rows.append(("Compared", f"{c.at[:19]}" + (f" by {c.by}" if c.by else "")))
+    return static.table(rows)
 
 
 def registry_sections(state: RegistryState) -> list[static.Section]:

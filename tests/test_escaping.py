@@ -71,3 +71,27 @@ def _plotly_outputs(widget):
         yield from (o["data"][PLOTLY_MIME] for o in widget.outputs)
     for child in getattr(widget, "children", ()):
         yield from _plotly_outputs(child)
+
+
+def test_a_huge_name_is_cut_everywhere_with_the_full_length_on_hover() -> None:
+    import numpy as np
+
+    from lifecycle_widgets.panels.html import FIGURE_TEXT_LIMIT, HOVER_LIMIT
+
+    huge = "Ω" * 1_000_000  # a 2 MB column name
+    rng = np.random.default_rng(0)
+    frame = lambda name: pd.DataFrame({name: rng.normal(size=300), "b": rng.normal(size=300)})  # noqa: E731
+    html = lw.profile(frame(huge)).to_html()
+    plain = lw.profile(frame("a")).to_html()
+    # no copy of the name: each mention is at most a hover's worth, whatever the name's length
+    assert "Ω" * (HOVER_LIMIT + 1) not in html
+    assert "\\u03a9" * (FIGURE_TEXT_LIMIT + 1) not in html
+    assert len(html) - len(plain) < 60 * HOVER_LIMIT
+    assert "(1,000,000 characters)" in html  # the hover says how long the name is
+    # two long names that share their beginning stay two columns in the figures
+    twins = lw.profile(pd.DataFrame({huge + "1": rng.normal(size=50), huge + "2": rng.normal(size=50)}))
+    heatmap = next(f for k, f in twins.figures().items() if "correlation" in k)
+    from lifecycle_widgets.panels.html import clip_figure_text
+
+    names = clip_figure_text(heatmap.to_plotly_json()["data"][0]["x"])
+    assert len(set(names)) == 2 and all(len(n) <= FIGURE_TEXT_LIMIT for n in names)

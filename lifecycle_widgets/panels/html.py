@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -86,7 +87,7 @@ class Attention:
 def headline_html(items: Sequence[Attention]) -> str:
     """The headline: one coloured line per item (text escaped)."""
     lines = "".join(
-        f'<li class="lw-att lw-att-{a.severity}"><span class="lw-badge">{esc(a.severity)}</span> {esc(a.text)}</li>'
+        f'<li class="lw-att lw-att-{a.severity}"><span class="lw-badge">{esc(a.severity)}</span> {short(a.text, 300)}</li>'
         for a in items
     )
     return f'<ul class="lw-headline">{lines}</ul>'
@@ -97,20 +98,74 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+CELL_LIMIT = 100  # characters of a table cell or headline line before it is shortened
+HOVER_LIMIT = 1_000  # characters of the full text kept for the hover
+
+
+def short(value: object, limit: int = CELL_LIMIT) -> str:
+    """``value`` escaped, and cut to ``limit`` characters with the full text on hover.
+
+    A column name of 10 MB is shown as its first characters; the hover holds the first
+    ``HOVER_LIMIT`` characters and the full length, so no page copies it whole.
+
+    Examples
+    --------
+    >>> short("income")
+    'income'
+    >>> short("monthly_income_after_tax", limit=10)
+    '<span title="monthly_income_after_tax">monthly_i…</span>'
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return esc(text)
+    hover = text if len(text) <= HOVER_LIMIT else f"{cut(text, HOVER_LIMIT)}({len(text):,} characters)"
+    return f'<span title="{esc(hover)}">{esc(cut(text, limit))}</span>'
+
+
+FIGURE_TEXT_LIMIT = 300  # characters of any one string in a figure's JSON
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis (plain text, not escaped)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_figure_text(spec: Any) -> Any:
+    """A plotly figure spec (JSON-plain) whose strings are at most ``FIGURE_TEXT_LIMIT`` long.
+
+    Names reach figures as titles, categories and hover text; a 10 MB column name would
+    otherwise be copied into every figure. A cut string ends with a hash of the whole, so two
+    long names that share a beginning stay two categories.
+    """
+    if isinstance(spec, str):
+        if len(spec) <= FIGURE_TEXT_LIMIT:
+            return spec
+        digest = hashlib.sha256(spec.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        return f"{spec[: FIGURE_TEXT_LIMIT - 11]}…#{digest}"
+    if isinstance(spec, dict):
+        return {k: clip_figure_text(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        if spec and not isinstance(spec[0], str | dict | list) and not isinstance(spec[-1], str | dict | list):
+            return spec  # an array of numbers: nothing to clip
+        return [clip_figure_text(v) for v in spec]
+    return spec
+
+
 def table(
     rows: Iterable[Sequence[object]],
     header: Sequence[str] | None = None,
     numeric: Sequence[int] = (),
     classes: Sequence[str | None] | None = None,
 ) -> str:
-    """An HTML table; every cell is escaped. ``numeric`` lists right-aligned column positions."""
+    """An HTML table; every cell is escaped, and cut with the full text on hover where long
+    (:func:`short`). ``numeric`` lists right-aligned column positions."""
     out = ['<table class="lw-table">']
     if header:
-        out.append("<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
+        out.append("<tr>" + "".join(f"<th>{short(h)}</th>" for h in header) + "</tr>")
     for i, row in enumerate(rows):
         cls = f' class="lw-{esc(classes[i])}"' if classes and classes[i] else ""
         cells = "".join(
-            f'<td class="lw-num">{esc(v)}</td>' if j in numeric else f"<td>{esc(v)}</td>"
+            f'<td class="lw-num">{short(v)}</td>' if j in numeric else f"<td>{short(v)}</td>"
             for j, v in enumerate(row)
         )
         out.append(f"<tr{cls}>{cells}</tr>")
@@ -125,7 +180,7 @@ def _json_for_script(value: object) -> str:
 
 
 def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
-    spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+    spec = clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
     layout = spec.setdefault("layout", {})
     template = layout.pop("template", None)
     if is_unstyled(template):
@@ -151,7 +206,7 @@ def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str], str |
     if picker is not None:
         label, options, default = picker
         opts = "".join(
-            f'<option value="{i}"{" selected" if o == default else ""}>{esc(o)}</option>'
+            f'<option value="{i}"{" selected" if o == default else ""}>{esc(cut(o, CELL_LIMIT))}</option>'
             for i, o in enumerate(options)
         )
         select = f'<select id="{div_id}-pick">{opts}</select>'
@@ -176,7 +231,7 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
     body = []
     for s_index, section in enumerate(sections):
         if section.title:
-            body.append(f"<h3>{esc(section.title)}</h3>")
+            body.append(f"<h3>{short(section.title, 200)}</h3>")
         for b_index, block in enumerate(section.blocks):
             div_id = f"{prefix}-{s_index}-{b_index}"
             if isinstance(block, HtmlBlock):
@@ -194,7 +249,7 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
         f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};" for k, v in sorted(templates.items())
     )
     head = f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
-    return f'<div class="lw"><h2>{esc(title)}</h2>{head}{"".join(body)}</div>'
+    return f'<div class="lw"><h2>{short(title, 200)}</h2>{head}{"".join(body)}</div>'
 
 
 def plotlyjs_script() -> str:
@@ -211,6 +266,6 @@ def document(title: str, body: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style>{plotlyjs_script()}</head>"
+        f"<title>{esc(title[:200])}</title><style>{CSS}</style>{plotlyjs_script()}</head>"
         f"<body>{body}</body></html>\n"
     )

@@ -31,7 +31,7 @@ def plotly_output(fig: go.Figure) -> widgets.Output:
 
 def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
-    spec = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+    spec = static.clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
     layout = spec.setdefault("layout", {})
     if is_unstyled(layout.get("template")):
         layout["template"] = template_json()
@@ -163,7 +163,7 @@ def sections_body(sections: list[static.Section]) -> widgets.Widget:
     children: list[widgets.Widget] = []
     for section in sections:
         if section.title:
-            children.append(html_widget(f"<h3>{static.esc(section.title)}</h3>"))
+            children.append(html_widget(f"<h3>{static.short(section.title, 200)}</h3>"))
         for block in section.blocks:
             if isinstance(block, static.HtmlBlock):
                 children.append(html_widget(block.html))
@@ -176,7 +176,11 @@ def sections_body(sections: list[static.Section]) -> widgets.Widget:
 
 def _picker(block: static.PickerBlock) -> widgets.Widget:
     names = list(block.figures)
-    pick = widgets.Dropdown(options=names, value=block.default or names[0], description=block.label)
+    pick = widgets.Dropdown(
+        options=[(static.cut(n, static.CELL_LIMIT), n) for n in names],
+        value=block.default or names[0],
+        description=block.label,
+    )
     out = plotly_output(block.figures[pick.value])
     pick.observe(lambda ch: show_in(out, block.figures[ch["new"]]), names="value")
     return widgets.VBox([pick, out])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import warnings
 
 import numpy as np
@@ -18,6 +20,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 import lifecycle_widgets as lw
+from lifecycle_widgets.core.explain import Explainer
 
 NUMERIC = ["age", "income", "utilization", "late_payments"]
 CATEGORICAL = ["region", "employment_type"]
@@ -55,9 +58,16 @@ def pipeline(data) -> Pipeline:
 
 
 @pytest.fixture(scope="module")
-def pipe_exp(pipeline, data) -> lw.Explanation:
+def pipe_explainer(pipeline, data) -> Explainer:
     X, y = data
-    return lw.explain(pipeline, X, y, max_rows=120, immutable=["age"])
+    explainer = Explainer(pipeline, immutable=["age"])
+    explainer.explain(X, y, max_rows=120)
+    return explainer
+
+
+@pytest.fixture(scope="module")
+def pipe_exp(pipe_explainer) -> lw.Explanation:
+    return pipe_explainer.explanation_
 
 
 def test_shap_values_equal_the_shap_package(forest, data) -> None:
@@ -119,11 +129,11 @@ def test_surrogate_of_a_shallow_tree_is_faithful(data) -> None:
     assert exp.surrogate.fidelity_metric == "agreement" and "|---" in exp.surrogate.rules
 
 
-def test_local_explanation(pipe_exp, pipeline, data) -> None:
+def test_local_explanation(pipe_explainer, pipe_exp, pipeline, data) -> None:
     X, _ = data
     row = pipe_exp.rows[3]
-    local = pipe_exp.local(row)
-    assert local is pipe_exp.local(row)  # cached
+    local = pipe_explainer.local(row)
+    assert local is pipe_explainer.local(row)  # cached
     total = local.base_value + sum(c.attribution for c in local.shap)
     assert total == pytest.approx(pipeline.predict_proba(X.iloc[[row]])[0, 1])
     assert {c.feature for c in local.lime} == set(pipe_exp.features) and local.lime_score > 0
@@ -144,21 +154,16 @@ def test_local_explanation(pipe_exp, pipeline, data) -> None:
 def test_uncertainty_from_a_bootstrap_ensemble(forest, data) -> None:
     X, y = data
     Xn = X[NUMERIC].fillna(0)
-    exp = lw.explain(
-        forest,
-        Xn.iloc[1000:],
-        y.iloc[1000:],
-        max_rows=30,
-        uncertainty=(Xn.iloc[:1000], y.iloc[:1000]),
-        n_bootstrap=4,
-    )
+    explainer = Explainer(forest, uncertainty=(Xn.iloc[:1000], y.iloc[:1000]), n_bootstrap=4)
+    exp = explainer.explain(Xn.iloc[1000:], y.iloc[1000:], max_rows=30)
     assert len(exp.uncertainty) == 30 and all(u >= 0 for u in exp.uncertainty) and max(exp.uncertainty) > 0
-    u = exp.local(exp.rows[0]).uncertainty
+    u = explainer.local(exp.rows[0]).uncertainty
     assert u.models == 4 and u.low <= u.mean <= u.high
+    assert exp.featured.uncertainty is not None
 
 
-def test_stability(pipe_exp) -> None:
-    stab = pipe_exp.stability(pipe_exp.rows[0], runs=3)
+def test_stability(pipe_explainer, pipe_exp) -> None:
+    stab = pipe_explainer.stability(pipe_exp.rows[0], runs=3)
     assert {(s.method, s.variation) for s in stab.scores} == {
         (m, v) for m in ("shap", "lime") for v in ("seeds", "backgrounds", "perturbations")
     }
@@ -242,18 +247,44 @@ def test_bad_input(setup, error, match, forest, data) -> None:
         lw.explain(model, Xn, **kw)
 
 
-def test_row_out_of_range(pipe_exp) -> None:
+def test_row_out_of_range(pipe_explainer) -> None:
     with pytest.raises(
-        lw.ParameterError, match=r"'row' parameter of Explanation.local must be a row position from 0 to 1499"
+        lw.ParameterError, match=r"'row' parameter of Explainer.local must be a row position from 0 to 1499"
     ):
-        pipe_exp.local(1500)
+        pipe_explainer.local(1500)
+    with pytest.raises(lw.ParameterError, match=r"'row' parameter of Explainer.stability must be"):
+        pipe_explainer.stability(-1)
 
 
-def test_json_round_trip_and_no_model_after(pipe_exp) -> None:
-    again = lw.Explanation.from_dict(pipe_exp.to_dict())
-    assert again == pipe_exp
-    with pytest.raises(lw.ParameterError, match="read back from JSON"):
-        again.local(0)
+def test_an_explainer_needs_explain_before_local(pipeline) -> None:
+    with pytest.raises(lw.ParameterError, match=r"explained no rows yet: call explain\(X, y\) before local"):
+        Explainer(pipeline).local(0)
+
+
+def test_results_hold_no_model_and_round_trip(pipe_exp, pipeline) -> None:
+    again = lw.Explanation.from_dict(json.loads(json.dumps(pipe_exp.to_dict())))
+    assert again == pipe_exp and again.featured == pipe_exp.featured
+    assert not hasattr(again, "local") and not hasattr(pipe_exp, "_ctx")
+    assert {k for k in vars(pipe_exp)} == {f.name for f in dataclasses.fields(pipe_exp)}
+
+    def holds_model(value) -> bool:
+        if value is pipeline or hasattr(value, "predict"):
+            return True
+        if dataclasses.is_dataclass(value):
+            return any(holds_model(getattr(value, f.name)) for f in dataclasses.fields(value))
+        if isinstance(value, tuple | list):
+            return any(holds_model(v) for v in value)
+        if isinstance(value, dict):
+            return any(holds_model(v) for v in value.values())
+        return False
+
+    assert not holds_model(pipe_exp)
+
+
+def test_featured_row_is_the_highest_prediction(pipe_explainer, pipe_exp) -> None:
+    best = pipe_exp.rows[int(np.argmax(pipe_exp.predictions))]
+    assert pipe_exp.featured.row == best
+    assert pipe_exp.featured == pipe_explainer.local(best)
 
 
 def test_regression(data) -> None:
@@ -261,17 +292,18 @@ def test_regression(data) -> None:
     Xn = X[NUMERIC].fillna(0)
     target = Xn["income"] / 1000 + 10 * Xn["utilization"]
     model = RandomForestRegressor(30, max_depth=5, random_state=0).fit(Xn.drop(columns=["income"]), target)
-    exp = lw.explain(model, Xn.drop(columns=["income"]), target, max_rows=40)
+    explainer = Explainer(model)
+    exp = explainer.explain(Xn.drop(columns=["income"]), target, max_rows=40)
     assert exp.problem_type == "regression" and "r2" in exp.metrics
     assert exp.global_importance().index[0] == "utilization"
-    local = exp.local(exp.rows[0])
+    local = explainer.local(exp.rows[0])
     assert local.base_value + sum(c.attribution for c in local.shap) == pytest.approx(local.prediction)
 
 
-def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_exp) -> None:
+def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_explainer, pipe_exp) -> None:
     import plotly.graph_objects as go
 
-    panel = lw.ExplanationPanel(pipe_exp)
+    panel = lw.ExplanationPanel(pipe_exp, explainer=pipe_explainer)
     panel.tabs.selected_index = 1
     row = pipe_exp.rows[5]
 
@@ -291,6 +323,23 @@ def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_exp) -> None:
         return isinstance(w, go.FigureWidget) + sum(count(c) for c in getattr(w, "children", ()))
 
     assert count(panel) == 1
+    stab = panel.measure_stability()
+    assert stab.row == row and "Kendall tau" in panel.stability_info.value
+
+
+def test_panel_without_its_explainer_shows_the_featured_row_only(pipe_exp) -> None:
+    panel = lw.ExplanationPanel(pipe_exp)
+    panel.tabs.selected_index = 1
+    assert panel.current == pipe_exp.featured
+    other = next(r for r in pipe_exp.rows if r != pipe_exp.featured.row)
+    panel.show_row(other)
+    assert panel.current is None and "needs the model" in panel.local_info.value
+    assert panel.measure_stability() is None and "needs the model" in panel.stability_info.value
+
+
+def test_panel_refuses_another_explainer(pipe_exp, forest) -> None:
+    with pytest.raises(lw.ParameterError, match="must be the Explainer whose latest explain"):
+        lw.ExplanationPanel(pipe_exp, explainer=Explainer(forest))
 
 
 def test_static_html_shows_global_and_a_local_row(pipe_exp) -> None:

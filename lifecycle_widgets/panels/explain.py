@@ -8,8 +8,11 @@ import ipywidgets as widgets
 
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibrate import Calibration
-from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation, Stability, explain
+from lifecycle_widgets.core.explain.explainer import Explainer
+from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation
+from lifecycle_widgets.core.explain.stability import Stability
 from lifecycle_widgets.core.formatting import fmt_number
+from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -21,6 +24,11 @@ from lifecycle_widgets.panels.widgets import (
     plotly_output,
     sections_panel,
     show_in,
+)
+
+NEEDS_EXPLAINER = (
+    "Explaining another row needs the model: build the panel with the Explainer that computed "
+    "this result, ExplanationPanel(exp, explainer=explainer)."
 )
 
 
@@ -174,6 +182,8 @@ def calibration_html(cal: Calibration) -> str:
 
 def default_row(exp: Explanation) -> int:
     """The explained row with the highest prediction: the case a reviewer asks about first."""
+    if exp.featured is not None:
+        return exp.featured.row
     best = max(range(len(exp.rows)), key=lambda i: exp.predictions[i])
     return exp.rows[best]
 
@@ -201,8 +211,8 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
     sections.append(S("Global surrogate tree", (H(surrogate_html(exp)),)))
     if exp.cohorts:
         sections.append(S("Explanations by cohort", (F("cohorts", figs.cohort_figure(exp)),)))
-    if getattr(exp, "_ctx", None) is not None:
-        local = exp.local(default_row(exp))
+    if exp.featured is not None:
+        local = exp.featured
         blocks: list[static.Block] = [
             H(local_html(local)),
             F("waterfall", figs.waterfall_figure(local)),
@@ -229,6 +239,10 @@ class ExplanationPanel(ResultPanel):
     """Global, local, stability, bias and calibration tabs of an explanation. The beeswarm is the
     panel's one FigureWidget: clicking a point picks its row for the Local tab, as the row box does.
 
+    Given the :class:`Explainer` whose ``explain`` returned ``exp``, the Local and Stability tabs
+    explain any row; without it (a result read back from JSON, computed elsewhere) they show the
+    result's featured row only.
+
     Examples
     --------
     >>> import lifecycle_widgets as lw
@@ -238,12 +252,22 @@ class ExplanationPanel(ResultPanel):
     >>> panel = lw.ExplanationPanel.from_estimator(RandomForestClassifier(20, random_state=0).fit(X, y), X, y,
     ...                                            max_rows=100)
     >>> panel.show_row(5)
-    >>> panel.row_picker.value
-    5
+    >>> panel.row_picker.value, panel.current.row
+    (5, 5)
     """
 
-    def __init__(self, exp: Explanation, **kwargs: Any) -> None:
+    def __init__(self, exp: Explanation, *, explainer: Explainer | None = None, **kwargs: Any) -> None:
+        if explainer is not None and not isinstance(explainer, Explainer):
+            raise ParameterError.bad_value(
+                "explainer", "ExplanationPanel", "an Explainer or None", type(explainer).__name__
+            )
+        if explainer is not None and explainer.explanation_ is not exp and explainer.explanation_ != exp:
+            raise ParameterError(
+                "The 'explainer' parameter of ExplanationPanel must be the Explainer whose latest "
+                "explain() returned this Explanation: its rows are the rows the panel picks."
+            )
         self.explanation = exp
+        self.explainer = explainer
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
         self.row_picker = widgets.BoundedIntText(
@@ -280,9 +304,32 @@ class ExplanationPanel(ResultPanel):
         super().__init__(exp, [html_widget(title), self.tabs], **kwargs)
 
     @classmethod
-    def from_estimator(cls, model: Any, X: Any, y: Any = None, **explain_kwargs: Any) -> ExplanationPanel:
-        """Explain ``model`` on ``X`` (and ``y``) and build the panel."""
-        return cls(explain(model, X, y, **explain_kwargs))
+    def from_estimator(
+        cls,
+        model: Any,
+        X: Any,
+        y: Any = None,
+        *,
+        background: Any = None,
+        explained_class: Any = None,
+        immutable: Any = (),
+        uncertainty: tuple[Any, Any] | None = None,
+        n_bootstrap: int = 10,
+        random_state: int = 0,
+        **explain_kwargs: Any,
+    ) -> ExplanationPanel:
+        """Explain ``model`` on ``X`` (and ``y``) with an :class:`Explainer` and build the panel;
+        the keywords are those of :class:`Explainer` and of :meth:`Explainer.explain`."""
+        explainer = Explainer(
+            model,
+            background,
+            explained_class=explained_class,
+            immutable=immutable,
+            uncertainty=uncertainty,
+            n_bootstrap=n_bootstrap,
+            random_state=random_state,
+        )
+        return cls(explainer.explain(X, y, **explain_kwargs), explainer=explainer)
 
     def _global_tab(self) -> widgets.Widget:
         parts: list[widgets.Widget] = [
@@ -320,11 +367,18 @@ class ExplanationPanel(ResultPanel):
             '<p class="lw-note">Re-explains the row across 5 seeds, 5 background samples and 5 '
             "small perturbations, for SHAP and LIME (a few seconds).</p>"
         )
+        if self.explainer is None:
+            button.disabled = True
+            note = html_widget(f'<p class="lw-note">{static.esc(NEEDS_EXPLAINER)}</p>')
         return widgets.VBox([note, button, self.stability_info, self.stability_out])
 
-    def measure_stability(self) -> Stability:
-        """Measure the stability of the current row's explanation and show it."""
-        stab = self.explanation.stability(self.row_picker.value)
+    def measure_stability(self) -> Stability | None:
+        """Measure the stability of the current row's explanation and show it (None, with a note,
+        when the panel has no explainer)."""
+        if self.explainer is None:
+            self.stability_info.value = f'<p class="lw-note">{static.esc(NEEDS_EXPLAINER)}</p>'
+            return None
+        stab = self.explainer.stability(self.row_picker.value)
         self.stability_info.value = f'<div class="lw">{stability_html(stab)}</div>'
         show_in(self.stability_out, figs.stability_figure(stab))
         return stab
@@ -339,13 +393,28 @@ class ExplanationPanel(ResultPanel):
         if self.row_picker.value != row:
             self.row_picker.value = row  # observe calls back here
             return
-        local = self.explanation.local(row)
+        local = self._local(row)
         self.current = local
+        if local is None:
+            self.local_info.value = (
+                f'<p class="lw-note">Row {row}: {static.esc(NEEDS_EXPLAINER)} '
+                f"This result holds row {default_row(self.explanation)}.</p>"
+            )
+            for out in (self.waterfall, self.lime, self.ice):
+                out.clear_output()
+            self.counterfactual.value = ""
+            return
         self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
         show_in(self.waterfall, figs.waterfall_figure(local))
         show_in(self.lime, figs.lime_figure(local))
         self.counterfactual.value = f'<div class="lw">{counterfactual_html(local)}</div>'
         self._draw_ice()
+
+    def _local(self, row: int) -> LocalExplanation | None:
+        if self.explainer is not None:
+            return self.explainer.local(row)
+        featured = self.explanation.featured
+        return featured if featured is not None and featured.row == row else None
 
     def _draw_ice(self) -> None:
         if self.current is not None and self.ice_feature.value:

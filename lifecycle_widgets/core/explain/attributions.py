@@ -111,13 +111,19 @@ class Attributor:
     explainer: Any = None
     output_space: str = "probability"
     codec: RawCodec | None = None
+    interventional: bool = False  # tree SHAP against ``background`` instead of the trees' paths
 
     def __post_init__(self) -> None:
         shap = _shap()
         self.algorithm = self.algorithm or algorithm_for(self.view)
         view = self.view
         if self.algorithm == "tree":
-            self.explainer = shap.TreeExplainer(view.estimator)
+            if self.interventional:
+                self.explainer = shap.TreeExplainer(
+                    view.estimator, data=self._matrix(self.background), feature_perturbation="interventional"
+                )
+            else:
+                self.explainer = shap.TreeExplainer(view.estimator)
             name = type(view.estimator).__name__
             boosted = "Boosting" in name or name.startswith(("XGB", "LGBM"))
             self.output_space = (
@@ -128,12 +134,7 @@ class Attributor:
                 else "prediction"
             )
         elif self.algorithm == "linear":
-            masker = (
-                view.transform(self.background)
-                if view.preprocessor is not None
-                else self.background.to_numpy(float)
-            )
-            self.explainer = shap.LinearExplainer(view.estimator, masker)
+            self.explainer = shap.LinearExplainer(view.estimator, self._matrix(self.background))
             self.output_space = "log-odds" if view.problem_type != "regression" else "prediction"
         else:
             # shap's maskers need numbers: categorical columns travel as codes and are decoded
@@ -148,11 +149,15 @@ class Attributor:
             self.explainer = shap.PermutationExplainer(f, masker, seed=self.random_state)
             self.output_space = "probability" if view.problem_type != "regression" else "prediction"
 
+    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """The estimator's input for ``X``: the pipeline's transform, or the raw columns as floats."""
+        return self.view.transform(X) if self.view.preprocessor is not None else X.to_numpy(dtype=float)
+
     def __call__(self, X: pd.DataFrame) -> Attributions:
         view = self.view
         if self.algorithm in ("tree", "linear"):
-            xt = view.transform(X) if view.preprocessor is not None else X.to_numpy(dtype=float)
-            result = self.explainer(xt)
+            xt = self._matrix(X)
+            result = self.explainer(xt, check_additivity=False) if self.interventional else self.explainer(xt)
             values, base = _pick_class(
                 np.asarray(result.values), self.explainer.expected_value, view.class_index
             )

@@ -3,7 +3,7 @@ columns does it expect, and how do its transformed features map back to raw colu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,10 @@ class ModelView:
             return np.asarray(self.model.predict(X), dtype=float)
         return np.asarray(self.model.predict_proba(X), dtype=float)[:, self.class_index]
 
+    def with_model(self, model: Any) -> ModelView:
+        """The same view of another fitted model of the same kind (a bootstrap replica)."""
+        return replace(self, model=model)
+
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         out = self.preprocessor.transform(X)
         return out.toarray() if hasattr(out, "toarray") else np.asarray(out, dtype=float)
@@ -69,19 +73,21 @@ class ModelView:
         return type(self.model).__name__
 
 
-def _check_fitted(model: Any) -> None:
+def check_fitted(model: Any, caller: str) -> None:
+    """Refuse an object without ``predict`` and a scikit-learn estimator that is not fitted."""
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
-    if not hasattr(model, "predict"):
-        raise ParameterError(
-            f"The model must have a predict method (a fitted scikit-learn estimator); "
-            f"got {type(model).__name__}."
+    if not callable(getattr(model, "predict", None)):
+        raise ParameterError.bad_value(
+            "model", caller, "a fitted model with a predict method", type(model).__name__
         )
     try:
         check_is_fitted(model)
     except NotFittedError as err:
-        raise ParameterError(f"The model {type(model).__name__} is not fitted: call fit first.") from err
+        raise ParameterError(
+            f"The 'model' parameter of {caller}: {type(model).__name__} is not fitted: call fit first."
+        ) from err
     except TypeError:  # not a scikit-learn estimator: trust predict
         pass
 
@@ -144,7 +150,7 @@ def _dropped(trans: Any, i: int) -> int:
 
 def view_model(model: Any, X: pd.DataFrame, *, explained_class: Any = None) -> ModelView:
     """Check ``model`` against ``X`` and describe it; clear errors for what does not fit."""
-    _check_fitted(model)
+    check_fitted(model, "explain")
     if not isinstance(X, pd.DataFrame):
         raise ParameterError.bad_value(
             "X", "explain", "a pandas DataFrame with named columns", type(X).__name__

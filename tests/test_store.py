@@ -288,7 +288,7 @@ def test_champion_challenger(two_versions) -> None:
     with pytest.raises(lw.ParameterError, match="does not trust by default"):
         reg.compare("credit-risk", 1, 2, X, y)
     html = reg.state().to_html()
-    assert "credit-risk" in html and "Champion v1 against challenger v2" in html
+    assert "credit-risk" in html and "champion v1 against challenger v2 on accuracy" in html
 
 
 def test_a_changed_model_file_is_refused(two_versions, store) -> None:

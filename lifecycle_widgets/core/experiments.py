@@ -347,6 +347,12 @@ class ChampionChallenger(Result):
         low = self.ci_low if self.higher_is_better else -self.ci_high
         return low > 0 and self.p_value is not None and self.p_value < ALPHA
 
+    @property
+    def challenger_loses(self) -> bool:
+        """True when the challenger is worse and the difference is significant."""
+        high = self.ci_high if self.higher_is_better else -self.ci_low
+        return high < 0 and self.p_value is not None and self.p_value < ALPHA
+
 
 def _task(model: Any, which: str) -> str:
     from sklearn.base import is_classifier, is_regressor

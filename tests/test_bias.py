@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -11,6 +12,7 @@ import pytest
 
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.explain import bias
+from lifecycle_widgets.core.explain import bias_registry as registry
 from lifecycle_widgets.core.explain.bias import BiasReport, bias_report, flip_test_features
 from lifecycle_widgets.exceptions import ColumnError, ParameterError, UnknownNameError
 
@@ -84,7 +86,11 @@ def test_post_training_metrics_by_hand(frame_kind) -> None:
     assert v["DAR"] == pytest.approx(5 / (5 + 2) - 2 / (2 + 1))
     assert v["DRR"] == pytest.approx(4 / (4 + 1) - 2 / (2 + 3))
     assert v["AD"] == pytest.approx((5 + 2) / 12 - (2 + 4) / 8)
-    assert v["TE"] == pytest.approx(2 / 3 - 1 / 1)  # FP/FN of a minus that of d
+    # smclarify's TE: FN/FP of d minus that of a; the docs page's: FP/FN of a minus that of d
+    assert v["TE"] == pytest.approx(1 / 1 - 3 / 2)
+    docs = bias_report(df, "y", "pred", facet="sex", facet_values="F", convention="docs")
+    assert docs.metric("TE").value == pytest.approx(2 / 3 - 1 / 1)
+    assert v["SD"] == pytest.approx(4 / (4 + 1) - 2 / (2 + 2))  # specificity of d minus that of a
     # predicted rejections: a 5 + d 5, predicted acceptances: a 7 + d 3
     assert v["CDDPL"] == pytest.approx(5 / 10 - 3 / 10)
     # benefits: TP and TN 13 rows get 1, FP 3 rows get 2, FN 4 rows get 0; mean 19/20
@@ -97,6 +103,7 @@ def test_post_training_metrics_by_hand(frame_kind) -> None:
         "DCAcc",
         "DCR",
         "RD",
+        "SD",
         "DAR",
         "DRR",
         "AD",
@@ -150,12 +157,17 @@ def test_flip_test_with_obvious_neighbours() -> None:
             "y": [1, 0] * 5 + [1],
         }
     )
-    r = bias_report(df, "y", "pred", facet="g", facet_values="d", n_neighbors=3)
+    r = bias_report(df, "y", "pred", facet="g", facet_values="d", n_neighbors=3, convention="docs")
     ft = r.metric("FT")
     assert ft.value == pytest.approx((2 - 1) / 5)
+    # smclarify's sign is the opposite: (F- - F+) / n_d
+    default = bias_report(df, "y", "pred", facet="g", facet_values="d", n_neighbors=3).metric("FT")
+    assert default.value == pytest.approx((1 - 2) / 5) and "F+ = 2, F- = 1" in default.note
     assert "F+ = 2, F- = 1" in ft.note
     # the label and prediction columns are not features: swapping the labels changes nothing
-    r2 = bias_report(df.assign(y=1 - df.y), "y", "pred", facet="g", facet_values="d", n_neighbors=3)
+    r2 = bias_report(
+        df.assign(y=1 - df.y), "y", "pred", facet="g", facet_values="d", n_neighbors=3, convention="docs"
+    )
     assert r2.metric("FT").value == ft.value
 
 
@@ -169,7 +181,9 @@ def test_flip_test_uses_one_hot_categories() -> None:
             "pred": [1, 1, 1, 0, 0, 0, 0, 0, 0, 1],
         }
     )
-    r = bias_report(df, df.pred.to_numpy(), "pred", facet="g", facet_values="d", n_neighbors=3)
+    r = bias_report(
+        df, df.pred.to_numpy(), "pred", facet="g", facet_values="d", n_neighbors=3, convention="docs"
+    )
     # d rows with c = u are predicted 0 while their neighbours get 1: F+ = 2; the last is F- = 1
     assert r.metric("FT").value == pytest.approx((2 - 1) / 4)
 
@@ -240,7 +254,10 @@ def test_undefined_metrics_are_none_with_a_note_and_serialize() -> None:
     assert r.metric("DI").value is None and "no predicted positives" in r.metric("DI").note
     assert r.metric("DAR").value is None and r.metric("DCAcc").value is None
     assert r.metric("RD").value is None and "facet d has no positive labels" in r.metric("RD").note
-    assert r.metric("TE").value is None and "no false negatives" in r.metric("TE").note
+    # smclarify's TE divides by false positives, of which neither facet has any
+    assert r.metric("TE").value is None and "no false positives" in r.metric("TE").note
+    docs = bias_report(df, "y", "pred", facet="g", facet_values="d", convention="docs")
+    assert docs.metric("TE").value is None and "no false negatives" in docs.metric("TE").note
     assert r.metric("JS").value == pytest.approx(
         0.5 * (0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75) + 1.0 * math.log(1.0 / 0.75))
     )
@@ -266,12 +283,14 @@ def test_metric_lookup_and_frame() -> None:
     r = bias_report(hand_frame(), "y", "pred", facet="sex")
     assert r.metric("dcacc") is r.metric("DCA") is r.metric("DCAcc")
     with pytest.raises(
-        UnknownNameError, match=r"No bias metric in this report named 'SD'\. Available: .*DPL"
+        UnknownNameError, match=r"No bias metric in this report named 'XYZ'\. Available: .*DPL"
     ):
-        r.metric("SD")
+        r.metric("XYZ")
+    with pytest.raises(UnknownNameError, match=r"No bias metric in this report named 'SD'"):
+        bias_report(hand_frame(), "y", facet="sex").metric("SD")  # post-training, not in this report
     frame = r.to_frame()
     assert list(frame.columns) == ["name", "stage", "value", "ideal", "status", "band", "description", "note"]
-    assert len(frame) == 20 and frame.value.dtype == float
+    assert len(frame) == 21 and frame.value.dtype == float
     assert "DPL 0.292" in repr(r)
 
 
@@ -368,6 +387,9 @@ def test_bad_inputs(change, kwargs, error, match, monkeypatch: pytest.MonkeyPatc
         raise AssertionError("a metric was computed before the input was checked")
 
     monkeypatch.setattr(bias, "ci", no_computation)
+    monkeypatch.setattr(bias, "flip_test_features", no_computation)
+    for spec in registry.metric_specs():  # bias_report finds its metrics in the registry
+        monkeypatch.setitem(registry._REGISTRY, spec.name, dataclasses.replace(spec, function=no_computation))
     with pytest.raises(error, match=match):
         bias_report(df, "y", "pred", **{"facet": "sex", **kwargs})
 

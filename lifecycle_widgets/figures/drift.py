@@ -7,9 +7,14 @@ import plotly.graph_objects as go
 
 from lifecycle_widgets.core.drift.check import DriftReport
 from lifecycle_widgets.core.drift.monitoring import Timeline
+from lifecycle_widgets.core.drift.significance import p_value_text
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, defaults, finish, text
 
 BASELINE_COLOR, CURRENT_COLOR = "#8c8c8c", "#2f6db5"
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else p_value_text(value) if value < 1e-4 else f"= {p_value_text(value)}"
 
 
 def overlay_figure(
@@ -48,7 +53,10 @@ def overlay_figure(
     )
     verdict = ""
     if f.distance is not None:
-        verdict = f" — {f.method} {f.distance:.3f} {'>' if f.drifted else '≤'} {f.threshold:.3f}"
+        verdict = f" — {f.method} {f.distance:.3f} {'>' if f.effect_exceeded else '≤'} {f.threshold:.3f}"
+        if f.p_adjusted is not None:
+            noise = "drifted" if f.drifted else "within sampling noise" if f.effect_exceeded else ""
+            verdict += f", p {_p(f.p_adjusted)}" + (f" ({noise})" if noise else "")
     return finish(
         fig,
         title=title if title is not None else text(feature) + verdict,
@@ -63,7 +71,8 @@ def overlay_figure(
 def drift_overview_figure(
     report: DriftReport, *, title: str | None = None, template: str | None = None
 ) -> go.Figure:
-    """Each compared feature's drift distance over its threshold (above 1: drifted).
+    """Each compared feature's drift distance over its threshold: red where the feature drifted
+    (above 1 and beyond sampling noise), amber where it is above 1 but within sampling noise.
 
     Examples
     --------
@@ -84,9 +93,19 @@ def drift_overview_figure(
             x=ratio,
             y=[text(f.name) for f in rows],
             orientation="h",
-            marker_color=[SEVERITY_COLORS["high"] if f.drifted else CURRENT_COLOR for f in rows],
-            customdata=[[f.method, f.distance, f.threshold] for f in rows],
-            hovertemplate="%{y}: %{customdata[0]} %{customdata[1]:.3f} (threshold %{customdata[2]:.3f})<extra></extra>",
+            marker_color=[
+                SEVERITY_COLORS["high"]
+                if f.drifted
+                else SEVERITY_COLORS["medium"]
+                if f.effect_exceeded
+                else CURRENT_COLOR
+                for f in rows
+            ],
+            customdata=[[f.method, f.distance, f.threshold, _p(f.p_adjusted)] for f in rows],
+            hovertemplate=(
+                "%{y}: %{customdata[0]} %{customdata[1]:.3f} (threshold %{customdata[2]:.3f}), "
+                "adjusted p %{customdata[3]}<extra></extra>"
+            ),
         )
     )
     fig.add_vline(x=1, line_dash="dash", line_color="#999")
@@ -153,8 +172,9 @@ def quality_figure(
 def timeline_heatmap(
     timeline: Timeline, *, title: str | None = None, template: str | None = None
 ) -> go.Figure:
-    """Drift by feature (rows) and batch (columns), as distance over threshold; click a cell to
-    see that feature's distributions in that batch (in the panel).
+    """Drift by feature (rows) and batch (columns), as distance over threshold, with a dot where
+    the feature drifted (above its threshold and beyond sampling noise); click a cell to see that
+    feature's distributions in that batch (in the panel).
 
     Examples
     --------
@@ -168,11 +188,14 @@ def timeline_heatmap(
     frame = timeline.distance_frame(relative=True)
     raw = timeline.distance_frame()
     z = frame.to_numpy(dtype=float)
+    drifted = timeline.drifted_frame().reindex(index=frame.index, columns=frame.columns)
     fig = go.Figure(
         go.Heatmap(
             z=np.where(np.isnan(z), None, np.round(z, 4)).tolist(),
             x=[text(c) for c in frame.columns],
             y=[text(i) for i in frame.index],
+            text=np.where(drifted.fillna(False).to_numpy(dtype=bool), "●", "").tolist(),
+            texttemplate="%{text}",
             zmin=0,
             zmax=2,
             colorscale=[[0, "#f4f6f9"], [0.5, "#f2c14e"], [1, "#c23b4f"]],

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline
+from lifecycle_widgets.core.drift.significance import p_value_text
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import drift as figs
 from lifecycle_widgets.panels import display
@@ -56,7 +57,8 @@ def features_html(report: DriftReport) -> str:
             f.method or "not compared",
             fmt_number(f.distance),
             fmt_number(f.threshold),
-            "yes" if f.drifted else "",
+            p_value_text(f.p_adjusted) if f.p_adjusted is not None else "",
+            "yes" if f.drifted else ("above threshold, within noise" if f.effect_exceeded else ""),
             f"{f.completeness_baseline:.1%}",
             f"{f.completeness_current:.1%}",
         )
@@ -70,11 +72,12 @@ def features_html(report: DriftReport) -> str:
             "method",
             "distance",
             "threshold",
+            "p (adjusted)",
             "drifted",
             "complete (baseline)",
             "complete (batch)",
         ],
-        numeric=(3, 4, 6, 7),
+        numeric=(3, 4, 5, 7, 8),
     )
 
 
@@ -89,7 +92,8 @@ def quality_html(report: DriftReport) -> str:
 
 
 def _compared(report: DriftReport) -> list[str]:
-    ranked = sorted(report.features, key=lambda f: -((f.distance or 0) / (f.threshold or 1)))
+    """Compared features, drifted ones first, then by distance over threshold."""
+    ranked = sorted(report.features, key=lambda f: (not f.drifted, -((f.distance or 0) / (f.threshold or 1))))
     return [f.name for f in ranked if f.bins]
 
 

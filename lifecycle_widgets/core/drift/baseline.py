@@ -16,7 +16,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lifecycle_widgets.core.drift.constraints import DEFAULT_MONITORING_CONFIG, validate
+from lifecycle_widgets.core.drift.constraints import (
+    DEFAULT_MONITORING_CONFIG,
+    EXTENSION_KEY,
+    default_extension,
+    validate,
+)
 from lifecycle_widgets.core.drift.distances import GRID_PROBS
 from lifecycle_widgets.core.drift.quality import QualityCollector, suggest_quality_constraints
 from lifecycle_widgets.core.ingest import collect, sample_quantiles
@@ -30,8 +35,8 @@ TOP_CATEGORIES = 30  # categorical bins: the most frequent values, then "other",
 DOMAIN_LEVELS = 50  # a categorical domain is kept (for categorical_values_check) up to this size
 DECILES = [i / 10 for i in range(1, 10)]
 DEFAULT_METHOD = {
-    "numeric": "wasserstein",
-    "integer": "wasserstein",
+    "numeric": "winsorized_wasserstein",  # a few extreme values cannot decide (see distances)
+    "integer": "winsorized_wasserstein",
     "categorical": "jensen_shannon",
     "boolean": "jensen_shannon",
 }
@@ -41,7 +46,10 @@ NOT_COMPARED = ("datetime", "identifier", "text", "constant", "empty")  # why: s
 @dataclass(frozen=True)
 class FeatureStatistics:
     """What a baseline keeps about one feature. Numeric bins split at the baseline's deciles
-    (right-closed); ``quantiles`` is the quantile function at ``GRID_PROBS``."""
+    (right-closed); ``quantiles`` is the quantile function at ``GRID_PROBS``; ``sample_size``
+    is how many values the bin counts were measured on (the row sample's, scaled up to
+    ``num_present`` in ``counts``): what a test of a batch against them may count on. 0 means
+    ``num_present`` (files written before it was kept)."""
 
     name: str
     inferred_type: str
@@ -62,6 +70,7 @@ class FeatureStatistics:
     category_counts: tuple[int, ...] = ()
     distinct_count: int = 0
     domain_complete: bool = False
+    sample_size: int = 0
 
     @property
     def completeness(self) -> float:
@@ -78,11 +87,16 @@ def inferred_type(family: str) -> str:
     return {"integer": "Integral", "float": "Fractional", "datetime": "Unknown"}.get(family, "String")
 
 
+def _exact_integers(part: ColumnPartial) -> bool:
+    """Whether an integer column's value counts are exact (then so are its bin counts)."""
+    return part.frequent is not None and part.frequent.error == 0 and part.family == "integer"
+
+
 def numeric_bin_counts(part: ColumnPartial, sq: SampleQuantiles | None, edges: np.ndarray) -> np.ndarray:
     """Counts of finite values in the bins (-inf, e1], (e1, e2], ..., (ek, inf): exact for
     integer columns with exact value counts, else scaled from the row sample."""
     freq = part.frequent
-    if freq is not None and freq.error == 0 and part.family == "integer":
+    if _exact_integers(part):
         values = freq.counts.index.to_numpy(dtype=np.float64)
         return np.bincount(
             np.searchsorted(edges, values, side="left"),
@@ -152,6 +166,7 @@ def _feature(part: ColumnPartial, kind: str, sq: SampleQuantiles | None) -> Feat
             counts=tuple(int(c) for c in numeric_bin_counts(part, sq, edges)),
             quantiles=tuple(float(q) for q in grid),
             rank_error=sq.rank_error,
+            sample_size=present if _exact_integers(part) else int(sq.values.size),
         )
     if kind in ("categorical", "boolean") or part.frequent is not None:
         counts = category_counts(part)
@@ -193,6 +208,7 @@ def _suggest(
         "version": 0,
         "features": out,
         "monitoring_config": json.loads(json.dumps(DEFAULT_MONITORING_CONFIG)),
+        EXTENSION_KEY: default_extension(),
     }
     if quality:
         constraints["model_quality_constraints"] = suggest_quality_constraints(quality)
@@ -347,6 +363,7 @@ class Baseline(Result):
                             "probabilities": [round(p, 3) for p in GRID_PROBS],
                             "values": list(f.quantiles),
                             "rank_error": f.rank_error,
+                            "sample_size": f.sample_size,
                         },
                     },
                 }
@@ -483,6 +500,7 @@ def _feature_from_json(entry: dict[str, Any]) -> FeatureStatistics:
             counts=tuple(b["count"] for b in buckets),
             quantiles=tuple(quantiles["values"]),
             rank_error=quantiles.get("rank_error", 0.0),
+            sample_size=quantiles.get("sample_size", 0),
         )
     if strs:
         cat = strs["distribution"]["categorical"]

@@ -11,7 +11,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,9 +25,15 @@ from lifecycle_widgets.core.drift.baseline import (
     category_counts,
     category_key,
 )
-from lifecycle_widgets.core.drift.constraints import ConstraintsError
+from lifecycle_widgets.core.drift.constraints import DEFAULT_EXTENSION, EXTENSION_KEY, ConstraintsError
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
 from lifecycle_widgets.core.drift.quality import QualityCollector
+from lifecycle_widgets.core.drift.significance import (
+    adjust,
+    homogeneity_test,
+    missing_share_test,
+    p_value_text,
+)
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.ingest import collect, fingerprint, sample_quantiles
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
@@ -55,7 +61,14 @@ class Violation:
 
 @dataclass(frozen=True)
 class FeatureDrift:
-    """A feature's distribution in the baseline and the batch, and their distance."""
+    """A feature's distribution in the baseline and the batch: their distance (the effect size),
+    a test of the batch against the baseline at the batch's size, and the decision.
+
+    ``drifted`` needs both: ``distance > threshold`` and ``p_adjusted < alpha``, where
+    ``p_adjusted`` corrects ``p_value`` for the number of features tested in the batch (an
+    ``alpha`` of 1 leaves the distance alone, as Model Monitor does). The completeness fields
+    do the same for the share of missing values, which ``completeness_check`` judges.
+    """
 
     name: str
     kind: str
@@ -68,6 +81,24 @@ class FeatureDrift:
     bins: tuple[str, ...] = ()
     baseline_shares: tuple[float, ...] = ()
     current_shares: tuple[float, ...] = ()
+    test: str | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    alpha: float | None = None
+    completeness_p_value: float | None = None
+    completeness_p_adjusted: float | None = None
+
+    @property
+    def effect_exceeded(self) -> bool:
+        """Whether the distance crossed its threshold (with or without evidence)."""
+        return self.distance is not None and self.threshold is not None and self.distance > self.threshold
+
+    @property
+    def significant(self) -> bool:
+        """Whether the test says the batch differs from the baseline beyond sampling noise."""
+        if self.alpha is not None and self.alpha >= 1:
+            return True
+        return self.p_adjusted is not None and self.alpha is not None and self.p_adjusted < self.alpha
 
 
 @dataclass(frozen=True)
@@ -290,7 +321,7 @@ def _drift(
     # completeness_check (a missing bin made an unchanged distribution with 25 % more missing
     # values score PSI 2.0)
     shares = lambda x: tuple(float(v) for v in (x / x.sum() if x.sum() else x))  # noqa: E731
-    distance = None
+    distance, evidence = None, None
     if enabled and method and c.sum() > 0 and b.sum() > 0:
         dist = get_distance(method)
         if dist.input == "quantile":
@@ -312,19 +343,31 @@ def _drift(
         if override.get("comparison_method", config.get("comparison_method")) == "Robust":
             n1, n2 = b.sum(), c.sum()  # allow for sampling error: the KS critical distance at 5 %
             threshold += 1.36 * math.sqrt((n1 + n2) / (n1 * n2)) if n1 and n2 else 0.0
+        evidence = homogeneity_test(_measured_counts(base, b), c, ordered=numeric)
     return FeatureDrift(
         name=base.name,
         kind=base.kind,
         method=method if enabled else None,
         distance=None if distance is None else float(distance),
         threshold=threshold if enabled else None,
-        drifted=bool(distance is not None and distance > threshold),
+        drifted=False,  # decided in build_report, once every feature's p-value is known
         completeness_baseline=base.completeness,
         completeness_current=completeness,
         bins=tuple(labels),
         baseline_shares=shares(b),
         current_shares=shares(c),
+        test=None if evidence is None else evidence.name,
+        p_value=None if evidence is None else evidence.p_value,
     )
+
+
+def _measured_counts(base: FeatureStatistics, counts: np.ndarray) -> np.ndarray:
+    """The baseline's bin counts on the scale of the values they were measured on: counts
+    scaled up from a 50,000-row sample of ten million rows carry the sample's noise, not the
+    population's, and a test that took them as exact would flag every large batch."""
+    if base.numeric and 0 < base.sample_size < base.num_present:
+        return counts * (base.sample_size / base.num_present)
+    return counts
 
 
 def _labels_for(
@@ -466,25 +509,31 @@ def _data_types(ctx: CheckContext) -> Iterator[tuple[str, str]]:
 
 
 def _completeness(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """Completeness below the constraint by more than the tolerance, and a binomial test that
+    says the batch's missing share is above the constraint's beyond sampling noise."""
     rows = ctx.part.rows
     if rows == 0:
         yield "", "The batch has no rows: nothing could be checked."
+    tolerance = ctx.config["completeness_tolerance"]
     for base, cp in ctx.present():
-        present = cp.rows - cp.missing - cp.infinite
-        completeness = present / rows
+        drift = ctx.drifts[base.name]
+        completeness = (cp.rows - cp.missing - cp.infinite) / rows
         expected = float(ctx.rule(base.name).get("completeness", base.completeness))
-        tolerance = max(
-            ctx.config["completeness_tolerance"], 3 * math.sqrt(max(expected * (1 - expected), 1e-12) / rows)
-        )
-        if completeness < expected - tolerance:
+        p = drift.completeness_p_adjusted
+        alpha = drift.alpha if drift.alpha is not None else 0.0
+        if completeness < expected - tolerance and (alpha >= 1 or (p is not None and p < alpha)):
             extra = f" ({cp.infinite:,} infinite)" if cp.infinite else ""
-            yield (
-                base.name,
-                (
-                    f"Completeness {completeness:.1%} is below the baseline's {expected:.1%} "
-                    f"(tolerance {tolerance:.1%}); {cp.missing + cp.infinite:,} of {rows:,} values are missing{extra}."
-                ),
+            text = (
+                f"Completeness {completeness:.1%} is below the baseline's {expected:.1%} by more than "
+                f"the tolerance {tolerance:.1%}, beyond sampling noise (binomial test p-value "
+                f"{p_value_text(p)} after the {_correction(ctx)} correction, alpha {alpha:g}); "
+                f"{cp.missing + cp.infinite:,} of {rows:,} values are missing{extra}."
             )
+            yield base.name, text
+
+
+def _correction(ctx: CheckContext) -> str:
+    return significance_settings(ctx.baseline)["correction"]
 
 
 def _non_negative(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -500,32 +549,33 @@ def _categorical_values(ctx: CheckContext) -> Iterator[tuple[str, str]]:
         present = cp.rows - cp.missing - cp.infinite
         if domain is None or not present:
             continue
-        current = (
-            category_counts(cp) if cp.frequent is not None else ctx.counter.categories.get(base.name, {})
-        )
+        counted = ctx.counter.categories.get(base.name, {})
+        current = category_counts(cp) if cp.frequent is not None else counted
         known = set(map(category_key, domain))
         outside = {k: v for k, v in current.items() if k not in known}
         inside_share = 1 - sum(outside.values()) / present
         if inside_share < share:
             new = sorted(outside, key=lambda k: -outside[k])[:5]
-            yield (
-                base.name,
-                (
-                    f"{1 - inside_share:.1%} of values are outside the baseline's domain "
-                    f"(new values: {', '.join(map(repr, new))}); at most {1 - share:.1%} allowed."
-                ),
+            text = (
+                f"{1 - inside_share:.1%} of values are outside the baseline's domain "
+                f"(new values: {', '.join(map(repr, new))}); at most {1 - share:.1%} allowed."
             )
+            yield base.name, text
 
 
 def _baseline_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """A distance above its threshold, and a test at the batch's size that says the batch's
+    distribution differs from the baseline's beyond sampling noise."""
+    tested = sum(d.p_value is not None for d in ctx.drifts.values())
     for drift in ctx.drifts.values():
         if drift.drifted:
-            yield (
-                drift.name,
-                (
-                    f"{drift.method} distance {drift.distance:.3f} exceeds the threshold {drift.threshold:.3f}."
-                ),
-            )
+            text = f"{drift.method} distance {drift.distance:.3f} exceeds the threshold {drift.threshold:.3f}"
+            if drift.test:
+                text += (
+                    f", beyond sampling noise ({drift.test} test p-value {p_value_text(drift.p_adjusted)} "
+                    f"after the {_correction(ctx)} correction for {tested} features, alpha {drift.alpha:g})"
+                )
+            yield drift.name, text + "."
 
 
 def _extra_columns(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -673,6 +723,7 @@ def build_report(
             if rows
             else FeatureDrift(base.name, base.kind, None, None, None, False, base.completeness, 0.0)
         )
+    drifts = _decide(baseline, part, drifts)
     ctx = CheckContext(baseline, part, counter, drifts, quality, _model_drift(baseline, part, model))
     violations = tuple(
         check.violation(feature, description)
@@ -693,6 +744,44 @@ def build_report(
         attribution_ndcg=ctx.model.ndcg,
         bias=ctx.model.bias,
     )
+
+
+def significance_settings(baseline: Baseline) -> dict[str, Any]:
+    """The baseline's ``alpha`` and ``correction`` (constraints.json's extension key, defaults
+    filled in)."""
+    found = baseline.constraints.get(EXTENSION_KEY, {}).get("significance", {})
+    return {**DEFAULT_EXTENSION["significance"], **found}
+
+
+def _decide(
+    baseline: Baseline, part: TablePartial, drifts: dict[str, FeatureDrift]
+) -> dict[str, FeatureDrift]:
+    """Correct every feature's p-values for the number of features tested in the batch, and
+    decide drift: an effect above the threshold with a p-value below alpha."""
+    if not part.rows:
+        return drifts
+    settings = significance_settings(baseline)
+    alpha, correction = float(settings["alpha"]), settings["correction"]
+    rules = _overrides(baseline)
+    names = list(drifts)
+    missing_p = []
+    for name in names:
+        cp = part.partials[name]
+        expected = float(rules.get(name, {}).get("completeness", baseline.feature(name).completeness))
+        missing_p.append(missing_share_test(cp.missing + cp.infinite, part.rows, expected))
+    drift_adjusted = adjust([drifts[n].p_value for n in names], correction)
+    missing_adjusted = adjust(missing_p, correction)
+    out = {}
+    for name, p_adj, m_p, m_adj in zip(names, drift_adjusted, missing_p, missing_adjusted, strict=True):
+        d = replace(
+            drifts[name],
+            p_adjusted=p_adj,
+            alpha=alpha,
+            completeness_p_value=m_p,
+            completeness_p_adjusted=m_adj,
+        )
+        out[name] = replace(d, drifted=d.effect_exceeded and d.significant)
+    return out
 
 
 def _model_drift(baseline: Baseline, part: TablePartial, model: Any) -> ModelDrift:

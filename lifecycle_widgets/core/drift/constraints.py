@@ -1,16 +1,25 @@
 """constraints.json: suggested from a baseline, edited by people, validated strictly.
 
 The layout follows SageMaker Model Monitor's ``constraints.json`` so that its users can bring
-their files over; the keys this package adds are marked below. A key that is not known, or a
-value out of its range, is an error naming the key and what is allowed.
+their files over; the keys this package adds are marked below, and settings Model Monitor has no
+place for live under one top-level key, ``lifecycle_widgets``::
+
+    "lifecycle_widgets": {
+        "significance": {"alpha": 0.01, "correction": "holm"}
+    }
+
+A key that is not known, or a value out of its range, is an error naming the key and what is
+allowed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 from lifecycle_widgets.core.drift.distances import ALIASES, DISTANCES
+from lifecycle_widgets.core.drift.significance import ALPHA, CORRECTIONS
 from lifecycle_widgets.exceptions import ParameterError
 
 ENABLED = ("Enabled", "Disabled")
@@ -28,6 +37,21 @@ DEFAULT_MONITORING_CONFIG: dict[str, Any] = {
         "comparison_method": "Simple",
     },
 }
+
+
+#: the top-level key of constraints.json under which this package keeps what Model Monitor's
+#: layout has no place for; every other key keeps Model Monitor's meaning
+EXTENSION_KEY = "lifecycle_widgets"
+DEFAULT_EXTENSION: dict[str, Any] = {
+    # a drift or completeness violation needs p < alpha (after the correction for the number of
+    # features tested) as well as an effect above its threshold; alpha 1 leaves the effect alone
+    "significance": {"alpha": ALPHA, "correction": "holm"},
+}
+
+
+def default_extension() -> dict[str, Any]:
+    """A fresh copy of the extension's defaults."""
+    return json.loads(json.dumps(DEFAULT_EXTENSION))
 
 
 class ConstraintsError(ParameterError):
@@ -62,6 +86,26 @@ def _choice(where: str, value: object, allowed: tuple[str, ...]) -> None:
         raise ConstraintsError(f"{where} must be one of {', '.join(allowed)}; got {value!r}.")
 
 
+def _extension(where: str, found: object) -> dict[str, Any]:
+    """Validate the extension key; return it with defaults filled in."""
+    if found is None:
+        return default_extension()
+    _keys(where, found, DEFAULT_EXTENSION)
+    out = default_extension()
+    sig = found.get("significance", {})
+    _keys(f"{where}.significance", sig, DEFAULT_EXTENSION["significance"])
+    if "alpha" in sig:
+        _number(f"{where}.significance.alpha", sig["alpha"], 0, 1)
+        if sig["alpha"] == 0:
+            raise ConstraintsError(
+                f"{where}.significance.alpha must be above 0 (0 would never flag); got {sig['alpha']!r}."
+            )
+    if "correction" in sig:
+        _choice(f"{where}.significance.correction", sig["correction"], CORRECTIONS)
+    out["significance"].update(sig)
+    return out
+
+
 def _distribution(where: str, cfg: dict) -> None:
     _keys(
         where,
@@ -89,8 +133,10 @@ def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, 
             "model_quality_constraints": 0,
             "attribution_constraints": 0,
             "bias_constraints": 0,
+            EXTENSION_KEY: 0,
         },
     )
+    extension = _extension(EXTENSION_KEY, constraints.get(EXTENSION_KEY))
     config = {**DEFAULT_MONITORING_CONFIG, **constraints.get("monitoring_config", {})}
     _keys("monitoring_config", config, DEFAULT_MONITORING_CONFIG)
     for key in ("evaluate_constraints", "emit_metrics"):
@@ -177,4 +223,5 @@ def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, 
         "features": features,
         "monitoring_config": config,
         "model_quality_constraints": quality,
+        EXTENSION_KEY: extension,
     }

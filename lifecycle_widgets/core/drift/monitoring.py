@@ -70,6 +70,14 @@ class Timeline(Result):
             data[r.label] = col
         return pd.DataFrame(data).reindex(list(self.features))
 
+    def drifted_frame(self) -> pd.DataFrame:
+        """Whether each feature (rows) drifted in each batch (columns): its distance crossed the
+        threshold and its test says beyond sampling noise."""
+        data = {
+            r.label: {f.name: f.drifted for f in r.features if f.method is not None} for r in self.reports
+        }
+        return pd.DataFrame(data, dtype=object).reindex(list(self.features))
+
     def violation_counts(self) -> pd.DataFrame:
         """Violations by check type (rows) and batch (columns)."""
         counts = {

@@ -63,7 +63,7 @@ class LineagePanel(ResultPanel):
         super().__init__(
             lineage,
             [
-                html_widget(f"<h2>Lineage: {static.esc(lineage.name)}</h2>"),
+                html_widget(f"<h2>Lineage: {static.short(lineage.name)}</h2>"),
                 self.picker,
                 self.figure,
                 self.info,
@@ -94,7 +94,7 @@ class LineagePanel(ResultPanel):
                 imp = self.explanation.global_importance().loc[raw, "shap_mean_abs"]
                 facts.append(f"mean |SHAP| {imp:.4g}")
             rows.append((raw, "; ".join(facts) or "(no profile, drift or explanation given)"))
-        self.info.value = f'<div class="lw"><h3>{static.esc(feature)} comes from</h3>{static.table(rows, ["raw column", "what is known"])}</div>'
+        self.info.value = f'<div class="lw"><h3>{static.short(feature)} comes from</h3>{static.table(rows, ["raw column", "what is known"])}</div>'
 
 
 display.describe(

@@ -199,7 +199,7 @@ class RegistryPanel(ResultPanel):
             for c in latest_comparisons(self.state)
             for w in (
                 html_widget(
-                    f"<h3>{static.esc(c.name)}: champion v{c.champion} against challenger "
+                    f"<h3>{static.short(c.name)}: champion v{c.champion} against challenger "
                     f"v{c.challenger} on {static.esc(c.metric)}</h3>{comparison_html(c)}"
                 ),
                 plotly_output(figs.comparison_figure(c)),

@@ -111,8 +111,9 @@ def runs_sections(runs: Runs) -> list[static.Section]:
 
 
 def _label(r: Any, metric: str | None) -> str:
-    score = f" ({metric} {r.metrics[metric]:.4g})" if metric and metric in r.metrics else ""
-    return f"{r.name}{score}"
+    # option labels are plain text with no hover: cut long names so the list keeps its width
+    score = f" ({static.cut(metric, 40)} {r.metrics[metric]:.4g})" if metric and metric in r.metrics else ""
+    return f"{static.cut(r.name, static.CELL_LIMIT)}{score}"
 
 
 class ComparisonPanel(ResultPanel):

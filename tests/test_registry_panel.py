@@ -3,6 +3,7 @@ attention first (versions awaiting approval, a champion beaten by its challenger
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +91,14 @@ def test_every_figure_of_the_registry_is_titled_and_named(registry) -> None:
     assert next(iter(figures.values())).data[0].y == pytest.approx(
         (0.5, reg.comparisons()[0].challenger_value)
     )
+
+
+def test_long_model_names_are_cut_with_the_full_name_on_hover(registry) -> None:
+    reg, X, y = registry
+    reg.compare(NAME, 1, 2, X, y, metric="auc")
+    long_name = "credit-" + "x" * 300
+    state = reg.state()
+    renamed = type(state)(state.store, state.versions, (replace(state.comparisons[0], name=long_name),))
+    html = comparisons_html(renamed)
+    assert f'title="{long_name}"' in html  # the full name on hover
+    assert long_name not in html.replace(f'title="{long_name}"', "")  # and only there

@@ -1,22 +1,25 @@
 """Feature lineage: raw columns, through each transformation, to the model's features.
 
-``lineage(pipeline, X)`` reads a fitted scikit-learn Pipeline or ColumnTransformer; pandas steps
-the user marks with :class:`LineageRecorder` come before it. The graph exports as OpenLineage run
-events with the column-lineage facet.
+``lineage(model, X)`` reads a fitted scikit-learn estimator: a Pipeline, a ColumnTransformer, a
+FeatureUnion, any transformer, or a bare model. Pandas steps the user marks with
+:class:`LineageRecorder` come before it. Each output feature maps to exactly the raw columns it is
+computed from, through the transformers' fitted attributes
+(:mod:`lifecycle_widgets.core.lineage_sklearn`), with how each column enters it (identity,
+transformation, mixing). The graph exports as OpenLineage run events with the column-lineage facet.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.lineage_sklearn import FeatureOrigin, FieldUse, compose, step_parts
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ParameterError
 
@@ -30,7 +33,11 @@ SCHEMA_FACET = "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json
 
 @dataclass(frozen=True)
 class Node:
-    """A column, a step or the model. ``layer`` orders the graph from left (raw) to right (model)."""
+    """A column, a step or the model. ``layer`` orders the graph from left (raw) to right (model).
+
+    ``inputs`` of a column or feature: the step that made it and exactly the nodes it is computed
+    from (a step's other inputs are not among them), so a feature's path is exact.
+    """
 
     id: str
     label: str
@@ -38,6 +45,7 @@ class Node:
     layer: int
     detail: str = ""
     fingerprint: str | None = None
+    inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,26 +79,79 @@ class LineageGraph(Result):
     feature_sources: dict[str, tuple[str, ...]]
     raw_columns: tuple[str, ...]
     input_fingerprint: str | None = None
+    feature_fields: dict[str, tuple[FieldUse, ...]] = field(default_factory=dict)
 
     def sources(self, feature: str) -> tuple[str, ...]:
-        """The raw columns a model feature comes from."""
+        """The raw columns a model feature comes from, in the raw data's column order.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.preprocessing import PolynomialFeatures
+        >>> df = lw.datasets.credit(50)[["age", "n_accounts"]]
+        >>> lw.lineage(PolynomialFeatures(2).fit(df), df).sources("age n_accounts")
+        ('age', 'n_accounts')
+        """
+        self._check_feature(feature)
+        return self.feature_sources[feature]
+
+    def fields(self, feature: str) -> tuple[FieldUse, ...]:
+        """How each raw column enters ``feature``: ``identity``, ``transformation`` or ``mixing``,
+        with the chain of steps that made it.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.decomposition import PCA
+        >>> df = lw.datasets.credit(50)[["age", "n_accounts"]]
+        >>> [(u.field, u.how) for u in lw.lineage(PCA(1).fit(df), df).fields("pca0")]
+        [('age', 'mixing'), ('n_accounts', 'mixing')]
+        """
+        self._check_feature(feature)
+        if feature in self.feature_fields:
+            return self.feature_fields[feature]
+        # a graph stored before fields were recorded: the sources, manner unknown
+        return tuple(FieldUse(c, "mixing", "") for c in self.feature_sources[feature])
+
+    def _check_feature(self, feature: str) -> None:
         if feature not in self.feature_sources:
             raise ParameterError(
                 f"{feature!r} is not a feature of this lineage; features are {list(self.features)[:20]}."
             )
-        return self.feature_sources[feature]
 
     def path(self, node_id: str) -> tuple[str, ...]:
-        """Every node upstream of ``node_id`` (itself included)."""
+        """Every node upstream of ``node_id`` (itself included): for a feature, exactly the
+        columns it is computed from and the steps that made them.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.compose import ColumnTransformer
+        >>> from sklearn.preprocessing import PolynomialFeatures
+        >>> df = lw.datasets.credit(50)
+        >>> ct = ColumnTransformer([("poly", PolynomialFeatures(2), ["age", "n_accounts", "late_payments"])]).fit(df)
+        >>> sorted(n for n in lw.lineage(ct, df).path("feature:poly__age^2") if n.startswith("raw:"))
+        ['raw:age']
+        """
         parents: dict[str, list[str]] = {}
         for e in self.edges:
             parents.setdefault(e.target, []).append(e.source)
-        seen, todo = [], [node_id]
+        by_id = {n.id: n for n in self.nodes}
+        seen: list[str] = []
+        todo = [(node_id, True)]
         while todo:
-            n = todo.pop()
-            if n not in seen:
-                seen.append(n)
-                todo += parents.get(n, [])
+            n, expand = todo.pop()
+            if n in seen:
+                continue
+            seen.append(n)
+            node = by_id.get(n)
+            if not expand:
+                continue
+            if node is not None and node.inputs:
+                # the step that made it, not expanded: its other inputs did not feed this node
+                todo += [(p, p not in by_id or by_id[p].kind != "step") for p in node.inputs]
+            else:
+                todo += [(p, True) for p in parents.get(n, [])]
         return tuple(seen)
 
     def openlineage(
@@ -253,68 +314,103 @@ class LineageRecorder:
 # --- scikit-learn --------------------------------------------------------------------------------
 
 
-def _column_transformer_map(ct: Any, columns: list[str]) -> list[tuple[str, str, list[str], list[str]]]:
-    """(transformer name, transformer class, input columns, output feature names) per transformer."""
-    out = []
-    names = [str(n) for n in ct.get_feature_names_out()]
-    position = 0
-    for name, trans, cols in ct.transformers_:
-        if trans == "drop":
-            continue
-        cols = [columns[c] if isinstance(c, int | np.integer) else str(c) for c in np.atleast_1d(cols)]
-        if not cols:
-            continue
-        if trans == "passthrough":
-            width = len(cols)
-            label = "passthrough"
-        else:
-            width = len(trans.get_feature_names_out(cols))
-            steps = getattr(trans, "steps", None)
-            label = " > ".join(type(s).__name__ for _, s in steps) if steps else type(trans).__name__
-        out.append((name, label, cols, names[position : position + width]))
-        position += width
-    return out
+def _fitted_model(model: Any) -> Any:
+    """The estimator to read: a search's refitted best estimator, checked to be fitted."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    model = getattr(model, "best_estimator_", model)
+    if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+        raise ParameterError.bad_value(
+            "model", "lineage", "a fitted scikit-learn estimator", type(model).__name__
+        )
+    try:
+        check_is_fitted(model)
+    except NotFittedError as err:
+        raise ParameterError(
+            f"The 'model' parameter of lineage must be fitted; this {type(model).__name__} is not. Call fit first."
+        ) from err
+    return model
 
 
-def _sources_for(trans: Any, cols: list[str], outputs: list[str]) -> dict[str, tuple[str, ...]]:
-    if len(cols) == 1:
-        return {o: (cols[0],) for o in outputs}
-    if len(cols) == len(outputs):
-        return {o: (c,) for o, c in zip(outputs, cols, strict=True)}
-    last = trans.steps[-1][1] if hasattr(trans, "steps") else trans
-    categories = getattr(last, "categories_", None)
-    if categories is not None:
-        drop = getattr(last, "drop_idx_", None)
-        out, i = {}, 0
-        for j, (col, cats) in enumerate(zip(cols, categories, strict=True)):
-            n = len(cats) - (0 if drop is None or drop[j] is None else 1)
-            for o in outputs[i : i + n]:
-                out[o] = (col,)
-            i += n
-        if i == len(outputs):
-            return out
-    return {o: tuple(cols) for o in outputs}  # mixes its inputs: every input is a source
+def _model_inputs(model: Any, columns: list[str]) -> tuple[str, ...]:
+    """The columns the model reads: ``feature_names_in_``, else all of X when the count matches."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return tuple(str(c) for c in names)
+    n = getattr(model, "n_features_in_", None)
+    if n is not None and n != len(columns):
+        raise ParameterError(
+            f"The model was fitted on {n} unnamed features, but X has {len(columns)} columns; "
+            "pass the frame it was fitted on."
+        )
+    return tuple(columns)
+
+
+def _is_predictor(step: Any) -> bool:
+    return hasattr(step, "predict") or not hasattr(step, "transform")
 
 
 def lineage(
     model: Any, X: pd.DataFrame, *, steps: LineageRecorder | None = None, name: str | None = None
 ) -> LineageGraph:
-    """The lineage of a fitted Pipeline / ColumnTransformer on ``X``, after recorded pandas ``steps``.
+    """The lineage of a fitted scikit-learn estimator on ``X``, after recorded pandas ``steps``.
 
-    Raw columns are those of the data before the first recorded step (or ``X``).
+    Every output feature maps exactly to the raw columns it is computed from: one-hot outputs to
+    their column (``drop``, infrequent categories), imputed values and missing indicators to
+    their own column, polynomial terms to their factors (``powers_``), selectors keep what
+    ``get_support()`` keeps, PCA and TruncatedSVD outputs mix every input, FunctionTransformer
+    maps as its ``feature_names_out`` declares; Pipeline, ColumnTransformer (``remainder``,
+    ``verbose_feature_names_out=False``) and FeatureUnion nest to any depth. A bare model's
+    features are its ``feature_names_in_``. See :mod:`lifecycle_widgets.core.lineage_sklearn`.
+
+    Parameters
+    ----------
+    model : fitted scikit-learn estimator
+        A Pipeline, a transformer (ColumnTransformer, FeatureUnion, ...) or a model; a fitted
+        search (``GridSearchCV``) stands for its ``best_estimator_``.
+    X : pandas.DataFrame
+        The data the model reads (after the recorded pandas steps).
+    steps : LineageRecorder, optional
+        Pandas steps that made ``X`` from the raw data; raw columns are then the first step's
+        input columns, else ``X``'s.
+    name : str, optional
+        The graph's name (default: the final estimator's class name).
+
+    Returns
+    -------
+    LineageGraph
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.impute import SimpleImputer
+    >>> df = lw.datasets.credit(200)[["age", "income"]].assign(income=lambda d: d.income.where(d.age > 30))
+    >>> lin = lw.lineage(SimpleImputer(add_indicator=True).fit(df), df)
+    >>> lin.features, lin.sources("missingindicator_income")
+    (('age', 'income', 'missingindicator_income'), ('income',))
     """
     if not isinstance(X, pd.DataFrame):
         raise ParameterError.bad_value("X", "lineage", "a pandas DataFrame", type(X).__name__)
+    if steps is not None and not isinstance(steps, LineageRecorder):
+        raise ParameterError.bad_value("steps", "lineage", "a LineageRecorder or None", type(steps).__name__)
+    model = _fitted_model(model)
     columns = [str(c) for c in X.columns]
     nodes: list[Node] = []
     edges: list[Edge] = []
-    # pandas steps first
     current: dict[str, str] = {}  # column -> node id carrying it now
+    origins: dict[str, FeatureOrigin] = {}  # node id -> the raw fields it comes from
     records = steps.steps if steps is not None else []
     raw = list(records[0].input_columns) if records else list(columns)
     for c in raw:
-        nodes.append(Node(f"raw:{c}", c, "raw", 0))
         current[c] = f"raw:{c}"
+        nodes.append(Node(current[c], c, "raw", 0))
+        origins[current[c]] = FeatureOrigin(c, (FieldUse(c, "identity", ""),))
+
+    def through(made: Sequence[FeatureOrigin], read: dict[str, str]) -> tuple[FeatureOrigin, ...]:
+        """``made`` (origins over the names in ``read``) in terms of raw columns."""
+        return compose([FeatureOrigin(n, origins[i].inputs) for n, i in read.items()], made)
+
     layer = 1
     for r in records:
         step_id = f"step:{r.name}"
@@ -329,92 +425,96 @@ def lineage(
             )
         )
         for col, deps in r.uses.items():
-            for d in deps:
-                if d in current:
-                    edges.append(Edge(current[d], step_id))
+            read = {d: current[d] for d in deps if d in current}
+            edges += [Edge(i, step_id) for i in read.values()]
             col_id = f"col:{r.name}:{col}"
-            nodes.append(Node(col_id, col, "column", layer + 1, f"from step {r.name}"))
+            nodes.append(
+                Node(
+                    col_id, col, "column", layer + 1, f"from step {r.name}", inputs=(step_id, *read.values())
+                )
+            )
             edges.append(Edge(step_id, col_id))
+            made = FeatureOrigin(
+                col, tuple(FieldUse(d, "transformation", f"pandas step {r.name}") for d in read)
+            )
+            origins[col_id] = through([made], read)[0]
             current[col] = col_id
         for col in r.removed:
             current.pop(col, None)
         layer += 2
-    # scikit-learn part
-    steps_list = getattr(model, "steps", None)
-    final = steps_list[-1][1] if steps_list else model
-    head = steps_list[0][1] if steps_list else model
-    is_estimator = hasattr(final, "predict")
-    ct = head if hasattr(head, "transformers_") else None
-    features: list[str] = []
-    sources: dict[str, tuple[str, ...]] = {}
 
-    def raw_of(col: str) -> tuple[str, ...]:
-        node = current.get(col)
-        if node is None:
-            return (col,)
-        found = [n[4:] for n in _upstream(edges, node) if n.startswith("raw:")]
-        return tuple(sorted(set(found))) or (col,)
+    # scikit-learn part: each transforming step is a layer of boxes, its outputs the next layer
+    from sklearn.pipeline import Pipeline
 
-    if ct is not None:
-        for tname, label, cols, outs in _column_transformer_map(ct, columns):
-            t_id = f"transform:{tname}"
-            nodes.append(
-                Node(t_id, f"{tname}: {label}", "step", layer, f"{len(cols)} columns in, {len(outs)} out")
-            )
-            for c in cols:
-                if c not in current:
-                    raise ParameterError(
-                        f"The pipeline uses column {c!r}, which the data lacks; columns are {columns[:20]}."
-                    )
-                edges.append(Edge(current[c], t_id))
-            trans = dict((n, t) for n, t, _ in ct.transformers_)[tname]
-            direct = (
-                _sources_for(trans, cols, outs)
-                if trans != "passthrough"
-                else {o: (c,) for o, c in zip(outs, cols, strict=True)}
-            )
-            for o in outs:
-                nodes.append(Node(f"feature:{o}", o, "feature", layer + 1, f"from {', '.join(direct[o])}"))
-                edges.append(Edge(t_id, f"feature:{o}"))
-                features.append(o)
-                sources[o] = tuple(sorted({r for c in direct[o] for r in raw_of(c)}))
-        layer += 2
-    else:
-        names = getattr(final, "feature_names_in_", None)
-        names = columns if names is None else list(names)
-        for o in map(str, names):
-            nodes.append(Node(f"feature:{o}", o, "feature", layer))
-            edges.append(Edge(current.get(o, f"raw:{o}"), f"feature:{o}"))
-            features.append(o)
-            sources[o] = raw_of(o)
-        layer += 1
-    if is_estimator:
-        model_name = (
-            " > ".join(type(s).__name__ for _, s in steps_list[1:])
-            if steps_list and ct is not None
-            else type(final).__name__
+    chain = (
+        [(n, s) for n, s in model.steps if s is not None and not (isinstance(s, str) and s == "passthrough")]
+        if isinstance(model, Pipeline)
+        else [(None, model)]
+    )
+    final = chain[-1][1]
+    transformers = chain[:-1] if _is_predictor(final) else chain
+    inputs = _model_inputs(model, columns)
+    unknown = [c for c in inputs if c not in current]
+    if unknown:
+        raise ParameterError(
+            f"The model reads columns {unknown[:20]}, which {'the recorded steps do not make' if records else 'X lacks'}; "
+            f"columns are {list(current)[:20]}."
         )
-        nodes.append(Node("model", model_name, "model", layer))
-        edges += [Edge(f"feature:{f}", "model") for f in features]
+    read = {c: current[c] for c in inputs}
+    for i, (step_name, step) in enumerate(transformers):
+        last = i == len(transformers) - 1
+        parts = step_parts(step, step_name or type(step).__name__, tuple(read))
+        made: dict[str, str] = {}
+        for part in parts:
+            branch = len(parts) > 1 or part.name != (step_name or type(step).__name__)
+            path = "/".join(p for p in (step_name, part.name if branch else None) if p) or part.name
+            part_id = f"transform:{path}"
+            label = f"{path}: {part.label}" if path != part.label else part.label
+            nodes.append(
+                Node(part_id, label, "step", layer, f"{len(part.reads)} columns in, {len(part.origins)} out")
+            )
+            edges += [Edge(read[c], part_id) for c in part.reads]
+            for o, raw_o in zip(part.origins, through(part.origins, read), strict=True):
+                out_id = f"feature:{o.feature}" if last else f"col:{path}:{o.feature}"
+                detail = "from " + (", ".join(o.sources) or "no input (a constant)")
+                nodes.append(
+                    Node(
+                        out_id,
+                        o.feature,
+                        "feature" if last else "column",
+                        layer + 1,
+                        detail,
+                        inputs=(part_id, *(read[u.field] for u in o.inputs)),
+                    )
+                )
+                edges.append(Edge(part_id, out_id))
+                origins[out_id] = raw_o
+                made[o.feature] = out_id
+        read = made
+        layer += 2
+    if not transformers:  # a bare model: its features are the columns it reads
+        for c in inputs:
+            nodes.append(Node(f"feature:{c}", c, "feature", layer, inputs=(read[c],)))
+            edges.append(Edge(read[c], f"feature:{c}"))
+            origins[f"feature:{c}"] = origins[read[c]]
+        read = {c: f"feature:{c}" for c in inputs}
+        layer += 1
+    features = list(read)
+    if _is_predictor(final):
+        nodes.append(Node("model", type(final).__name__, "model", layer))
+        edges += [Edge(read[f], "model") for f in features]
+    position = {c: k for k, c in enumerate(raw)}
+    fields = {
+        f: tuple(sorted(origins[read[f]].inputs, key=lambda u: position.get(u.field, len(position))))
+        for f in features
+    }
     return LineageGraph(
         name or type(final).__name__,
         tuple(nodes),
         tuple(edges),
         tuple(features),
-        sources,
+        {f: tuple(u.field for u in fields[f]) for f in features},
         tuple(raw),
         _frame_sha256(X) if len(X) <= 5_000_000 else None,
+        fields,
     )
-
-
-def _upstream(edges: list[Edge], node: str) -> list[str]:
-    parents: dict[str, list[str]] = {}
-    for e in edges:
-        parents.setdefault(e.target, []).append(e.source)
-    seen, todo = [], [node]
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.append(n)
-            todo += parents.get(n, [])
-    return seen

@@ -53,6 +53,23 @@ def test_a_facet_given_as_values_needs_no_column_of_X(as_values) -> None:
     )
 
 
+def test_a_facet_given_as_a_column_of_X_is_no_flip_test_feature() -> None:
+    df = aged_frame()
+    X = df[["age", "x"]]
+    as_series = lw.bias_report(X, df.y, df.pred, facet=X.age, facet_threshold=40, metrics="FT")
+    by_name = lw.bias_report(X, df.y, df.pred, facet="age", facet_threshold=40, metrics="FT")
+    only_x = lw.bias_report(df[["x"]], df.y, df.pred, facet=df.age, facet_threshold=40, metrics="FT")
+    assert as_series.metric("FT") == by_name.metric("FT") == only_x.metric("FT")
+    # other values under the same name are not that column: age stays a feature
+    other = lw.bias_report(
+        X, df.y, df.pred, facet=(df.age + 1).rename("age"), facet_threshold=41, metrics="FT"
+    )
+    with_age = lw.bias_report(
+        X.assign(a2=X.age), df.y, df.pred, facet="age", facet_threshold=40, metrics="FT"
+    )
+    assert other.metric("FT") == with_age.metric("FT")
+
+
 def test_two_facet_columns_given_as_a_frame_are_an_intersection() -> None:
     df = aged_frame()
     df["old"] = np.where(df.age >= 45, "old", "young")

@@ -34,8 +34,9 @@ class Facet:
     """Facet *d* as booleans, with how it was chosen.
 
     ``names`` name the facet (columns of X, or the Series' name), ``values`` the value(s) or
-    threshold that make up *d*, as text; ``columns`` are the columns of X it came from (none when
-    the facet was given as values); ``threshold`` is set for a threshold split.
+    threshold that make up *d*, as text; ``columns`` are the columns of X it came from (for values
+    given outside X, the columns of X of the same name and values); ``threshold`` is set for a
+    threshold split.
     """
 
     d: np.ndarray
@@ -148,6 +149,10 @@ def _aligned(X: pd.DataFrame, frame: pd.DataFrame, caller: str) -> pd.DataFrame:
             "facet value (fill or drop them)."
         )
     return frame
+
+
+def _same(column: pd.Series, values: pd.Series) -> bool:
+    return column.reset_index(drop=True).equals(values.reset_index(drop=True))
 
 
 def _match(col: pd.Series, value: Any) -> np.ndarray:
@@ -290,7 +295,8 @@ def facet_of(X: pd.DataFrame, facet: Any, facet_values: Any, facet_threshold: An
             f"facet_threshold={facet_threshold!r}."
         )
     frame, names, from_x = _facet_frame(X, facet, caller)
-    columns = names if from_x else ()
+    # values that are a column of X (facet=X["age"]) came from it: the flip test leaves them out
+    columns = names if from_x else tuple(c for c in names if c in X.columns and _same(X[c], frame[c]))
     counts = frame.value_counts(dropna=False, sort=False)
     if len(counts) < 2:
         _single_value(frame, names, from_x, caller, counts.index[0])

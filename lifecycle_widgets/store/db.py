@@ -1,14 +1,20 @@
 """The project's SQLite store: one file, WAL journal, versioned schema with migrations.
 
-Every module that keeps state (the audit trail now; runs, lineage and the model registry later)
-adds its tables through :data:`MIGRATIONS`, and opens the store with :func:`connect`.
+Every module that keeps state (the audit trail, runs, lineage, the model registry) adds its
+tables through :data:`MIGRATIONS`, and opens the store with :func:`connect`. A store is marked by
+``PRAGMA application_id``; a SQLite file without the mark is refused before anything in it
+changes. A store opened read-only is never written to, not even its journal: on read-only media
+it is opened ``immutable``, which is exact once its write-ahead log has been folded in (SQLite does
+that when the last writer closes).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,6 +140,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (name, version, kind, target)
     );
     """,
+    # 3: signed trail entries (format 2: seq, signer and signature in the hashed and signed body);
+    # the process that owns a running run, so a run whose process died can be marked KILLED
+    """
+    ALTER TABLE audit_trail ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE audit_trail ADD COLUMN signer TEXT;
+    ALTER TABLE audit_trail ADD COLUMN signer_name TEXT;
+    ALTER TABLE audit_trail ADD COLUMN signature TEXT;
+    ALTER TABLE runs ADD COLUMN owner TEXT;
+    """,
 ]
 
 
@@ -146,22 +161,56 @@ def default_store_path() -> Path:
     return Path(os.environ.get(STORE_ENV) or "lifecycle.db")
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def no_space(err: BaseException) -> bool:
+    """True when ``err`` says a disk is full (an OSError or SQLite's SQLITE_FULL)."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return True
+    return isinstance(err, sqlite3.OperationalError) and "disk is full" in str(err)
+
+
+def write_error(path: str | os.PathLike[str], err: BaseException) -> StoreError:
+    """The error to raise when writing to ``path`` failed with ``err``: says so plainly when the
+    disk is full."""
+    if no_space(err):
+        return StoreError(f"no space left on {os.fspath(path)!r}: free some space and run again.")
+    return StoreError(f"Cannot write to {os.fspath(path)!r}: {err}")
+
+
+def check_store_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, refused when it is a folder (a store is one file)."""
+    target = Path(path)
+    if target.is_dir():
+        raise StoreError(
+            f"The store {str(target)!r} is a folder; a store is one file: give a path such as "
+            f"{str(target / 'lifecycle.db')!r}."
+        )
+    return target
+
+
+def _uri(target: Path, **options: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in options.items())
+    return f"file:{urllib.parse.quote(str(target.resolve()))}?{query}"
+
+
+def _schema_version(conn: sqlite3.Connection, path: Path, *, new_ok: bool) -> int:
+    """The store's schema version, after checking its mark; reads only."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-    if app_id != APPLICATION_ID and (has_tables or version):
+    if app_id != APPLICATION_ID and (has_tables or version or not new_ok):
         raise StoreError(f"{str(path)!r} is a SQLite file but not a lifecycle_widgets store.")
     if version > len(MIGRATIONS):
         raise StoreError(
             f"{str(path)!r} has schema version {version}, newer than this lifecycle_widgets "
             f"understands ({len(MIGRATIONS)}); upgrade lifecycle_widgets to use it."
         )
-    if version == len(MIGRATIONS):
-        return
+    return int(version)
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     with conn:  # one transaction: a migration applies whole or not at all
         conn.execute("BEGIN IMMEDIATE")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version = _schema_version(conn, path, new_ok=True)
         for number in range(version, len(MIGRATIONS)):
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
@@ -179,11 +228,33 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _open_read_only(target: Path) -> sqlite3.Connection:
+    if not target.exists():
+        raise StoreError(f"No store at {str(target)!r}.")
+    conn = sqlite3.connect(_uri(target, mode="ro"), uri=True, isolation_level=None, timeout=30)
+    try:
+        _schema_version(conn, target, new_ok=False)
+        return conn
+    except sqlite3.OperationalError:
+        # read-only media: a WAL store cannot make its shared-memory file there
+        conn.close()
+    wal = target.with_name(target.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreError(
+            f"The store {str(target)!r} is on read-only media with writes still in its log {wal.name!r}; "
+            "open it once where it is writable (any lifecycle-widgets command does) before archiving it."
+        )
+    conn = sqlite3.connect(_uri(target, mode="ro", immutable="1"), uri=True, isolation_level=None)
+    _schema_version(conn, target, new_ok=False)
+    return conn
+
+
 @contextlib.contextmanager
 def connect(
     path: str | os.PathLike[str] | None = None, *, readonly: bool = False
 ) -> Iterator[sqlite3.Connection]:
-    """Open (creating and migrating if needed) the store at ``path``.
+    """Open (creating and migrating if needed) the store at ``path``; ``readonly=True`` opens it
+    without writing anything, also on read-only media.
 
     Examples
     --------
@@ -192,33 +263,37 @@ def connect(
     ...     conn.execute("PRAGMA user_version").fetchone()[0] >= 1
     True
     """
-    target = Path(path) if path is not None else default_store_path()
-    if readonly:
-        if not target.exists():
-            raise StoreError(f"No store at {str(target)!r}.")
-        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, isolation_level=None, timeout=30)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (target.exists() and not os.access(target, os.W_OK)) or not os.access(target.parent, os.W_OK):
-            raise StoreError(
-                f"The store {str(target)!r} is read-only (or its folder is): it cannot be written to. "
-                "Copy it somewhere writable, or point LIFECYCLE_WIDGETS_STORE at another file."
-            )
-        conn = sqlite3.connect(target, isolation_level=None, timeout=30)
+    target = check_store_path(path if path is not None else default_store_path())
+    conn: sqlite3.Connection | None = None
     try:
-        try:
-            if not readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+        if readonly:
+            conn = _open_read_only(target)
+        else:
+            if (target.exists() and not os.access(target, os.W_OK)) or (
+                target.parent.exists() and not os.access(target.parent, os.W_OK)
+            ):
+                raise StoreError(
+                    f"The store {str(target)!r} is read-only (or its folder is): it cannot be written to. "
+                    "Copy it somewhere writable, or point LIFECYCLE_WIDGETS_STORE at another file."
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(target, isolation_level=None, timeout=30)
+            version = _schema_version(conn, target, new_ok=True)  # before anything changes the file
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if version < len(MIGRATIONS):
                 _migrate(conn, target)
-            else:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                    raise StoreError(f"{str(target)!r} is not a lifecycle_widgets store.")
-                if version > len(MIGRATIONS):
-                    raise StoreError(f"{str(target)!r} has a newer schema ({version}).")
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"{str(target)!r} cannot be used as a store: {err}") from err
+    except sqlite3.DatabaseError as err:
+        if conn is not None:
+            conn.close()
+        if no_space(err):
+            raise write_error(target, err) from err
+        raise StoreError(f"{str(target)!r} cannot be used as a store: {err}") from err
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+    try:
         yield conn
     finally:
         conn.close()

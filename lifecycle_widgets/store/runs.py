@@ -4,6 +4,11 @@ models and lineage, safe with several processes writing at once.
 Every write is one transaction (``BEGIN IMMEDIATE``), so a process killed mid-write leaves the
 store as it was before that write; SQLite's WAL journal lets readers go on while one writer writes,
 and writers wait for each other (up to 30 s) instead of failing.
+
+Runs started and ended, datasets and models logged enter the audit trail in the same transaction
+as the change, signed by the store's signing key (see :mod:`lifecycle_widgets.store.keys`). A run
+records the process that owns it; when a store is opened for writing, runs whose process died
+without ending them are marked KILLED.
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ from typing import Any
 
 from lifecycle_widgets.core.experiments import RunRecord, Runs
 from lifecycle_widgets.exceptions import ParameterError
-from lifecycle_widgets.store.db import StoreError, connect, default_store_path
+from lifecycle_widgets.store import trail
+from lifecycle_widgets.store.db import StoreError, connect, default_store_path, write_error
+from lifecycle_widgets.store.keys import Signer, default_signer
+from lifecycle_widgets.store.processes import owner_alive, owner_token
 
 MAX_PARAM_CHARS = 6000  # as MLflow: longer values are stored cut, with their full length noted
 STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -123,6 +131,12 @@ class Run:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (self.id, name, fp.sha256, fp.rows, json.dumps(fp.schema), profile),
             )
+            trail.append_in(
+                conn,
+                "run",
+                self.id,
+                {"event": "dataset", "name": name, "fingerprint": fp.sha256, "rows": fp.rows},
+            )
         return fp.sha256
 
     def log_model(self, model: Any, name: str = "model") -> str:
@@ -137,6 +151,12 @@ class Run:
                 "INSERT OR REPLACE INTO artifacts (run_id, name, path, sha256, format, bytes) VALUES "
                 "(?, ?, ?, ?, 'skops', ?)",
                 (self.id, name, str(path.resolve()), digest, path.stat().st_size),
+            )
+            trail.append_in(
+                conn,
+                "run",
+                self.id,
+                {"event": "model", "name": name, "sha256": digest, "bytes": path.stat().st_size},
             )
         return digest
 
@@ -156,6 +176,7 @@ class Run:
         self._open()
         with self.store.transaction() as conn:
             conn.execute("UPDATE runs SET status = ?, ended = ? WHERE id = ?", (status, _now(), self.id))
+            trail.append_in(conn, "run", self.id, {"event": "ended", "status": status})
         self.closed = True
 
     def __repr__(self) -> str:
@@ -165,6 +186,16 @@ class Run:
 class RunStore:
     """Runs, metrics and models in one SQLite file (``./lifecycle.db``, ``$LIFECYCLE_WIDGETS_STORE``
     or ``path``); model files go in a folder beside it.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The store file.
+    signer : Signer or str, optional
+        The key that signs this store's trail entries (a key name, or the default: see
+        :func:`~lifecycle_widgets.store.keys.default_signer`); without any key they are unsigned.
+    read_only : bool
+        Open without writing anything, also on read-only media (an archive); writes are refused.
 
     Examples
     --------
@@ -177,12 +208,22 @@ class RunStore:
     0.91
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        signer: Signer | str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        self.read_only = bool(read_only)
+        self.signer = None if read_only else signer if isinstance(signer, Signer) else default_signer(signer)
         self._conn: sqlite3.Connection | None = None
         self._connection_cm: Any = None
         self._listeners: list[Callable[[str, dict[str, Any], int | None], None]] = []
         self._conn_for_read()  # open now: a bad or newer store fails here, not at the first write
+        if not self.read_only:
+            self.mark_killed_runs()
 
     @property
     def artifact_dir(self) -> Path:
@@ -190,26 +231,60 @@ class RunStore:
 
     def _conn_for_read(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._connection_cm = connect(self.path)
+            self._connection_cm = connect(self.path, readonly=self.read_only)
             self._conn = self._connection_cm.__enter__()
         return self._conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; trail entries appended inside it are signed by :attr:`signer`."""
+        if self.read_only:
+            raise StoreError(f"The store {str(self.path)!r} was opened read-only: it cannot be written to.")
         conn = self._conn_for_read()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as err:
-            raise StoreError(f"Cannot write to the store {str(self.path)!r}: {err}") from err
+            raise write_error(self.path, err) from err
         try:
-            yield conn
+            with trail.signing(self.signer):
+                yield conn
             conn.execute("COMMIT")
         except sqlite3.OperationalError as err:
             conn.execute("ROLLBACK")
-            raise StoreError(f"Cannot write to the store {str(self.path)!r}: {err}") from err
+            raise write_error(self.path, err) from err
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def mark_killed_runs(self) -> list[str]:
+        """Mark KILLED every run of this host still RUNNING whose process is gone; returns their ids.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> lw.RunStore("/tmp/doc-store.db").mark_killed_runs()
+        []
+        """
+        conn = self._conn_for_read()
+        rows = conn.execute(
+            "SELECT id, owner FROM runs WHERE status = 'RUNNING' AND owner IS NOT NULL"
+        ).fetchall()
+        dead = [run_id for run_id, owner in rows if not owner_alive(owner)]
+        if dead:
+            with self.transaction() as conn:
+                for run_id in dead:
+                    changed = conn.execute(
+                        "UPDATE runs SET status = 'KILLED', ended = ? WHERE id = ? AND status = 'RUNNING'",
+                        (_now(), run_id),
+                    ).rowcount
+                    if changed:
+                        trail.append_in(
+                            conn,
+                            "run",
+                            run_id,
+                            {"event": "ended", "status": "KILLED", "why": "its process died"},
+                        )
+        return dead
 
     def close(self) -> None:
         """Close the store's connection."""
@@ -258,8 +333,20 @@ class RunStore:
             run_name = name or f"run-{count + 1}"
             conn.execute(
                 "INSERT INTO runs (id, experiment_id, name, status, started, seed, environment, code_version, "
-                "source) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
-                (run_id, exp_id, run_name, _now(), seed, env, code, source),
+                "source, owner) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)",
+                (run_id, exp_id, run_name, _now(), seed, env, code, source, owner_token()),
+            )
+            trail.append_in(
+                conn,
+                "run",
+                run_id,
+                {
+                    "event": "started",
+                    "experiment": experiment,
+                    "name": run_name,
+                    "seed": seed,
+                    "source": source,
+                },
             )
         run = Run(self, run_id, experiment, run_name)
         if tags:
@@ -416,6 +503,19 @@ class RunStore:
                     "(?, ?, ?, 'FINISHED', ?, ?, 'search')",
                     (run_id, exp_id, f"{prefix}-{i + 1}", now, now),
                 )
+                trail.append_in(
+                    conn,
+                    "run",
+                    run_id,
+                    {
+                        "event": "started",
+                        "experiment": experiment,
+                        "name": f"{prefix}-{i + 1}",
+                        "seed": None,
+                        "source": "search",
+                    },
+                )
+                trail.append_in(conn, "run", run_id, {"event": "ended", "status": "FINISHED"})
                 conn.executemany(
                     "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)",
                     [

@@ -127,7 +127,7 @@ class RegistryState(Result):
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
 ALPHA = 0.05  # significance level of the recommendation
-_BOOTSTRAP_CELLS = 2_000_000  # resampled rows held in memory at once (16 MB of indices)
+_BOOTSTRAP_CELLS = 2_000_000  # resampled values held in memory at once (16 MB)
 
 
 @dataclass(frozen=True)
@@ -421,7 +421,7 @@ def _bootstrap_differences(
     """Challenger minus champion on ``n_bootstrap`` paired resamples of the rows."""
     n, k = ca.shape
     both = np.hstack([ca, cb])
-    chunk = max(1, _BOOTSTRAP_CELLS // n)
+    chunk = max(1, _BOOTSTRAP_CELLS // (n * 2 * k))
     out = []
     for start in range(0, n_bootstrap, chunk):
         idx = rng.integers(0, n, (min(chunk, n_bootstrap - start), n))

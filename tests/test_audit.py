@@ -59,6 +59,21 @@ def store(tmp_path: Path) -> Path:
     return tmp_path / "lifecycle.db"
 
 
+@pytest.fixture(autouse=True)
+def keys(tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A signing key of the test's own, trusted by the verifier's configuration, and the store as
+    the verifier's default: records here are signed, and verify as they are made."""
+    from lifecycle_widgets.store.keys import new_key
+
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_KEYS", str(tmp_path / "keys"))
+    signer = new_key("tester")
+    trusted = tmp_path / "allowed_signers"
+    trusted.write_text(signer.public_line() + "\n")
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_TRUSTED_KEYS", str(trusted))
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_STORE", str(store))
+    return trusted
+
+
 def run(template: Path, params: dict | None, out: Path, store: Path, **kw) -> lw.audit.AuditRecord:
     return lw.audit.run(template, params, out=out, store=store, progress=False, **kw)
 
@@ -164,6 +179,8 @@ def test_interactive_widgets_do_not_hang(tmp_path: Path, out: Path, store: Path)
         ({"n": True}, r"Parameter 'n' expects int"),
         ({"label": 5}, r"Parameter 'label' expects str"),
         ({"data_path": "/no/such/input.parquet"}, r"'data_path' names an input that does not exist"),
+        ({"scale": float("nan")}, r"Parameter 'scale' must hold finite numbers only; got nan"),
+        ({"scale": float("-inf")}, r"Parameter 'scale' must hold finite numbers only; got -inf"),
     ],
 )
 def test_bad_parameters_fail_before_anything_is_written(good, out, store, params, match) -> None:
@@ -328,7 +345,7 @@ def test_store_that_is_not_a_lifecycle_store(tmp_path: Path) -> None:
 
 def test_reproduce_compares_values(good: Path, out: Path, store: Path, tmp_path: Path) -> None:
     rec = run(good, {"n": 2}, out, store)
-    rep = lw.audit.reproduce(rec.path, progress=False)
+    rep = lw.audit.reproduce(rec.path, template=good, progress=False)
     assert rep.ok and {c.name for c in rep.comparisons} == {"total", "label", "noise", "table"}
     assert rep.reproduced.path != rec.path and lw.audit.verify(rep.reproduced.path).ok
     unseeded = make_notebook(
@@ -337,9 +354,9 @@ def test_reproduce_compares_values(good: Path, out: Path, store: Path, tmp_path:
         "import random, lifecycle_widgets as lw\nlw.record('r', random.random())",
     )
     rec2 = run(unseeded, None, out, store)
-    rep2 = lw.audit.reproduce(rec2.path, progress=False)
+    rep2 = lw.audit.reproduce(rec2.path, template=unseeded, progress=False)
     assert not rep2.ok and "DIFFERS" in rep2.table()
-    assert cli(["audit", "reproduce", str(rec2.path)]) == 1
+    assert cli(["audit", "reproduce", str(rec2.path), "--template", str(unseeded)]) == 1
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
@@ -349,7 +366,7 @@ def test_every_template_records_verifies_and_reproduces(template: Path, out: Pat
     rec = run(template, small, out, store)
     assert rec.status == "succeeded" and rec.values
     assert lw.audit.verify(rec.path).ok
-    rep = lw.audit.reproduce(rec.path, progress=False)
+    rep = lw.audit.reproduce(rec.path, template=template, progress=False)
     assert rep.ok, rep.table()
     html = next(rec.path.glob("*.html")).read_text(encoding="utf-8")
     assert html.count("* plotly.js v") == 1 and 'class="lw-figure"' in html

@@ -14,13 +14,26 @@ from lifecycle_widgets.exceptions import MissingDependencyError, ParameterError
 
 
 def _one(
-    template: str, parameters: dict[str, Any], out: str, store: str | None, cell_timeout: int
+    template: str,
+    parameters: dict[str, Any],
+    out: str,
+    store: str | None,
+    cell_timeout: int,
+    signer: str | None = None,
 ) -> BatchRun:
     """Run one parameter set; any failure becomes a failed entry, never an exception."""
     from lifecycle_widgets.audit.runner import run
 
     try:
-        rec = run(template, parameters, out=out, store=store, cell_timeout=cell_timeout, progress=False)
+        rec = run(
+            template,
+            parameters,
+            out=out,
+            store=store,
+            cell_timeout=cell_timeout,
+            progress=False,
+            signer=signer,
+        )
     except Exception as err:
         return BatchRun(parameters, "error", error=f"{type(err).__name__}: {err}")
     err = rec.manifest.get("error") or {}
@@ -55,13 +68,16 @@ def run_many(
     client: Any = None,
     max_workers: int | None = None,
     cell_timeout: int = 600,
+    signer: str | None = None,
 ) -> BatchSummary:
     """Run ``template`` once per parameter set, in parallel, each into its own audit record.
 
     With ``client`` (a ``distributed.Client`` or a scheduler address) the runs go to the Dask
     cluster's workers, retried once if a worker dies; otherwise to a local pool of
     ``max_workers`` processes. Parameters are checked for every set before anything runs; a run
-    that fails afterwards does not stop the others.
+    that fails afterwards does not stop the others. Each record is signed with the key named
+    ``signer`` (default: see :func:`~lifecycle_widgets.store.keys.default_signer`), which must be
+    in every worker's keys folder.
 
     Examples
     --------
@@ -71,6 +87,7 @@ def run_many(
     >>> summary.to_frame()[["param.sample_seed", "status"]]  # doctest: +SKIP
     """
     from lifecycle_widgets.audit.parameters import resolve_parameters, template_parameters
+    from lifecycle_widgets.store.keys import require_signer
 
     sets = [dict(p) for p in parameter_sets]
     if not sets:
@@ -81,8 +98,13 @@ def run_many(
             resolve_parameters(spec, params)
         except ParameterError as err:
             raise ParameterError(f"Parameter set {i}: {err}") from err
+    if client is None:
+        signer = require_signer(signer).name  # workers on a cluster have keys of their own
     Path(out).mkdir(parents=True, exist_ok=True)
-    args = [(str(template), p, str(out), None if store is None else str(store), cell_timeout) for p in sets]
+    args = [
+        (str(template), p, str(out), None if store is None else str(store), cell_timeout, signer)
+        for p in sets
+    ]
     if client is not None:
         cluster = _client(client)
         futures = cluster.map(_one, *zip(*args, strict=True), pure=False, retries=1)

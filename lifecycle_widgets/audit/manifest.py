@@ -1,13 +1,16 @@
-"""What a record's manifest says about its run: file hashes, inputs, environment, code version."""
+"""What a record's manifest says about its run: file hashes, inputs, environment, code version,
+and the signature over all of it."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lifecycle_widgets.exceptions import ParameterError
+from lifecycle_widgets.store.keys import Signer
 
 MANIFEST = "manifest.json"
 _PATH_SUFFIXES = ("_path", "_file", "_dir", "_folder")
@@ -68,3 +71,43 @@ def input_files(parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def seeds(parameters: dict[str, Any]) -> dict[str, Any]:
     """The parameters that seed randomness (``seed`` or ``*_seed``)."""
     return {k: v for k, v in parameters.items() if k == "seed" or k.endswith("_seed")}
+
+
+def unsigned(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without its signature: what the signature covers."""
+    return {k: v for k, v in manifest.items() if k != "signature"}
+
+
+def sign_manifest(manifest: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    """``manifest`` as it will be read back from its JSON file, with ``signature``: an Ed25519
+    signature by ``signer`` over its canonical JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lifecycle_widgets.store.keys import TrustedKeys, new_key
+    >>> signer = new_key("doc", folder=tempfile.mkdtemp())
+    >>> m = sign_manifest({"name": "r", "duration_seconds": 1.5}, signer)
+    >>> TrustedKeys.parse(signer.public_line()).check(m["signature"], unsigned(m)) is None
+    True
+    """
+    plain = json.loads(json.dumps(unsigned(manifest), default=str, allow_nan=False))
+    return {**plain, "signature": signer.sign_json(plain)}
+
+
+def inside(folder: Path, rel: object) -> bool:
+    """Whether ``rel``, a path a manifest lists, stays inside ``folder`` (no ``..``, not absolute,
+    not through a symbolic link that leads out).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> [inside(Path("/tmp/rec"), p) for p in ("a.html", "../../x", "/etc/hostname")]
+    [True, False, False]
+    """
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts:
+        return False
+    return (folder / rel).resolve().is_relative_to(folder.resolve())

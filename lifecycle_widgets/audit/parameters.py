@@ -3,6 +3,7 @@ values a run is given: an unknown name or a value of the wrong type is an error,
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,25 @@ def _coerce_text(name: str, text: str, expected: str) -> Any:
     raise ParameterError(f"Parameter {name!r} expects {expected}; got {text!r}, which is not one.")
 
 
+def finite(value: Any) -> bool:
+    """True when ``value`` holds no NaN or infinity at any depth (lists, dicts): a notebook
+    receives parameters as source text, where ``nan`` and ``inf`` are not even names.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.audit.parameters import finite
+    >>> finite({"a": [1.0, 2]}), finite({"a": [1.0, float("nan")]})
+    (True, False)
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(finite(v) for v in value)
+    return True
+
+
 def resolve_parameters(
     spec: dict[str, TemplateParameter], given: dict[str, Any], *, from_text: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
@@ -84,7 +104,7 @@ def resolve_parameters(
 
     Names in ``from_text`` came from the command line as text and are coerced to the type of the
     default first; every other value must already have the right type (an int is accepted where
-    a float is expected).
+    a float is expected). NaN and infinity are refused, at any depth.
     """
     unknown = sorted(set(given) - set(spec))
     if unknown:
@@ -109,6 +129,11 @@ def resolve_parameters(
             raise ParameterError(
                 f"Parameter {name!r} expects {expected} (its default is {spec[name].default}); "
                 f"got {type(value).__name__} {value!r}."
+            )
+        if not finite(value):
+            raise ParameterError(
+                f"Parameter {name!r} must hold finite numbers only; got {value!r} (NaN and infinity "
+                "cannot be passed to a notebook)."
             )
         resolved[name] = float(value) if py_type is float else value
     return resolved

@@ -20,8 +20,8 @@ Measured for a profile of ``lw.datasets.credit(20000)`` and of a 500-column fram
 5. the naive design for comparison: one ``go.FigureWidget`` per figure (overview, distribution,
    missing values, correlations), each carrying plotly.js in its state since plotly 6.
 
-Also measured: the ``text/html`` fallback that a ``DataProfile``'s own display sends next to the
-widget in a live kernel (the message says whether it carries plotly.js).
+Also measured: the static twin that a ``DataProfile``'s own display publishes before the panel in
+a live kernel (the row says whether it carries plotly.js: the first of a kernel does).
 
     .venv/bin/python benchmarks/panel_payload.py
 
@@ -216,7 +216,7 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
         Row(
             "open the Columns tab",
             columns.nbytes,
-            f"{columns.describe()}, {columns.figure_widgets} FigureWidget; largest: {columns.biggest}",
+            f"{columns.describe()}, {columns.figure_widgets} interactive figure; largest: {columns.biggest}",
         )
     )
     size, count = embed_state_bytes(panel)
@@ -257,7 +257,7 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
         Row(
             "total to show every tab once (this design)",
             total_ours,
-            "panel + 1 FigureWidget + Output widgets",
+            "panel + 1 PlotlyView (figure JSON, no plotly.js) + Output widgets",
         )
     )
 
@@ -297,27 +297,26 @@ def measure_panel(name: str, prof: Any, picks: int | None) -> list[Row]:
 
 
 def mimebundle_rows(prof: Any) -> list[Row]:
-    """The static fallback a DataProfile's own display sends beside the widget in a live kernel."""
-    import lifecycle_widgets as lw
+    """What a DataProfile's own display publishes in a live kernel: its static twin (kept for a
+    notebook reopened without its kernel; plotly.js in the first one of a kernel) and the panel."""
     from lifecycle_widgets.panels import display
 
     display.reset_plotlyjs()
     out = []
-    with lw.config_context(display="live"):
-        for label in ("first output in the kernel", "a later output"):
-            mark = RECORDER.mark()
-            bundle = prof._repr_mimebundle_()
-            text = bundle.get("text/html", "")
-            html = len(text.encode("utf8"))
-            plotlyjs = "with" if "window.PlotlyConfig" in text else "without"
-            widget_bytes = sum(m.nbytes for m in RECORDER.since(mark))
-            out.append(
-                Row(
-                    f"`display(prof)` live: text/html fallback, {label}",
-                    html,
-                    f"{plotlyjs} plotly.js; plus {_mb(widget_bytes)} of widget opens for the panel",
-                )
+    for label in ("first output in the kernel", "a later output"):
+        mark = RECORDER.mark()
+        twin, _panel = display.live_outputs(prof)
+        text = twin.get("text/html", "")
+        html = len(text.encode("utf8"))
+        plotlyjs = "with" if "window.PlotlyConfig" in text else "without"
+        widget_bytes = sum(m.nbytes for m in RECORDER.since(mark))
+        out.append(
+            Row(
+                f"`display(prof)` live: static twin, {label}",
+                html,
+                f"{plotlyjs} plotly.js; plus {_mb(widget_bytes)} of widget opens for the panel",
             )
+        )
     display.reset_plotlyjs()
     return out
 

@@ -8,10 +8,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import lifecycle_widgets as lw
+from lifecycle_widgets.panels.plotly_view import PlotlyView
 
 
-def figure_widgets(widget) -> list[go.FigureWidget]:
-    found = [widget] if isinstance(widget, go.FigureWidget) else []
+def figure_widgets(widget) -> list[PlotlyView | go.FigureWidget]:
+    """The interactive figures of a widget tree (a plotly FigureWidget would count too)."""
+    found = [widget] if isinstance(widget, PlotlyView | go.FigureWidget) else []
     for child in getattr(widget, "children", ()):
         found += figure_widgets(child)
     return found
@@ -29,7 +31,7 @@ def test_tabs_are_built_when_first_opened(credit_profile: lw.DataProfile) -> Non
     )
     built = [bool(holder.children) for holder in panel.tabs.children]
     assert built == [True, False, False, False, False, False]
-    assert figure_widgets(panel) == []  # no 5 MB FigureWidget until the Columns tab is opened
+    assert figure_widgets(panel) == []  # no interactive figure until the Columns tab is opened
     panel.tabs.selected_index = 1
     assert len(figure_widgets(panel)) == 1
 
@@ -53,7 +55,7 @@ def test_picking_a_column_updates_the_same_figure(credit_profile: lw.DataProfile
     )
     for index in range(len(panel.tabs.children)):
         panel.tabs.selected_index = index
-    assert len(figure_widgets(panel)) == 1  # every tab open: still one FigureWidget
+    assert len(figure_widgets(panel)) == 1  # every tab open: still one interactive figure
 
 
 def test_filter_narrows_the_column_list(credit_profile: lw.DataProfile) -> None:

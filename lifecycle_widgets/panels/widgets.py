@@ -1,23 +1,21 @@
 """Widget helpers shared by every panel.
 
-Since plotly 6 each ``go.FigureWidget`` carries plotly.js (about 5 MB) in its widget state, so a
-panel holds at most one FigureWidget, for the figure the user drives, and updates it in place.
-Figures that only need showing go into an ``Output`` widget as plotly's own mimetype, which
-JupyterLab renders with the plotly.js it already has.
+A panel holds at most one interactive figure (a ``PlotlyView``: its state is the figure's JSON,
+where a ``go.FigureWidget`` carries plotly.js, about 5 MB), for the figure the user drives, and
+updates it in place. Figures that only need showing go into an ``Output`` widget as plotly's own
+mimetype, which JupyterLab renders with the plotly.js it already has.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
-import plotly.io as pio
 
-from lifecycle_widgets.figures._common import is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.plotly_view import PlotlyView, figure_spec
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -31,13 +29,7 @@ def plotly_output(fig: go.Figure) -> widgets.Output:
 
 def show_in(out: widgets.Output, fig: go.Figure) -> None:
     """Replace what ``out`` shows with ``fig``."""
-    spec = static.clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
-    layout = spec.setdefault("layout", {})
-    if is_unstyled(layout.get("template")):
-        layout["template"] = template_json()
-    # not "responsive": JupyterLab's plotly renderer resizes the figure itself, and a responsive
-    # figure drawn before its tab has a size collapses to 0 px high
-    spec["config"] = {"displaylogo": False}
+    spec = figure_spec(fig)
     out.outputs = (
         {
             "output_type": "display_data",
@@ -47,39 +39,16 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
     )
 
 
-def figure_widget(fig: go.Figure) -> go.FigureWidget:
-    """The panel's FigureWidget for ``fig``, with the default template when it has none."""
-    widget = go.FigureWidget(fig)
-    if is_unstyled(fig.layout.template.to_plotly_json()):
-        widget.layout.template = template_json()
-    return widget
+def figure_widget(fig: go.Figure) -> PlotlyView:
+    """The panel's one interactive figure, showing ``fig`` (see ``plotly_view``: its state is the
+    figure's JSON, not plotly.js)."""
+    return PlotlyView(fig)
 
 
-def update_in_place(target: go.FigureWidget, fig: go.Figure) -> None:
-    """Make ``target`` show ``fig`` with one batched message, reusing the widget.
-
-    Properties the old traces or layout had and the new ones lack are reset, so that nothing
-    (a bar width, an axis range) leaks from one figure into the next.
-    """
-    with target.batch_update():
-        same_shape = len(target.data) == len(fig.data) and all(
-            a.type == b.type for a, b in zip(target.data, fig.data, strict=True)
-        )
-        if same_shape:
-            for old, new in zip(target.data, fig.data, strict=True):
-                old.update(_with_resets(old.to_plotly_json(), new.to_plotly_json()), overwrite=True)
-        else:
-            target.data = ()
-            target.add_traces(list(fig.data))
-        new_layout = fig.layout.to_plotly_json()
-        if is_unstyled(new_layout.get("template")):
-            new_layout.pop("template", None)  # keep the widget's default template
-        target.layout.update(_with_resets(target.layout.to_plotly_json(), new_layout), overwrite=True)
-
-
-def _with_resets(old: dict, new: dict) -> dict:
-    stale = {k: None for k in old if k not in new and k not in ("type", "uid", "template")}
-    return {**stale, **new}
+def update_in_place(target: PlotlyView, fig: go.Figure) -> None:
+    """Make ``target`` show ``fig`` with one message, reusing the widget: ``Plotly.react`` redraws
+    from the new figure alone, so nothing (a bar width, an axis range) leaks from the old one."""
+    target.show(fig)
 
 
 def lazy_tabs(builders: dict[str, Callable[[], widgets.Widget]]) -> widgets.Tab:

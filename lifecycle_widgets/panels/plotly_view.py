@@ -1,0 +1,188 @@
+"""A panel's interactive figure, light: plotly.js reaches the page once, figures travel as JSON.
+
+Since plotly 6 a ``go.FigureWidget`` is an anywidget whose ``_esm`` state is the whole plotly.js
+bundle, so every FigureWidget sends (and a saved notebook stores) about 5 MB. ``PlotlyView`` is
+an anywidget of its own whose module is a few hundred bytes: it draws with the ``window.Plotly``
+the page already has (the static twin of the first live result carries plotly.js, see
+``display.live_outputs``) and asks the kernel for plotly.js, once per page, only where there is
+none. Its state is the figure's JSON; an update sends the new figure, which ``Plotly.react``
+redraws in place.
+
+Clicks come back as plotly's own ``Points`` to callbacks registered the FigureWidget way
+(``view.data[0].on_click(callback)``), so a panel uses it as it used a FigureWidget.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anywidget
+import plotly.graph_objects as go
+import plotly.io as pio
+import traitlets
+from plotly.callbacks import Points
+from plotly.offline import get_plotlyjs
+
+from lifecycle_widgets.figures._common import is_unstyled, template_json
+from lifecycle_widgets.panels import html as static
+
+_ESM = """
+const WAIT_MS = 1500;  // the static twin's plotly.js may still be on its way into the page
+function loadFromKernel(model) {
+  if (!window.__lwPlotly) {
+    window.__lwPlotly = new Promise((resolve) => {
+      const onMessage = (msg) => {
+        if (!msg || !msg.plotlyjs) return;
+        model.off("msg:custom", onMessage);
+        const amd = window.define; window.define = undefined;  // plotly.js must set window.Plotly
+        const script = document.createElement("script");
+        script.textContent = msg.plotlyjs;
+        document.head.appendChild(script);
+        window.define = amd;
+        resolve(window.Plotly);
+      };
+      model.on("msg:custom", onMessage);
+      model.send({type: "need-plotly"});
+    });
+  }
+  return window.__lwPlotly;
+}
+async function plotly(model) {
+  for (let waited = 0; !window.Plotly && waited < WAIT_MS; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return window.Plotly || loadFromKernel(model);
+}
+function render({ model, el }) {
+  const div = document.createElement("div");
+  div.style.width = "100%";
+  el.appendChild(div);
+  let listening = false;
+  let drawnHidden = false;  // drawn in a tab not shown: traces need a redraw once it is
+  const draw = async () => {
+    const Plotly = await plotly(model);
+    drawnHidden = div.offsetParent === null;
+    const spec = model.get("spec") || {};
+    const layout = Object.assign({}, spec.layout || {});
+    if (!layout.template) layout.template = model.get("template");
+    await Plotly.react(div, spec.data || [], layout, spec.config || {});
+    if (!listening) {
+      listening = true;
+      div.on("plotly_click", (event) => {
+        model.send({type: "click", points: event.points.map((p) => ({
+          trace: p.curveNumber, index: p.pointNumber, x: p.x, y: p.y}))});
+      });
+    }
+  };
+  model.on("change:spec", draw);
+  const resize = new ResizeObserver(() => {
+    if (!listening || div.offsetParent === null) return;
+    if (drawnHidden) draw(); else window.Plotly.Plots.resize(div);
+  });
+  resize.observe(el);
+  draw();
+  return () => {
+    model.off("change:spec", draw);
+    resize.disconnect();
+    if (window.Plotly) window.Plotly.purge(div);
+  };
+}
+export default { render };
+"""
+
+
+def figure_spec(fig: go.Figure) -> dict[str, Any]:
+    """``fig`` as the JSON a front end draws: long strings clipped, the default template where
+    the figure has none, plotly's logo off."""
+    spec = static.clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
+    layout = spec.setdefault("layout", {})
+    if is_unstyled(layout.get("template")):
+        layout["template"] = template_json()
+    spec["config"] = {"displaylogo": False}  # not "responsive": a figure drawn in a tab not yet
+    # laid out would take its 0 px height; the view resizes on its own
+    return spec
+
+
+class PlotlyView(anywidget.AnyWidget):
+    """One interactive plotly figure whose widget state is its JSON, not plotly.js.
+
+    ``data`` and ``layout`` are those of the figure shown (read them, as with a FigureWidget);
+    ``show(fig)`` replaces it; clicks reach the callbacks registered with
+    ``view.data[i].on_click(callback)``, called as ``callback(trace, points, state)``.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> view = PlotlyView(go.Figure(go.Bar(x=["a", "b"], y=[1, 2])))
+    >>> view.data[0].y
+    (1, 2)
+    >>> len(view._esm) < 5_000  # plotly.js is not in the widget's state
+    True
+    """
+
+    _esm = _ESM
+    spec = traitlets.Dict().tag(sync=True)
+    # the default template, sent once: figures without a template of their own use it, so an
+    # update carries the figure alone
+    template = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, fig: go.Figure, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.template = template_json()
+        self.figure = go.Figure(fig)
+        self.spec = self._spec(self.figure)
+        self.on_msg(self._on_message)
+
+    @property
+    def data(self) -> tuple[Any, ...]:
+        return self.figure.data
+
+    @property
+    def layout(self) -> go.Layout:
+        return self.figure.layout
+
+    def to_json(self) -> str:
+        """The figure shown, as plotly JSON."""
+        return self.figure.to_json()
+
+    def show(self, fig: go.Figure) -> None:
+        """Show ``fig`` in place of the current figure: one message with its JSON. Click
+        callbacks stay with their trace positions."""
+        callbacks = [list(trace._click_callbacks) for trace in self.figure.data]
+        self.figure = go.Figure(fig)
+        for trace, kept in zip(self.figure.data, callbacks, strict=False):
+            for callback in kept:
+                trace.on_click(callback, append=True)
+        self.spec = self._spec(self.figure)
+
+    def _spec(self, fig: go.Figure) -> dict[str, Any]:
+        spec = figure_spec(fig)
+        if spec["layout"].get("template") == self.template:
+            del spec["layout"]["template"]
+        return spec
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "need-plotly":
+            self.send({"plotlyjs": get_plotlyjs()})
+        elif kind == "click":
+            self._dispatch_click(content.get("points") or [])
+
+    def _dispatch_click(self, points: list[dict[str, Any]]) -> None:
+        by_trace: dict[int, list[dict[str, Any]]] = {}
+        for point in points:
+            if isinstance(point.get("trace"), int) and 0 <= point["trace"] < len(self.figure.data):
+                by_trace.setdefault(point["trace"], []).append(point)
+        for index, picked in by_trace.items():
+            trace = self.figure.data[index]
+            trace._dispatch_on_click(
+                Points(
+                    point_inds=[p.get("index") for p in picked],
+                    xs=[p.get("x") for p in picked],
+                    ys=[p.get("y") for p in picked],
+                    trace_name=trace.name,
+                    trace_index=index,
+                ),
+                None,
+            )

@@ -1,0 +1,58 @@
+"""The panels' interactive figure: its state is the figure's JSON, plotly.js comes at most once
+per page and only on request, and clicks reach FigureWidget-style callbacks."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+import lifecycle_widgets as lw
+from lifecycle_widgets.panels.plotly_view import PlotlyView
+
+PLOTLY_MARKER = "* plotly.js v"
+
+
+def _state_bytes(widget) -> int:
+    state = widget.get_state()
+    return len(json.dumps(state, default=str).encode())
+
+
+def test_the_state_is_the_figure_not_plotlyjs(credit_profile: lw.DataProfile) -> None:
+    fig = lw.figures.distribution_figure(credit_profile, "income")
+    view = PlotlyView(fig)
+    state = json.dumps(view.get_state(), default=str)
+    assert PLOTLY_MARKER not in state
+    assert _state_bytes(view) < 60_000 < len(get_plotlyjs())
+    # plotly's own FigureWidget carries the bundle: the reason for this widget
+    assert _state_bytes(go.FigureWidget(fig)) > len(get_plotlyjs()) // 2
+    assert view.spec["data"][0]["type"] == fig.data[0].type
+    # the default template travels once, beside the figure; a figure's own template stays in it
+    assert view.template and "template" not in view.spec["layout"]
+    dark = PlotlyView(go.Figure(fig, layout_template="plotly_dark"))
+    assert dark.spec["layout"]["template"]["layout"]["paper_bgcolor"] == "rgb(17,17,17)"
+
+
+def test_plotlyjs_is_sent_only_when_the_page_asks(monkeypatch) -> None:
+    view = PlotlyView(go.Figure(go.Bar(x=[1], y=[2])))
+    sent: list[dict] = []
+    monkeypatch.setattr(view, "send", lambda content, buffers=None: sent.append(content))
+    view._on_message(view, {"type": "click", "points": []}, [])
+    assert sent == []
+    view._on_message(view, {"type": "need-plotly"}, [])
+    assert len(sent) == 1 and sent[0]["plotlyjs"].count(PLOTLY_MARKER) == 1
+
+
+def test_clicks_reach_callbacks_and_survive_updates() -> None:
+    view = PlotlyView(go.Figure(go.Scatter(x=[1, 2, 3], y=[4, 5, 6], name="s")))
+    seen: list[tuple[int, list]] = []
+    view.data[0].on_click(lambda trace, points, state: seen.append((points.trace_index, points.point_inds)))
+    view._on_message(view, {"type": "click", "points": [{"trace": 0, "index": 2, "x": 3, "y": 6}]}, [])
+    view.show(go.Figure(go.Scatter(x=[1, 2], y=[1, 1])))
+    view._on_message(view, {"type": "click", "points": [{"trace": 0, "index": 1}]}, [])
+    # hostile or stale messages are ignored, never raised
+    view._on_message(view, {"type": "click", "points": [{"trace": 7, "index": 0}, {"trace": "x"}]}, [])
+    view._on_message(view, "not a dict", [])
+    assert seen == [(0, [2]), (0, [1])]
+    assert list(view.data[0].x) == [1, 2] and view.spec["data"][0]["x"] == [1, 2]

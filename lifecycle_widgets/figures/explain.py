@@ -72,6 +72,37 @@ def importance_figure(exp: Any, *, title: str | None = None, template: str | Non
     )
 
 
+def class_importance_figure(exp: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
+    """Multiclass: each class's mean |SHAP| per feature, stacked (one bar segment per class).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> import lifecycle_widgets as lw
+    >>> X, y = load_wine(return_X_y=True, as_frame=True)
+    >>> exp = lw.explain(RandomForestClassifier(20, random_state=0).fit(X, y), X, max_rows=30)
+    >>> from lifecycle_widgets.figures.explain import class_importance_figure
+    >>> [trace.name for trace in class_importance_figure(exp).data]
+    ['0', '1', '2']
+    """
+    frame = exp.importance_by_class()
+    names = [text(n) for n in frame.index]
+    fig = go.Figure(
+        [go.Bar(x=frame[c].tolist(), y=names, orientation="h", name=text(c)) for c in frame.columns]
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    return finish(
+        fig,
+        title=title or "Mean |SHAP| by class",
+        template=template,
+        height=min(1200, 160 + 24 * len(names)),
+        barmode="stack",
+        xaxis_title=f"mean |SHAP| ({exp.output_space})",
+    )
+
+
 def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
     """Every explained row's SHAP value per feature, coloured by the feature's value (low to
     high); a point's ``customdata`` is its row, which the panel uses to pick a row on click."""

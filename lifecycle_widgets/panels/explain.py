@@ -193,6 +193,10 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
     sections = [
         S("Model", (H(summary_html(exp)),)),
         S("Global importance", (F("importance", figs.importance_figure(exp)),)),
+    ]
+    if exp.class_importance is not None:
+        sections.append(S("Importance by class", (F("class_importance", figs.class_importance_figure(exp)),)))
+    sections += [
         S("SHAP values of the explained rows", (F("beeswarm", figs.beeswarm_figure(exp)),)),
     ]
     if exp.dependence:
@@ -335,6 +339,11 @@ class ExplanationPanel(ResultPanel):
         parts: list[widgets.Widget] = [
             html_widget(summary_html(self.explanation)),
             plotly_output(figs.importance_figure(self.explanation)),
+            *(
+                [plotly_output(figs.class_importance_figure(self.explanation))]
+                if self.explanation.class_importance is not None
+                else []
+            ),
             html_widget('<p class="lw-note">Click a point to explain its row.</p>'),
             self.beeswarm,
         ]

@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.exceptions import ParameterError
+
 ATTRIBUTION_ROWS = 500
+BACKGROUND_ROWS = 100
 NDCG_THRESHOLD = 0.9
 BIAS_TOLERANCE = 0.1
 POST_TRAINING = ("DPPL", "DI", "DCAcc", "DCR", "RD", "DAR", "DRR", "AD")
@@ -24,7 +27,11 @@ def _features(model: Any, frame: pd.DataFrame, target: str | None) -> pd.DataFra
 def attribution(
     model: Any, sample: pd.DataFrame | None, target: str | None, *, random_state: int = 0
 ) -> dict[str, float] | None:
-    """Mean |SHAP| per raw feature on up to 500 rows of ``sample`` (None without SHAP or a model)."""
+    """Mean |SHAP| per raw feature on up to 500 rows of ``sample`` (None without SHAP or a model).
+
+    A multiclass model's ranking is that of every class: the mean over classes of each class's
+    mean |SHAP| (all classes come from the same model calls).
+    """
     if model is None or sample is None or len(sample) == 0:
         return None
     try:
@@ -33,10 +40,14 @@ def attribution(
     except ImportError:  # pragma: no cover - shap missing: no attribution drift
         return None
     X = _features(model, sample, target).head(ATTRIBUTION_ROWS)
-    view = view_model(model, X)
-    background = X.sample(min(len(X), 100), random_state=random_state)
-    values = Attributor(view, background, random_state=random_state)(X).values
-    return {f: float(v) for f, v in zip(view.features, np.abs(values).mean(0), strict=True)}
+    view = view_model(model, X, caller="Baseline")
+    background = X.sample(min(len(X), BACKGROUND_ROWS), random_state=random_state)
+    result = Attributor(view, background, random_state=random_state)(X)
+    if result.per_class is not None:
+        mean_abs = np.abs(result.per_class).mean(0).mean(-1)
+    else:
+        mean_abs = np.abs(result.values).mean(0)
+    return {f: float(v) for f, v in zip(view.features, mean_abs, strict=True)}
 
 
 def ndcg(baseline: dict[str, float], current: dict[str, float]) -> float:
@@ -72,6 +83,12 @@ def bias(
     """Post-training bias metrics of the model on ``sample`` (None without a facet, labels or model)."""
     if model is None or sample is None or facet is None or target is None or target not in sample.columns:
         return None
+    from lifecycle_widgets.core.explain.estimator import model_task
+
+    if not model_task(model, "Baseline").is_classifier:
+        raise ParameterError.bad_value(
+            "facet", "Baseline", "None for a regressor (bias metrics compare classification outcomes)", facet
+        )
     report = _bias_inputs(model, sample, target, facet, facet_values)[0]
     return {m.name: m.value for m in report.metrics if m.name in POST_TRAINING}
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.estimator import ModelTask, check_labels, model_task
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
 #: metric -> True when larger is better
@@ -24,7 +25,13 @@ REGRESSION_METRICS = {"mae": False, "rmse": False, "r2": True}
 
 @dataclass
 class QualityCollector:
-    """Gathers labels, predictions and scores chunk by chunk (a model predicts each chunk)."""
+    """Gathers labels, predictions and scores chunk by chunk (a model predicts each chunk).
+
+    The task (classification or regression) and the classes come from the model, never from
+    the labels: a regressor of an integer target has labels that look like classes. A model
+    and labels given as an array are checked when the collector is made, before any row is
+    read; labels read from a column are checked chunk by chunk, before the model predicts.
+    """
 
     label_column: str | None = None
     labels: np.ndarray | None = None  # given as an array aligned with the rows
@@ -33,6 +40,14 @@ class QualityCollector:
     y_true: list[np.ndarray] = field(default_factory=list)
     y_pred: list[np.ndarray] = field(default_factory=list)
     y_score: list[np.ndarray] = field(default_factory=list)
+    caller: str = "Baseline"
+    task: ModelTask | None = None
+
+    def __post_init__(self) -> None:
+        if self.model is not None and self.task is None:
+            self.task = model_task(self.model, self.caller)
+        if self.task is not None and self.labels is not None:
+            check_labels(self.task, self.labels, "labels", self.caller)
 
     @property
     def active(self) -> bool:
@@ -52,7 +67,9 @@ class QualityCollector:
 
     def fresh(self) -> QualityCollector:
         """An empty collector with the same settings (for another chunk or worker)."""
-        return QualityCollector(self.label_column, self.labels, self.model, self.predictions)
+        return QualityCollector(
+            self.label_column, self.labels, self.model, self.predictions, caller=self.caller, task=self.task
+        )
 
     def merge(self, other: QualityCollector) -> QualityCollector:
         self.y_true += other.y_true
@@ -69,11 +86,14 @@ class QualityCollector:
         if self.predictions is not None:
             pred = self.predictions[rows]
         else:
+            assert self.task is not None  # set from the model
+            if self.label_column:
+                check_labels(self.task, truth, "target", self.caller)
             x = self.features(chunk)
             pred = np.asarray(self.model.predict(x))
-            if hasattr(self.model, "predict_proba"):
-                proba = np.asarray(self.model.predict_proba(x))
-                self.y_score.append(proba[:, 1] if proba.shape[1] == 2 else proba)
+            if self.task.is_classifier:
+                proba = np.asarray(self.model.predict_proba(x), dtype=float)
+                self.y_score.append(proba[:, 1] if self.task.problem_type == "binary" else proba)
         self.y_true.append(np.asarray(truth))
         self.y_pred.append(np.asarray(pred))
 
@@ -84,13 +104,23 @@ class QualityCollector:
         p = np.concatenate(self.y_pred)
         keep = ~pd.isna(y)
         score = np.concatenate(self.y_score) if self.y_score else None
-        return quality_metrics(y[keep], p[keep], None if score is None else score[keep])
+        return quality_metrics(y[keep], p[keep], None if score is None else score[keep], task=self.task)
 
 
-def problem_type(y: np.ndarray) -> str:
-    """``binary``, ``multiclass`` or ``regression``, as scikit-learn reads the labels."""
+def problem_type(y: np.ndarray, y_pred: np.ndarray | None = None) -> str:
+    """``binary``, ``multiclass`` or ``regression`` when no model says which: regression when
+    the predictions are continuous (a regressor's, whatever its labels look like), else as
+    scikit-learn reads the labels."""
     from sklearn.utils.multiclass import type_of_target
 
+    continuous = ("continuous", "continuous-multioutput")
+    if (
+        y_pred is not None
+        and len(y_pred)
+        and np.asarray(y_pred).dtype.kind == "f"
+        and type_of_target(y_pred) in continuous
+    ):
+        return "regression"
     kind = type_of_target(y)
     if kind == "binary":
         return "binary"
@@ -104,9 +134,23 @@ def problem_type(y: np.ndarray) -> str:
 
 
 def quality_metrics(
-    y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray | None = None
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    y_score: np.ndarray | None = None,
+    *,
+    task: ModelTask | None = None,
 ) -> dict[str, Any]:
     """Classification or regression metrics (scikit-learn's definitions).
+
+    Parameters
+    ----------
+    y_true, y_pred : arrays
+        Labels and the model's predictions.
+    y_score : array, optional
+        A classifier's probabilities: of the positive class (binary) or one column per class.
+    task : ModelTask, optional
+        The model's task and classes (see :func:`~lifecycle_widgets.core.explain.estimator.model_task`).
+        Without it the task is read from the predictions and labels (predictions only, no model).
 
     Examples
     --------
@@ -114,22 +158,35 @@ def quality_metrics(
     >>> from lifecycle_widgets.core.drift.quality import quality_metrics
     >>> quality_metrics(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]))["accuracy"]
     0.75
+    >>> from lifecycle_widgets.core.explain.estimator import ModelTask
+    >>> quality_metrics(np.array([3, 5]), np.array([3.0, 6.0]), task=ModelTask("regression"))["mae"]
+    0.5
     """
     from sklearn import metrics as m
 
     if len(y_true) == 0:
-        return {"problem_type": "unknown", "rows": 0}
-    kind = problem_type(np.concatenate([y_true, y_pred]) if y_true.dtype.kind in "OUSb" else y_true)
+        return {"problem_type": "unknown" if task is None else task.problem_type, "rows": 0}
+    if task is not None:
+        kind = task.problem_type
+    else:
+        labels_seen = np.concatenate([y_true, y_pred]) if y_true.dtype.kind in "OUSb" else y_true
+        kind = problem_type(labels_seen, y_pred)
     out: dict[str, Any] = {"problem_type": kind, "rows": len(y_true)}
     if kind == "regression":
+        y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
         out["mae"] = float(m.mean_absolute_error(y_true, y_pred))
         out["rmse"] = float(np.sqrt(m.mean_squared_error(y_true, y_pred)))
         out["r2"] = float(m.r2_score(y_true, y_pred)) if len(y_true) > 1 else None
         return out
+    if task is not None:
+        labels = np.asarray(task.classes)
+        y_true = _as_classes(y_true, labels)
+        y_pred = _as_classes(y_pred, labels)
+    else:
+        labels = np.unique(np.concatenate([y_true, y_pred]))
     average = "binary" if kind == "binary" else "macro"
-    labels = np.unique(np.concatenate([y_true, y_pred]))
     pos = labels[-1] if kind == "binary" else None
-    kw = {"average": average, "zero_division": 0}
+    kw: dict[str, Any] = {"average": average, "zero_division": 0}
     if pos is not None:
         kw["pos_label"] = pos
     out["accuracy"] = float(m.accuracy_score(y_true, y_pred))
@@ -146,10 +203,26 @@ def quality_metrics(
             out["log_loss"] = float(
                 m.log_loss(y_true == pos, np.clip(y_score, 1e-15, 1 - 1e-15), labels=[False, True])
             )
-        else:
-            out["auc"] = float(m.roc_auc_score(y_true, y_score, multi_class="ovr", labels=labels))
+        elif y_score.ndim == 2 and y_score.shape[1] == len(labels):
+            # one-vs-rest macro AUC (scikit-learn's definition) over the classes the labels
+            # hold: a batch may lack a class, which scikit-learn's multiclass AUC refuses
+            present = set(np.unique(y_true).tolist())
+            aucs = [
+                m.roc_auc_score(y_true == c, y_score[:, i])
+                for i, c in enumerate(labels.tolist())
+                if c in present
+            ]
+            out["auc"] = float(np.mean(aucs))
             out["log_loss"] = float(m.log_loss(y_true, y_score, labels=labels))
     return out
+
+
+def _as_classes(values: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Labels in the classes' own dtype where they compare equal (1.0 -> 1), so that
+    scikit-learn's metrics see one label type."""
+    if values.dtype == classes.dtype or classes.dtype.kind not in "iufb" or values.dtype.kind not in "iufb":
+        return values
+    return values.astype(classes.dtype)
 
 
 def suggest_quality_constraints(metrics: dict[str, Any], margin: float = 0.1) -> dict[str, Any]:

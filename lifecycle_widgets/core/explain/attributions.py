@@ -28,6 +28,7 @@ class Attributions:
     base_value: float
     values: np.ndarray  # rows x raw features
     transformed: np.ndarray | None = None  # rows x transformed features
+    per_class: np.ndarray | None = None  # multiclass: rows x raw features x classes
 
 
 def _shap() -> Any:
@@ -40,15 +41,33 @@ def _shap() -> Any:
 
 def _pick_class(values: np.ndarray, base: Any, index: int) -> tuple[np.ndarray, float]:
     base = np.atleast_1d(np.asarray(base, dtype=float))
+    if base.ndim == 2:  # one base value per row (the permutation explainer): all equal
+        base = base[0]
     if values.ndim == 3:
         return values[:, :, index], float(base[index] if base.size > 1 else base[0])
     return values, float(base[index] if base.size > 1 else base[0])
 
 
 def to_raw(view: ModelView, values: np.ndarray) -> np.ndarray:
-    out = np.zeros((values.shape[0], len(view.features)))
-    np.add.at(out.T, np.asarray(view.feature_map), values.T)
+    """Attributions of transformed features (rows x transformed, or rows x transformed x
+    classes) summed back to the raw column each comes from."""
+    out = np.zeros((values.shape[0], len(view.features), *values.shape[2:]))
+    np.add.at(out, (slice(None), np.asarray(view.feature_map)), values)
     return out
+
+
+def _output_space(algorithm: str, view: ModelView) -> str:
+    """What the SHAP values add up to: a probability, a margin or the regressor's prediction."""
+    if view.problem_type == "regression":
+        return "prediction"
+    margin = "log-odds" if view.problem_type == "binary" else "logit"
+    if algorithm == "linear":
+        return margin
+    if algorithm == "tree":
+        name = type(view.estimator).__name__
+        boosted = "Boosting" in name or name.startswith(("XGB", "LGBM"))
+        return margin if boosted else "probability"
+    return "probability"
 
 
 class RawCodec:
@@ -124,18 +143,8 @@ class Attributor:
                 )
             else:
                 self.explainer = shap.TreeExplainer(view.estimator)
-            name = type(view.estimator).__name__
-            boosted = "Boosting" in name or name.startswith(("XGB", "LGBM"))
-            self.output_space = (
-                "log-odds"
-                if boosted and view.problem_type != "regression"
-                else "probability"
-                if view.problem_type != "regression"
-                else "prediction"
-            )
         elif self.algorithm == "linear":
             self.explainer = shap.LinearExplainer(view.estimator, self._matrix(self.background))
-            self.output_space = "log-odds" if view.problem_type != "regression" else "prediction"
         else:
             # shap's maskers need numbers: categorical columns travel as codes and are decoded
             # back to their values before the model sees them
@@ -143,11 +152,13 @@ class Attributor:
             codec = self.codec
 
             def f(arr: np.ndarray) -> np.ndarray:
-                return view.output(codec.decode(arr))
+                # every class at once: the model computes them anyway, and multiclass
+                # explanations keep a per-class view
+                return view.outputs(codec.decode(arr))
 
             masker = shap.maskers.Independent(codec.encode(self.background), max_samples=len(self.background))
             self.explainer = shap.PermutationExplainer(f, masker, seed=self.random_state)
-            self.output_space = "probability" if view.problem_type != "regression" else "prediction"
+        self.output_space = _output_space(self.algorithm, view)
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """The estimator's input for ``X``: the pipeline's transform, or the raw columns as floats."""
@@ -158,22 +169,26 @@ class Attributor:
         if self.algorithm in ("tree", "linear"):
             xt = self._matrix(X)
             result = self.explainer(xt, check_additivity=False) if self.interventional else self.explainer(xt)
-            values, base = _pick_class(
-                np.asarray(result.values), self.explainer.expected_value, view.class_index
-            )
-            if self.algorithm == "linear" and view.problem_type == "binary" and view.class_index == 0:
+            every = np.asarray(result.values, dtype=float)
+            values, base = _pick_class(every, self.explainer.expected_value, view.class_index)
+            if view.problem_type == "binary" and every.ndim == 2 and view.class_index == 0:
+                # one margin for the second class (linear and boosted models): the first
+                # class's log-odds are its negative
                 values, base = -values, -base
-            raw = to_raw(view, values) if view.preprocessor is not None else values
+            unfolded = view.preprocessor is not None
+            per_class = every if view.problem_type == "multiclass" and every.ndim == 3 else None
             return Attributions(
                 self.algorithm,
                 self.output_space,
                 base,
-                raw,
-                values if view.preprocessor is not None else None,
+                to_raw(view, values) if unfolded else values,
+                values if unfolded else None,
+                None if per_class is None else to_raw(view, per_class) if unfolded else per_class,
             )
         result = self.explainer(
             self.codec.encode(X), max_evals=max(2 * len(view.features) + 1, 200), silent=True
         )
-        values = np.asarray(result.values, dtype=float)
-        base = float(np.atleast_1d(result.base_values)[0])
-        return Attributions(self.algorithm, self.output_space, base, values)
+        every = np.asarray(result.values, dtype=float)
+        values, base = _pick_class(every, result.base_values, view.class_index)
+        per_class = every if view.problem_type == "multiclass" else None
+        return Attributions(self.algorithm, self.output_space, base, values, per_class=per_class)

@@ -9,6 +9,7 @@ fitted to minimize the negative log-likelihood on held-out data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -203,6 +204,24 @@ def _classes(y: np.ndarray, n_columns: int | None) -> np.ndarray:
         f"{[str(c) for c in present[:10]]}: columns are taken to be the sorted classes, so the counts must "
         f"match (or the labels must be the integers 0..{n_columns - 1})."
     )
+
+
+def _given_classes(classes: Sequence[Any], labels: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """The ``classes`` parameter as an array, checked against the columns and the labels."""
+    given = _homogeneous(np.asarray([_plain(c) for c in classes], dtype=object))
+    width = 2 if proba.ndim == 1 else proba.shape[1]
+    if len(given) != width or len(set(given.tolist())) != len(given):
+        raise ParameterError.bad_value(
+            "classes", _CALLER, f"{width} distinct classes, one per column of 'proba'", list(given)[:20]
+        )
+    known = set(given.tolist())
+    unknown = sorted({str(v) for v in labels.tolist() if v not in known})
+    if unknown:
+        raise ParameterError(
+            f"The 'y_true' parameter of {_CALLER} holds labels that are not among the classes "
+            f"{[str(c) for c in given[:20]]}: {unknown[:10]}."
+        )
+    return given
 
 
 # --- the pieces -----------------------------------------------------------------------------------
@@ -400,6 +419,7 @@ def calibration(
     validation_fraction: float = 0.5,
     random_state: int = 0,
     positive_label: Any = None,
+    classes: Sequence[Any] | None = None,
 ) -> Calibration:
     """Reliability, ECE, MCE, Brier score and log loss, before and after temperature scaling.
 
@@ -435,6 +455,10 @@ def calibration(
     positive_label : optional
         Binary only: the positive class. Default: the greater of the two (sorted) classes,
         which is the second column of a 2-D ``proba``.
+    classes : sequence, optional
+        The classes the columns of ``proba`` stand for, in their order (a model's ``classes_``);
+        then the labels may lack some classes, and every label must be one of them. Default:
+        the sorted labels.
 
     Returns
     -------
@@ -487,10 +511,15 @@ def calibration(
             "predicted probabilities with observed frequencies of at least two classes."
         )
     all_y = y if y_val is None else _homogeneous(np.concatenate([y.astype(object), y_val.astype(object)]))
-    try:
-        classes = _classes(all_y, None if p.ndim == 1 else p.shape[1])
-    except TypeError as exc:
-        raise ParameterError(f"The labels of {_CALLER} must be of one comparable type. Got {exc}.") from exc
+    if classes is not None:
+        classes = _given_classes(classes, all_y, p)
+    else:
+        try:
+            classes = _classes(all_y, None if p.ndim == 1 else p.shape[1])
+        except TypeError as exc:
+            raise ParameterError(
+                f"The labels of {_CALLER} must be of one comparable type. Got {exc}."
+            ) from exc
     binary = len(classes) == 2
     if p.ndim == 1 and not binary:
         raise ParameterError(
@@ -514,9 +543,10 @@ def calibration(
         def prepare(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return (labels == positive).astype(int), probs if probs.ndim == 1 else probs[:, pos_index]
     else:
+        index = {c: i for i, c in enumerate(classes.tolist())}
 
         def prepare(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return np.searchsorted(classes, labels), probs
+            return np.array([index[v] for v in labels.tolist()], dtype=int), probs
 
     target, probs = prepare(y, p)
     notes: list[str] = []

@@ -15,11 +15,12 @@ from lifecycle_widgets.core.explain import global_ as glob
 from lifecycle_widgets.core.explain.attributions import Attributions, Attributor
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibrate import Calibration
+from lifecycle_widgets.core.explain.estimator import ModelTask, check_labels, model_task
 from lifecycle_widgets.core.explain.explanation import Cohort, Explanation, LocalExplanation
 from lifecycle_widgets.core.explain.global_ import Dependence, FeatureImportance, Surrogate
 from lifecycle_widgets.core.explain.lime_ import LimeExplainer
 from lifecycle_widgets.core.explain.local import local_explanation, text
-from lifecycle_widgets.core.explain.models import ModelView, check_fitted, view_model
+from lifecycle_widgets.core.explain.models import ModelView, check_fitted, explained_class_of, view_model
 from lifecycle_widgets.core.explain.stability import Stability, measure_stability
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
@@ -89,6 +90,8 @@ class Explainer:
         random_state: int = 0,
     ) -> None:
         check_fitted(model, "Explainer")
+        self._task = model_task(model, "Explainer")
+        explained_class_of(self._task, explained_class, "Explainer")
         if background is not None and not isinstance(background, pd.DataFrame):
             raise ParameterError.bad_value(
                 "background", "Explainer", "a pandas DataFrame or None", type(background).__name__
@@ -101,6 +104,16 @@ class Explainer:
             raise ParameterError.bad_value(
                 "uncertainty", "Explainer", "a pair (X_train, y_train) or None", type(uncertainty).__name__
             )
+        if uncertainty is not None:
+            from sklearn.base import clone
+
+            try:
+                clone(model)
+            except (TypeError, AttributeError) as err:
+                raise ParameterError(
+                    f"The 'uncertainty' parameter of Explainer refits clones of the model, and "
+                    f"scikit-learn cannot clone {type(model).__name__}: {err}"
+                ) from err
         self.model = model
         self.background = background
         self.explained_class = explained_class
@@ -201,7 +214,7 @@ class Explainer:
         positive_label: Any,
         progress: bool | None,
     ) -> Explanation:
-        view = view_model(self.model, X, explained_class=self.explained_class)
+        view = view_model(self.model, X, explained_class=self.explained_class, caller="Explainer.explain")
         X = X[list(view.features)].reset_index(drop=True)
         if len(X) == 0:
             raise ParameterError.bad_value("X", "Explainer.explain", "a frame with rows", "0 rows")
@@ -213,6 +226,7 @@ class Explainer:
                     f"The 'y' parameter of Explainer.explain must have one label per row of X. "
                     f"Got {len(y_arr):,} labels for {len(X):,} rows."
                 )
+            check_labels(self._task, y_arr, "y", "Explainer.explain")
         for name in [*self.immutable, *([cohort] if cohort else [])]:
             if name not in X.columns:
                 raise ColumnError(name, f"not a column of X; columns are {list(X.columns)[:20]}")
@@ -293,6 +307,11 @@ class Explainer:
             else tuple(tuple(float(v) for v in r) for r in attributions.transformed),
             bias=bias,
             calibration=calibration,
+            class_importance=None
+            if attributions.per_class is None
+            else tuple(
+                tuple(float(v) for v in column) for column in np.abs(attributions.per_class).mean(0).T
+            ),
         )
         self.explanation_ = exp
         featured = int(rows[int(np.argmax(predictions))])
@@ -495,10 +514,11 @@ def metrics_step(
         return {}, None, None
     from lifecycle_widgets.core.drift.quality import quality_metrics
 
+    task = ModelTask(view.problem_type, view.classes)
     pred = np.asarray(view.model.predict(X))
-    proba = np.asarray(view.model.predict_proba(X), dtype=float) if view.classes else None
-    score = None if proba is None else proba[:, view.class_index] if view.problem_type == "binary" else proba
-    metrics = quality_metrics(y, pred, score)
+    proba = np.asarray(view.model.predict_proba(X), dtype=float) if task.is_classifier else None
+    score = None if proba is None else proba[:, 1] if task.problem_type == "binary" else proba
+    metrics = quality_metrics(y, pred, score, task=task)
     bias = calibration = None
     if facet is not None:
         from lifecycle_widgets.core.explain.bias import bias_report
@@ -511,7 +531,10 @@ def metrics_step(
         from lifecycle_widgets.core.explain.calibrate import calibration as calibrate
 
         calibration = calibrate(
-            y, proba[:, 1] if view.problem_type == "binary" else proba, random_state=random_state
+            y,
+            proba[:, 1] if task.problem_type == "binary" else proba,
+            random_state=random_state,
+            classes=task.classes,
         )
     return metrics, bias, calibration
 

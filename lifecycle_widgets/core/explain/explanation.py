@@ -146,11 +146,25 @@ class Explanation(Result):
     calibration: Calibration | None = None
     population_rows: int | None = None  # with a Dask frame: rows whose SHAP values the importance averages
     featured: LocalExplanation | None = None
+    class_importance: tuple[tuple[float, ...], ...] | None = None  # multiclass: per class, per feature
 
     def global_importance(self) -> pd.DataFrame:
         """Mean |SHAP| and permutation importance (mean, std) per feature, most important first."""
         frame = pd.DataFrame([vars(i) for i in self.importance]).set_index("feature")
         return frame.sort_values("shap_mean_abs", ascending=False)
+
+    def importance_by_class(self) -> pd.DataFrame:
+        """Multiclass: mean |SHAP| of each class's output (columns) per feature (rows), the
+        features with the largest total first; SHAP values of every class come from the same
+        model calls, so this costs nothing more. Empty for binary and regression models."""
+        if self.class_importance is None:
+            return pd.DataFrame(index=pd.Index([], name="feature"), columns=list(self.classes), dtype=float)
+        frame = pd.DataFrame(
+            list(zip(*self.class_importance, strict=True)),
+            index=pd.Index(self.features, name="feature"),
+            columns=list(self.classes),
+        )
+        return frame.loc[frame.sum(axis=1).sort_values(ascending=False).index]
 
     def shap_frame(self, *, transformed: bool = False) -> pd.DataFrame:
         """SHAP values of the explained rows (index: row positions in X)."""

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.estimator import ModelTask, as_estimator
 from lifecycle_widgets.core.explain.models import ModelView
 
 MAX_ICE_ROWS = 50
@@ -50,13 +51,15 @@ class Surrogate:
 def permutation(
     view: ModelView, X: pd.DataFrame, y: Any, *, n_repeats: int, random_state: int, scoring: str | None = None
 ) -> dict[str, tuple[float, float]]:
-    """Permutation importance of every raw column (scikit-learn's ``permutation_importance``)."""
+    """Permutation importance of every raw column (scikit-learn's ``permutation_importance``;
+    a model scikit-learn does not recognize, such as a duck-typed one, is wrapped for it)."""
     from sklearn.inspection import permutation_importance
 
+    task = ModelTask(view.problem_type, view.classes)
     if scoring is None:
-        scoring = "roc_auc" if view.problem_type == "binary" else ("accuracy" if view.classes else "r2")
+        scoring = "roc_auc" if task.problem_type == "binary" else ("accuracy" if task.is_classifier else "r2")
     result = permutation_importance(
-        view.model, X, y, n_repeats=n_repeats, random_state=random_state, scoring=scoring
+        as_estimator(view.model, task), X, y, n_repeats=n_repeats, random_state=random_state, scoring=scoring
     )
     return {
         c: (float(m), float(s))

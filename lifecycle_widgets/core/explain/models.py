@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.estimator import ModelTask, model_task
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
 TREE_MODELS = (
@@ -52,10 +53,16 @@ class ModelView:
     def class_index(self) -> int:
         return self.classes.index(self.explained_class) if self.classes else 0
 
-    def output(self, X: pd.DataFrame) -> np.ndarray:
+    def outputs(self, X: pd.DataFrame) -> np.ndarray:
+        """Every class's probability (rows x classes), or the regressor's prediction (rows)."""
         if self.problem_type == "regression":
             return np.asarray(self.model.predict(X), dtype=float)
-        return np.asarray(self.model.predict_proba(X), dtype=float)[:, self.class_index]
+        return np.asarray(self.model.predict_proba(X), dtype=float)
+
+    def output(self, X: pd.DataFrame) -> np.ndarray:
+        """The explained quantity: ``explained_class``'s probability, or the prediction."""
+        out = self.outputs(X)
+        return out if self.problem_type == "regression" else out[:, self.class_index]
 
     def with_model(self, model: Any) -> ModelView:
         """The same view of another fitted model of the same kind (a bootstrap replica)."""
@@ -148,13 +155,34 @@ def _dropped(trans: Any, i: int) -> int:
     return 0 if drop is None or drop[i] is None else 1
 
 
-def view_model(model: Any, X: pd.DataFrame, *, explained_class: Any = None) -> ModelView:
-    """Check ``model`` against ``X`` and describe it; clear errors for what does not fit."""
-    check_fitted(model, "explain")
-    if not isinstance(X, pd.DataFrame):
+def explained_class_of(task: ModelTask, explained_class: Any, caller: str) -> Any:
+    """The class whose probability is explained: the one asked for, else the positive (last)
+    class of a binary classifier and the first class of a multiclass one; None for a regressor."""
+    if not task.is_classifier:
+        if explained_class is not None:
+            raise ParameterError.bad_value("explained_class", caller, "None for a regressor", explained_class)
+        return None
+    if explained_class is None:
+        return task.classes[-1] if task.problem_type == "binary" else task.classes[0]
+    if explained_class not in task.classes:
         raise ParameterError.bad_value(
-            "X", "explain", "a pandas DataFrame with named columns", type(X).__name__
+            "explained_class",
+            caller,
+            f"one of the model's classes {list(task.classes)[:20]}",
+            explained_class,
         )
+    return explained_class
+
+
+def view_model(
+    model: Any, X: pd.DataFrame, *, explained_class: Any = None, caller: str = "explain"
+) -> ModelView:
+    """Check ``model`` against ``X`` and describe it; clear errors for what does not fit."""
+    check_fitted(model, caller)
+    task = model_task(model, caller)
+    explained_class = explained_class_of(task, explained_class, caller)
+    if not isinstance(X, pd.DataFrame):
+        raise ParameterError.bad_value("X", caller, "a pandas DataFrame with named columns", type(X).__name__)
     expected = getattr(model, "feature_names_in_", None)
     if expected is not None:
         missing = [c for c in expected if c not in X.columns]
@@ -166,24 +194,7 @@ def view_model(model: Any, X: pd.DataFrame, *, explained_class: Any = None) -> M
             )
         X = X[list(expected)]
     features = tuple(str(c) for c in X.columns)
-    from sklearn.base import is_classifier
-
-    if is_classifier(model):
-        if not hasattr(model, "predict_proba"):
-            raise ParameterError(
-                f"The classifier {type(model).__name__} has no predict_proba; explanations "
-                "of a classifier explain its probabilities (use probability=True for SVC)."
-            )
-        classes = tuple(model.classes_)
-        problem = "binary" if len(classes) == 2 else "multiclass"
-        if explained_class is None:
-            explained_class = classes[-1] if problem == "binary" else classes[0]
-        elif explained_class not in classes:
-            raise ParameterError(
-                f"explained_class {explained_class!r} is not one of the model's classes {classes}."
-            )
-    else:
-        classes, problem, explained_class = (), "regression", None
+    classes, problem = task.classes, task.problem_type
     view = ModelView(model, problem, classes, explained_class, features)
     steps = getattr(model, "steps", None)
     if steps and len(steps) > 1:
@@ -210,6 +221,6 @@ def algorithm_for(view: ModelView) -> str:
     name = type(est).__name__
     if name in TREE_MODELS:
         return "tree"
-    if name in LINEAR_MODELS and (view.problem_type != "multiclass"):
+    if name in LINEAR_MODELS:
         return "linear"
     return "permutation"

@@ -11,24 +11,23 @@ transformation, mixing). The graph exports as OpenLineage run events with the co
 from __future__ import annotations
 
 import functools
-import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from lifecycle_widgets.core.lineage_sklearn import FeatureOrigin, FieldUse, compose, step_parts
+from lifecycle_widgets.core.openlineage import (
+    DEFAULT_NAMESPACE,
+    DataSource,
+    field_types,
+    new_run_id,
+    run_event,
+)
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ParameterError
-
-PRODUCER = "https://github.com/OWNER/lifecycle_widgets"
-OPENLINEAGE_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
-COLUMN_LINEAGE_SCHEMA = (
-    "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet"
-)
-SCHEMA_FACET = "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,9 @@ class LineageGraph(Result):
     raw_columns: tuple[str, ...]
     input_fingerprint: str | None = None
     feature_fields: dict[str, tuple[FieldUse, ...]] = field(default_factory=dict)
+    raw_types: dict[str, str] = field(default_factory=dict)
+    feature_types: dict[str, str] = field(default_factory=dict)
+    source: DataSource | None = None
 
     def sources(self, feature: str) -> tuple[str, ...]:
         """The raw columns a model feature comes from, in the raw data's column order.
@@ -157,62 +159,43 @@ class LineageGraph(Result):
     def openlineage(
         self,
         *,
-        namespace: str = "lifecycle_widgets",
+        event_type: str = "COMPLETE",
+        source: Any = None,
+        output: Any = None,
+        job: str | None = None,
+        namespace: str = DEFAULT_NAMESPACE,
         run_id: str | None = None,
         event_time: str | None = None,
+        error: BaseException | None = None,
     ) -> dict[str, Any]:
-        """An OpenLineage ``COMPLETE`` run event: the raw data as input, the model's feature
-        matrix as output, with the column-lineage facet mapping each feature to raw columns."""
-        now = event_time or datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        facet_base = {"_producer": PRODUCER}
-        fields = {
-            feature: {
-                "inputFields": [
-                    {"namespace": namespace, "name": f"{self.name}.input", "field": raw}
-                    for raw in self.feature_sources[feature]
-                ]
-            }
-            for feature in self.features
-        }
-        return {
-            "eventType": "COMPLETE",
-            "eventTime": now,
-            "run": {"runId": run_id or str(uuid.uuid4())},
-            "job": {"namespace": namespace, "name": self.name},
-            "inputs": [
-                {
-                    "namespace": namespace,
-                    "name": f"{self.name}.input",
-                    "facets": {
-                        "schema": {
-                            **facet_base,
-                            "_schemaURL": SCHEMA_FACET,
-                            "fields": [{"name": c} for c in self.raw_columns],
-                        }
-                    },
-                }
-            ],
-            "outputs": [
-                {
-                    "namespace": namespace,
-                    "name": f"{self.name}.features",
-                    "facets": {
-                        "schema": {
-                            **facet_base,
-                            "_schemaURL": SCHEMA_FACET,
-                            "fields": [{"name": f} for f in self.features],
-                        },
-                        "columnLineage": {
-                            **facet_base,
-                            "_schemaURL": COLUMN_LINEAGE_SCHEMA,
-                            "fields": fields,
-                        },
-                    },
-                }
-            ],
-            "producer": PRODUCER,
-            "schemaURL": OPENLINEAGE_SCHEMA,
-        }
+        """An OpenLineage run event: the raw data as the input dataset (named by ``source``,
+        with field types), the feature matrix as the output dataset with the column-lineage
+        facet (each input field with its transformation type). See
+        :func:`lifecycle_widgets.core.openlineage.run_event` for every parameter; ``source``
+        defaults to the one given to :func:`lineage`, ``job`` to the graph's name.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.preprocessing import OneHotEncoder
+        >>> df = lw.datasets.credit(100)[["region"]]
+        >>> lin = lw.lineage(OneHotEncoder().fit(df), df, source=("s3://risk", "credit/train.parquet"))
+        >>> event = lin.openlineage(job="encode-regions")
+        >>> field = event["outputs"][0]["facets"]["columnLineage"]["fields"]["region_north"]["inputFields"][0]
+        >>> field["namespace"], field["name"], field["field"], field["transformations"][0]["type"]
+        ('s3://risk', 'credit/train.parquet', 'region', 'DIRECT')
+        """
+        return run_event(
+            event_type,
+            job=job or self.name,
+            run_id=run_id or new_run_id(),
+            lineage=self,
+            source=source,
+            output=output,
+            namespace=namespace,
+            error=error,
+            event_time=event_time,
+        )
 
     def __repr__(self) -> str:
         return f"<LineageGraph {self.name}: {len(self.raw_columns)} raw columns -> {len(self.features)} features>"
@@ -233,6 +216,7 @@ class StepRecord:
     changed: tuple[str, ...]
     uses: dict[str, tuple[str, ...]]
     input_columns: tuple[str, ...] = ()
+    input_types: dict[str, str] = field(default_factory=dict)
 
 
 def _column_hashes(df: pd.DataFrame) -> dict[str, int]:
@@ -305,7 +289,15 @@ class LineageRecorder:
                 )
         deps = {c: given.get(c, tuple(hb)) for c in (*added, *changed)}
         rec = StepRecord(
-            name, _frame_sha256(before), _frame_sha256(after), added, removed, changed, deps, tuple(hb)
+            name,
+            _frame_sha256(before),
+            _frame_sha256(after),
+            added,
+            removed,
+            changed,
+            deps,
+            tuple(hb),
+            field_types(before),
         )
         self.steps.append(rec)
         return rec
@@ -352,7 +344,12 @@ def _is_predictor(step: Any) -> bool:
 
 
 def lineage(
-    model: Any, X: pd.DataFrame, *, steps: LineageRecorder | None = None, name: str | None = None
+    model: Any,
+    X: pd.DataFrame,
+    *,
+    steps: LineageRecorder | None = None,
+    name: str | None = None,
+    source: Any = None,
 ) -> LineageGraph:
     """The lineage of a fitted scikit-learn estimator on ``X``, after recorded pandas ``steps``.
 
@@ -376,6 +373,10 @@ def lineage(
         input columns, else ``X``'s.
     name : str, optional
         The graph's name (default: the final estimator's class name).
+    source : DataSource, (namespace, name), path or URI, optional
+        Where the raw data lives, as OpenLineage names datasets
+        (:class:`~lifecycle_widgets.core.openlineage.DataSource`); the OpenLineage export names
+        its input dataset after it.
 
     Returns
     -------
@@ -395,6 +396,7 @@ def lineage(
     if steps is not None and not isinstance(steps, LineageRecorder):
         raise ParameterError.bad_value("steps", "lineage", "a LineageRecorder or None", type(steps).__name__)
     model = _fitted_model(model)
+    data_source = DataSource.of(source) if source is not None else None
     columns = [str(c) for c in X.columns]
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -508,6 +510,7 @@ def lineage(
         f: tuple(sorted(origins[read[f]].inputs, key=lambda u: position.get(u.field, len(position))))
         for f in features
     }
+    raw_types = records[0].input_types if records else field_types(X)
     return LineageGraph(
         name or type(final).__name__,
         tuple(nodes),
@@ -517,4 +520,24 @@ def lineage(
         tuple(raw),
         _frame_sha256(X) if len(X) <= 5_000_000 else None,
         fields,
+        {c: raw_types[c] for c in raw if c in raw_types},
+        _feature_types(model if transformers == chain else model[:-1], X, features)
+        if transformers
+        else field_types(X[features]),
+        data_source,
     )
+
+
+def _feature_types(transformer: Any, X: pd.DataFrame, features: list[str]) -> dict[str, str]:
+    """Each feature's dtype, read from transforming two rows; empty when they cannot be transformed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = transformer.transform(X.head(2))
+    except Exception:  # types only describe the features: a step that refuses two rows leaves them unknown
+        return {}
+    if isinstance(out, pd.DataFrame):
+        types = [str(t) for t in out.dtypes]
+    else:
+        types = [str(out.dtype)] * (out.shape[1] if len(getattr(out, "shape", ())) == 2 else 0)
+    return dict(zip(features, types, strict=True)) if len(types) == len(features) else {}

@@ -243,3 +243,25 @@ def test_a_read_only_run_store_reads_and_refuses_writes(tmp_path: Path, trusted:
         store.create_run(experiment="x")
     with pytest.raises(StoreError, match="No store at"):
         lw.RunStore(tmp_path / "missing.db", read_only=True)
+
+
+def test_a_stored_comparison_edited_by_sql_is_caught(tmp_path: Path, trusted: Path) -> None:
+    path = tmp_path / "lifecycle.db"
+    store = lw.RunStore(path)
+    reg = lw.ModelRegistry(store)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 1))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    for c in (1.0, 0.01):
+        with store.start_run(experiment="c") as run:
+            run.log_model(LogisticRegression(C=c).fit(X, y))
+        reg.register(run, name="m", by="trainer")
+    reg.compare("m", 1, 2, X, y, n_bootstrap=50)
+    assert lw.store.check_store(path, trusted_keys=trusted).ok
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE model_comparisons SET result = replace(result, '\"rows\"', '\"rows\" ')")
+    [problem] = lw.store.check_store(path, trusted_keys=trusted).problems
+    assert problem.startswith(
+        "comparison #1 of model 'm': the model_comparisons table says v1 vs v2 on accuracy"
+    )

@@ -2,7 +2,8 @@
 directly (an approval set by SQL, a run deleted, a model file's hash changed) is caught.
 
 The trail is the record of every change of governance state: runs started and ended, datasets
-and models logged, model versions registered, approved, rejected, aliased and linked. Replaying
+and models logged, model versions registered, approved, rejected, aliased and linked, and the
+champion/challenger comparisons stored as evidence (by their result's SHA-256). Replaying
 its entries in order rebuilds what the tables must hold; every difference is a problem. The trail
 itself is checked first: its chain, every signature against the verifier's trusted keys, and
 every head the verifier kept.
@@ -17,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -40,6 +42,7 @@ class TrailState:
     versions: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     aliases: dict[tuple[str, str], int] = field(default_factory=dict)
     links: set[tuple[str, int, str, str]] = field(default_factory=set)
+    comparisons: dict[int, dict[str, Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -79,6 +82,15 @@ def _registry(state: TrailState, entry: trail.TrailEntry) -> None:
         return
     version = int(number)
     key = (name, version)
+    if event == "compared":  # evidence about a version, not a change of its state
+        state.comparisons[int(p.get("comparison") or 0)] = {
+            "name": name,
+            "champion": p.get("champion"),
+            "challenger": version,
+            "metric": p.get("metric"),
+            "result_sha256": p.get("result_sha256"),
+        }
+        return
     if event == "registered":
         state.versions[key] = {
             "run_id": p.get("run_id"),
@@ -118,7 +130,7 @@ def replay(entries: Iterable[trail.TrailEntry]) -> TrailState:
     for entry in entries:
         if entry.kind == "run":
             _run(state, entry)
-        elif entry.kind == "registry":
+        elif entry.kind in ("registry", "comparison"):
             _registry(state, entry)
     return state
 
@@ -206,7 +218,43 @@ def compare_tables(conn: sqlite3.Connection, state: TrailState) -> list[str]:
         {k: "linked" for k in state.links},
         lambda k: f"model {k[0]!r} v{k[1]} {k[2]} {k[3]!r}",
     )
+    problems += _compare_comparisons(conn, state)
     return problems
+
+
+def _compare_comparisons(conn: sqlite3.Connection, state: TrailState) -> list[str]:
+    """Stored champion/challenger results against the trail (the results' SHA-256 where the
+    trail holds it)."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'model_comparisons'")
+    if exists.fetchone() is None:
+        return []
+
+    def describe(c: dict[str, Any], sha: str | None) -> str:
+        text = f"v{c['champion']} vs v{c['challenger']} on {c['metric']}"
+        return text + (f", result SHA-256 {sha[:16]}…" if sha else "")
+
+    table, expected = {}, {}
+    for row_id, name, champion, challenger, metric, result in conn.execute(
+        "SELECT id, name, champion, challenger, metric, result FROM model_comparisons"
+    ):
+        wanted = state.comparisons.get(row_id)
+        sha = (
+            hashlib.sha256(str(result).encode("utf-8")).hexdigest()
+            if (wanted or {}).get("result_sha256")
+            else None
+        )
+        table[row_id] = (
+            name,
+            describe({"champion": champion, "challenger": challenger, "metric": metric}, sha),
+        )
+    for row_id, c in state.comparisons.items():
+        expected[row_id] = (c["name"], describe(c, c.get("result_sha256")))
+    return _compare(
+        "model_comparisons",
+        {k: v[1] for k, v in table.items()},
+        {k: v[1] for k, v in expected.items()},
+        lambda k: f"comparison #{k} of model {(table.get(k) or expected.get(k) or ('?',))[0]!r}",
+    )
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from lifecycle_widgets.core.explain import (
     explain,
     integrated_gradients,
 )
+from lifecycle_widgets.core.explain.bias_groups import group_metrics
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.exceptions import (
     ColumnError,
@@ -115,6 +116,7 @@ __all__ = [
     "datasets",
     "explain",
     "get_config",
+    "group_metrics",
     "integrated_gradients",
     "lineage",
     "load_model",

@@ -84,6 +84,7 @@ def fairlearn_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     return json.loads((folder / "out.json").read_text())
 
 
+@pytest.mark.peers
 @pytest.mark.timeout(1200)
 @pytest.mark.parametrize("name", list(CASES))
 def test_point_values_agree_with_fairlearn(name: str, fairlearn_tables: dict[str, Any]) -> None:

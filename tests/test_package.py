@@ -68,7 +68,7 @@ def test_imports_point_down_the_layers() -> None:
                     # audit reaches the display layer only through its export of notebooks
                     lazy_hook = (path.name, target) in {
                         ("result.py", "panels"),
-                        ("experiments.py", "store"),
+                        ("runs.py", "store"),
                         ("export.py", "panels"),
                     }
                     assert target in ok or lazy_hook, f"{path.name} imports {node.module}"

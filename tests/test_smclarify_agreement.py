@@ -25,7 +25,7 @@ import lifecycle_widgets as lw
 from lifecycle_widgets.core.explain.bias_registry import metric_names
 from tests.venvs import cached_venv
 
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = [pytest.mark.peers, pytest.mark.timeout(1200)]
 
 # smclarify 0.5 pins nothing; these are the releases of its time (April 2023) that it was tested with
 SMCLARIFY = [

@@ -301,8 +301,11 @@ def check_store(
     with connect(target, readonly=True) as conn:
         problems = trail.check_chain(conn, trusted)
         problems += trail.check_heads(conn, kept)
-        found = trail.entries(conn)
+        last = trail.head(conn)
+        try:
+            found = trail.entries(conn)
+        except ValueError as err:  # an entry whose payload is not JSON: check_chain named it
+            return StoreCheck(str(target), (*problems, f"audit trail: cannot be replayed ({err})"), 0, None)
         state = replay(found)
         problems += state.problems + compare_tables(conn, state)
-        last = trail.head(conn)
     return StoreCheck(str(target), tuple(problems), len(found), None if last is None else str(last))

@@ -189,7 +189,16 @@ def new_key(name: str, *, folder: str | os.PathLike[str] | None = None) -> Signe
 
 def load_key(name: str, *, folder: str | os.PathLike[str] | None = None) -> Signer:
     """The private key ``name`` from ``folder`` (default :func:`keys_dir`); refused when its file
-    can be read by anyone but its owner."""
+    can be read by anyone but its owner.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> made = new_key("ci", folder=folder)
+    >>> load_key("ci", folder=folder).fingerprint == made.fingerprint
+    True
+    """
     _crypto()
     from cryptography.hazmat.primitives import serialization
 
@@ -220,7 +229,16 @@ def load_key(name: str, *, folder: str | os.PathLike[str] | None = None) -> Sign
 
 
 def list_keys(*, folder: str | os.PathLike[str] | None = None) -> list[Signer]:
-    """Every key in ``folder`` (default :func:`keys_dir`), by name."""
+    """Every key in ``folder`` (default :func:`keys_dir`), by name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = new_key("b", folder=folder), new_key("a", folder=folder)
+    >>> [k.name for k in list_keys(folder=folder)]
+    ['a', 'b']
+    """
     root = Path(folder if folder is not None else keys_dir())
     if not root.is_dir():
         return []
@@ -230,7 +248,20 @@ def list_keys(*, folder: str | os.PathLike[str] | None = None) -> list[Signer]:
 def default_signer(name: str | None = None) -> Signer | None:
     """The key that signs in this process: ``name``, else ``$LIFECYCLE_WIDGETS_SIGNER``, else the
     only key in :func:`keys_dir`; None when there is no key at all (writes are then unsigned,
-    and verification reports them as such)."""
+    and verification reports them as such).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> saved = dict(os.environ)
+    >>> os.environ.update(LIFECYCLE_WIDGETS_KEYS=tempfile.mkdtemp(), LIFECYCLE_WIDGETS_SIGNER="")
+    >>> default_signer() is None
+    True
+    >>> _ = new_key("only")
+    >>> default_signer().name
+    'only'
+    >>> os.environ.clear(); os.environ.update(saved)
+    """
     chosen = name or os.environ.get(SIGNER_ENV)
     if chosen:
         return load_key(chosen)
@@ -323,7 +354,15 @@ class TrustedKeys:
 
     def check(self, block: Any, content: Any = None, *, message: bytes | None = None) -> str | None:
         """None when ``block`` is a valid signature by a trusted key over ``message`` (or the
-        canonical JSON of ``content``); otherwise what is wrong, in words."""
+        canonical JSON of ``content``); otherwise what is wrong, in words.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> mine, theirs = (new_key(n, folder=tempfile.mkdtemp()) for n in ("me", "them"))
+        >>> TrustedKeys.parse(mine.public_line()).check(theirs.sign_json([1]), [1])[:32]
+        'signed by a key you do not trust'
+        """
         if not block:
             return "not signed"
         if not isinstance(block, dict) or block.get("algorithm") != ALGORITHM:

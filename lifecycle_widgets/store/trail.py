@@ -291,7 +291,20 @@ def read_heads(path: str | os.PathLike[str]) -> list[Head]:
 
 
 def check_heads(conn: sqlite3.Connection, heads: Iterable[Head]) -> list[str]:
-    """What the trail lost or changed since each head a reviewer kept was taken."""
+    """What the trail lost or changed since each head a reviewer kept was taken.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lifecycle_widgets.store import trail
+    >>> from lifecycle_widgets.store.db import connect
+    >>> store = tempfile.mkdtemp() + "/lifecycle.db"
+    >>> _ = trail.append("note", "doc", {"x": 1}, store=store)
+    >>> with connect(store, readonly=True) as conn:
+    ...     kept = trail.head(conn)
+    ...     trail.check_heads(conn, [kept]), trail.check_heads(conn, [Head(2, kept.entry_hash)])  # doctest: +ELLIPSIS
+    ([], ['audit trail: cut short: the head you kept, 2:..., is gone (it ends at #1)'])
+    """
     problems = []
     last = head(conn)
     for kept in heads:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.exceptions import ParameterError
+
 TARGET = "defaulted"
 REGIONS = ("north", "south", "east", "west", "centre")
 EMPLOYMENT = ("salaried", "self-employed", "contractor", "retired", "student", "unemployed")
@@ -101,6 +103,11 @@ def _frame(n: int, rng: np.random.Generator, *, drift: bool, start: str) -> pd.D
     )
 
 
+def _check_rows(n_rows: object, caller: str) -> None:
+    if isinstance(n_rows, bool) or not isinstance(n_rows, int | np.integer) or n_rows < 0:
+        raise ParameterError.bad_value("n_rows", caller, "an integer >= 0", n_rows)
+
+
 def credit(n_rows: int = 5000, *, seed: int = 0) -> pd.DataFrame:
     """A realistic credit-default table: the reference (training) data.
 
@@ -115,8 +122,7 @@ def credit(n_rows: int = 5000, *, seed: int = 0) -> pd.DataFrame:
     >>> datasets.credit(n_rows=100).shape
     (100, 15)
     """
-    if n_rows < 0:
-        raise ValueError(f"n_rows must be >= 0, got {n_rows}")
+    _check_rows(n_rows, "credit")
     return _frame(n_rows, np.random.default_rng(seed), drift=False, start="2026-01-01")
 
 
@@ -130,6 +136,5 @@ def credit_batch(n_rows: int = 5000, *, seed: int = 1, drift: bool = True) -> pd
     >>> datasets.credit_batch(n_rows=100)["employment_type"].isin(["gig"]).any()
     np.True_
     """
-    if n_rows < 0:
-        raise ValueError(f"n_rows must be >= 0, got {n_rows}")
+    _check_rows(n_rows, "credit_batch")
     return _frame(n_rows, np.random.default_rng(seed), drift=drift, start="2026-06-01")

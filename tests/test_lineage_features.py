@@ -201,6 +201,13 @@ CASES: list[tuple[str, Callable[[], Any], Callable[[pd.DataFrame], pd.DataFrame]
         lambda X: X[[*NUMERIC, "city"]],
     ),
     (
+        "feature-union-weighted",
+        lambda: FeatureUnion(
+            [("scaled", StandardScaler()), ("same", "passthrough")], transformer_weights={"same": 3.0}
+        ),
+        lambda X: X[["a", "c"]],
+    ),
+    (
         "feature-union",
         lambda: FeatureUnion(
             [
@@ -471,6 +478,24 @@ def test_recorded_pandas_steps_compose_with_the_transformers(frame) -> None:
         assert "pandas step ratio" in lin.fields("a_over_c")[0].description
 
 
+def test_a_graph_stored_before_exact_lineage_still_reads(frame) -> None:
+    """Graphs logged to a run store by earlier versions lack fields and node inputs."""
+    X, y = frame
+    pipe = make_pipeline(
+        ColumnTransformer([("poly", PolynomialFeatures(2), ["a", "c"])]), LogisticRegression()
+    )
+    lin = lw.lineage(pipe.fit(X, y), X)
+    old = lin.to_dict()
+    for key in ("feature_fields", "raw_types", "feature_types", "source"):
+        del old[key]
+    for node in old["nodes"]:
+        del node["inputs"]
+    again = lw.LineageGraph.from_dict(old)
+    assert again.sources("poly__a c") == ("a", "c")
+    assert [u.field for u in again.fields("poly__a c")] == ["a", "c"]
+    assert {"raw:a", "raw:c"} <= set(again.path("feature:poly__a^2"))  # the old, step-wide path
+
+
 class _NoNames(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> _NoNames:
         self.n_features_in_ = X.shape[1]
@@ -497,3 +522,15 @@ def test_errors_name_what_is_wrong(frame) -> None:
         lw.ParameterError, match="'model' parameter of lineage must be a fitted scikit-learn estimator"
     ):
         lw.lineage("model", data)
+
+
+def test_weights_and_passthrough_say_how_a_column_enters(frame) -> None:
+    X, _ = frame
+    data = X[["a", "c"]]
+    union = FeatureUnion(
+        [("same", "passthrough"), ("heavy", "passthrough")], transformer_weights={"heavy": 3.0}
+    )
+    lin = lw.lineage(union.fit(data), data)
+    assert [u.how for u in lin.fields("same__a")] == ["identity"]
+    assert [u.how for u in lin.fields("heavy__a")] == ["transformation"]
+    assert "weight 3" in lin.fields("heavy__a")[0].description

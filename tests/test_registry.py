@@ -4,6 +4,7 @@ computation (scikit-learn's metrics, scipy's tests, a direct O(m n) DeLong, a bo
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sklearn.tree import DecisionTreeRegressor
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.experiments import COMPARISON_METRICS, compare_models, delong_test
 from lifecycle_widgets.store import connect, trail
+from lifecycle_widgets.store.integrity import compare_tables, replay
 
 TRUSTED = ["sklearn.tree._tree.Tree"]
 FEATURES = ["age", "income", "utilization", "late_payments"]
@@ -297,9 +299,14 @@ def test_comparisons_survive_reopening_the_store(registry, data) -> None:
     with connect(path) as conn:
         entries = [e for e in trail.entries(conn) if e.payload["event"] == "compared"]
         assert trail.check_chain(conn) == []
-    assert (
-        entries[0].payload["metric"] == "auc" and entries[0].payload["champion_value"] == first.champion_value
-    )
+        stored = conn.execute("SELECT result FROM model_comparisons ORDER BY id").fetchone()[0]
+    assert [e.kind for e in entries] == ["comparison", "comparison"]
+    assert entries[0].payload["metric"] == "auc"
+    assert entries[0].payload["champion_value"] == first.champion_value
+    assert entries[0].payload["result_sha256"] == hashlib.sha256(stored.encode("utf-8")).hexdigest()
+    with connect(path) as conn:  # the trail replayed still agrees with the registry's tables
+        replayed = replay(trail.entries(conn))
+        assert replayed.problems == [] and compare_tables(conn, replayed) == []
 
 
 def test_a_comparison_is_written_whole_or_not_at_all(registry, data, monkeypatch) -> None:

@@ -12,6 +12,7 @@ stored with the registry, so they are there when the store is opened again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import numbers
 from datetime import UTC, datetime
@@ -93,14 +94,22 @@ class ModelRegistry:
         self.four_eyes = four_eyes
 
     def _event(
-        self, conn: Any, name: str, version: int | None, event: str, detail: dict[str, Any], by: str
+        self,
+        conn: Any,
+        name: str,
+        version: int | None,
+        event: str,
+        detail: dict[str, Any],
+        by: str,
+        *,
+        kind: str = "registry",
     ) -> None:
         text = json.dumps(detail, sort_keys=True, default=str)
         conn.execute(
             "INSERT INTO model_events (name, version, event, detail, by, at) VALUES (?, ?, ?, ?, ?, ?)",
             (name, version, event, text, by, _now()),
         )
-        trail.append_in(conn, "registry", f"{name}:{version}", {"event": event, "by": by, **detail})
+        trail.append_in(conn, kind, f"{name}:{version}", {"event": event, "by": by, **detail})
 
     def register(self, run: Run | str, *, name: str, artifact: str = "model", by: str = "") -> ModelVersion:
         """A new version of model ``name`` from a run's logged model; status PendingManualApproval.
@@ -338,7 +347,6 @@ class ModelRegistry:
 
     def load_model(self, name: str, ref: int | str, *, trusted: bool | list[str] | None = None) -> Any:
         """Load a version's model file, after checking its SHA-256 against the registry's."""
-        import hashlib
         from pathlib import Path
 
         from lifecycle_widgets.store.models import load_model
@@ -415,13 +423,16 @@ class ModelRegistry:
             versions=(a, b),
         )
         result = dataclasses.replace(result, at=_now(), by=by)
+        text = result.to_json(indent=None)
         with self.store.transaction() as conn:
             conn.execute(COMPARISONS_TABLE)
             cur = conn.execute(
                 "INSERT INTO model_comparisons (name, champion, challenger, metric, result, by, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, a, b, result.metric, result.to_json(indent=None), by, result.at),
+                (name, a, b, result.metric, text, by, result.at),
             )
+            # evidence, not a change of the version's governance state: its own trail kind, so a
+            # replay of registry changes (store.integrity) does not read it as one
             self._event(
                 conn,
                 name,
@@ -435,8 +446,10 @@ class ModelRegistry:
                     "challenger_value": result.challenger_value,
                     "p_value": result.p_value,
                     "rows": result.rows,
+                    "result_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 },
                 by,
+                kind="comparison",
             )
         return result
 

@@ -38,6 +38,8 @@ from lifecycle_widgets.core.explain import (
 )
 from lifecycle_widgets.core.explain.bias_groups import group_metrics
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
+from lifecycle_widgets.core.lineage_sklearn import register_feature_mapper
+from lifecycle_widgets.core.openlineage import DataSource, OpenLineageEmitter
 from lifecycle_widgets.exceptions import (
     ColumnError,
     LifecycleWidgetsError,
@@ -85,6 +87,7 @@ __all__ = [
     "ComparisonPanel",
     "DataCard",
     "DataProfile",
+    "DataSource",
     "DriftPanel",
     "DriftReport",
     "Explanation",
@@ -96,6 +99,7 @@ __all__ = [
     "LocalExplanation",
     "MergeError",
     "MissingDependencyError",
+    "OpenLineageEmitter",
     "ModelRegistry",
     "ParameterError",
     "ProfilePanel",
@@ -123,6 +127,7 @@ __all__ = [
     "monitor",
     "profile",
     "record",
+    "register_feature_mapper",
     "save_model",
     "set_config",
 ]

@@ -352,7 +352,7 @@ def test_openlineage_event_has_the_required_fields() -> None:
 
     df = lw.datasets.credit(200)
     ct = ColumnTransformer([("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["region"])]).fit(df)
-    event = json.loads(json.dumps(lw.lineage(ct, df).openlineage()))
+    event = json.loads(json.dumps(lw.lineage(ct, df).openlineage(source=("file", "/data/credit.csv"))))
     for key in OPENLINEAGE_REQUIRED["event"]:
         assert key in event
     assert event["eventType"] in ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
@@ -366,7 +366,19 @@ def test_openlineage_event_has_the_required_fields() -> None:
                 assert facet[key].startswith("http")
     fields = event["outputs"][0]["facets"]["columnLineage"]["fields"]
     assert fields["cat__region_north"]["inputFields"] == [
-        {"namespace": "lifecycle_widgets", "name": f"{event['job']['name']}.input", "field": "region"}
+        {
+            "namespace": "file",
+            "name": "/data/credit.csv",
+            "field": "region",
+            "transformations": [
+                {
+                    "type": "DIRECT",
+                    "subtype": "TRANSFORMATION",
+                    "description": "transformation: OneHotEncoder: region_north",
+                    "masking": False,
+                }
+            ],
+        }
     ]
 
 

@@ -158,3 +158,79 @@ def test_parameter_errors_are_value_and_type_errors() -> None:
         lw.profile(pd.DataFrame({"a": [1]}), bins=0)
     with pytest.raises(TypeError):
         lw.profile(pd.DataFrame({"a": [1]}), bins=0)
+
+
+# --- columns that never break the profile -------------------------------------------------
+
+
+def test_bytes_are_profiled_by_length_never_decoded() -> None:
+    values = [b"\xff\xfe", b"abc", None, b"\x00" * 5]
+    prof = lw.profile(pd.DataFrame({"b": values * 30}))
+    col = prof.column("b")
+    assert col.kind == "binary"
+    lengths = [len(v) for v in values if v is not None]
+    assert (col.min_length, col.max_length) == (min(lengths), max(lengths))
+    assert col.mean_length == pytest.approx(np.mean(lengths))
+    assert col.text.unit == "bytes" and col.text.top_words == ()
+    assert sum(col.text.lengths.counts) == col.count == 90
+    assert dict(col.top_values)[repr(b"\xff\xfe")] == 30  # shown by repr, not decoded
+    assert "binary" in prof.to_html()
+
+
+def test_arrow_binary_columns() -> None:
+    import pyarrow as pa
+
+    table = pa.table({"bin": pa.array([b"\xff\x00", b"ab", None, b"xyz"] * 20, type=pa.binary())})
+    for data in (table, table.to_pandas(types_mapper=pd.ArrowDtype)):
+        col = lw.profile(data).column("bin")
+        assert (col.kind, col.min_length, col.max_length, col.count) == ("binary", 2, 3, 60)
+
+
+def test_mixed_bytes_and_text() -> None:
+    s = pd.Series([b"\xff", "café", None, "xy"] * 30, dtype=object)
+    prof = lw.profile(pd.DataFrame({"m": s}))
+    col = prof.column("m")
+    assert col.value_types == {"bytes": 30, "str": 60}
+    assert "mixed_types" in alert_types(prof, "m")
+    assert (col.min_length, col.max_length) == (1, 4)  # 1 byte; "café" is 4 characters
+    assert col.text.unit == "characters" and col.text.values == 60  # the text values only
+
+
+def test_ten_megabyte_cells() -> None:
+    big = "word " * 2_000_000  # 10 MB
+    df = pd.DataFrame({"big": [big, "short", "other"] * 2, "n": range(6)})
+    prof = lw.profile(df)
+    col = prof.column("big")
+    assert col.max_length == len(big) == 10_000_000
+    labels = dict(col.top_values)
+    assert any(k.endswith("(10,000,000 characters in all)") for k in labels)
+    assert max(len(k) for k in labels) < 300
+    assert len(prof.to_json()) < 200_000
+    html = prof.to_html()
+    assert big[:10_000] not in html and len(html) < 8_000_000  # plotly.js is 4.6 MB of it
+    assert col.text.top_words[0] == ("word", 2 * 100_000 // 5)  # counted in the first 100,000 characters
+
+
+def test_lone_surrogates_do_not_crash() -> None:
+    s = pd.Series(["\ud800abc", "ok"] * 30, dtype=object)
+    prof = lw.profile(pd.DataFrame({"s": s}))
+    assert prof.column("s").distinct == 2
+    assert "\ud800" not in prof.to_json() and prof.to_html()
+
+
+def test_markup_in_text_views_is_escaped() -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame(
+        {
+            "t": [f"{evil} x<b>y and more words {i}" for i in range(80)],
+            evil: ["AB<tag1>"] * 40 + ["CD<tag2>"] * 40,
+        }
+    )
+    prof = lw.profile(df)
+    assert ("x<b>y", 80) in prof.column("t").text.top_words
+    assert ("AA<aaa9>", 80) in prof.column(evil).text.patterns
+    html = prof.to_html()
+    for markup in (evil, "<tag1>", "<aaa9>", "x<b>y"):
+        assert markup not in html
+    for fig in prof.figures().values():
+        assert "<img" not in fig.to_json()

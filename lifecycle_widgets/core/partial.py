@@ -5,7 +5,9 @@ associatively (``a.merge(b)``), so chunks can be folded in order, in a tree, or 
 profile is then finalized once from the merged partial (:mod:`lifecycle_widgets.core.profiling`).
 
 Exact: row and missing counts, zeros, negatives, infinities, min/max and the moments (merged with
-the pairwise formulas of Chan et al. and Pébay). Sketched (see :mod:`.sketches` for the bounds):
+the pairwise formulas of Chan et al. and Pébay), and the lengths of text and bytes values (min, max,
+total; measured once per distinct value of a chunk and weighted by its count, so a column of
+repeated values costs its distinct values, not its rows). Sketched (see :mod:`.sketches` for the bounds):
 distinct counts, frequent values, and a uniform row sample that quantiles, histograms and
 correlations come from. The sample is bottom-k by a key mixed from the row's content hash and its
 position in the table: uniform, deterministic, and the same however the rows were chunked.
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lifecycle_widgets.core.sketches import DistinctSketch, FrequentValues
 from lifecycle_widgets.exceptions import MergeError
@@ -114,6 +118,85 @@ class Moments:
         return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
+@dataclass(frozen=True)
+class LengthStats:
+    """Lengths of a column's text values (in characters) and bytes values (in bytes): how many
+    values have a length, and their minimum, maximum and total. Exact, and merged by adding.
+
+    Examples
+    --------
+    >>> a = LengthStats.of(np.array([3, 5]), np.array([1, 1]))  # "abc" once, "abcde" once
+    >>> b = LengthStats.of(np.array([1, -1]), np.array([2, 9]))  # "a" twice, 9 numbers
+    >>> m = a.merge(b)
+    >>> (m.count, m.min, m.max, m.mean)
+    (4, 1, 5, 2.5)
+    """
+
+    count: int = 0
+    min: int = -1
+    max: int = -1
+    total: int = 0
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, weights: np.ndarray) -> LengthStats:
+        """Lengths of distinct values (negative: the value has no length) and their counts."""
+        has = lengths >= 0
+        if not has.any():
+            return cls()
+        lengths, weights = lengths[has].astype(np.int64), weights[has].astype(np.int64)
+        return cls(int(weights.sum()), int(lengths.min()), int(lengths.max()), int(lengths @ weights))
+
+    def merge(self, o: LengthStats) -> LengthStats:
+        if o.count == 0:
+            return self
+        if self.count == 0:
+            return o
+        return LengthStats(
+            self.count + o.count, min(self.min, o.min), max(self.max, o.max), self.total + o.total
+        )
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
+def value_lengths(values: pd.Index | np.ndarray) -> np.ndarray:
+    """The length of each value: characters of a str, bytes of a bytes value (never decoded),
+    -1 for anything else (numbers, missing values, other objects).
+
+    Vectorized in Arrow for columns of one type; a column that mixes types is measured value by
+    value (its distinct values only, see :func:`column_partial`).
+
+    Examples
+    --------
+    >>> value_lengths(np.array(["ab", "é", b"\\xff\\xfe\\x00", None, 3], dtype=object)).tolist()
+    [2, 1, 3, -1, -1]
+    """
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "categorical":
+        values = np.asarray(values)
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("string", "bytes"):
+        try:
+            arr = pa.array(values, from_pandas=True)
+        except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: measured in Python
+            arr = pa.array([], type=pa.null())
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            out = pc.utf8_length(arr)
+        elif pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type):
+            out = pc.binary_length(arr)
+        else:
+            out = None
+        if out is not None:
+            return out.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if inferred.startswith("mixed") or inferred in ("string", "bytes"):
+        obj = np.asarray(values, dtype=object)
+        return np.fromiter(
+            (len(v) if isinstance(v, str | bytes) else -1 for v in obj), dtype=np.int64, count=obj.size
+        )
+    return np.full(len(values), -1, dtype=np.int64)
+
+
 @dataclass
 class ColumnPartial:
     """Partial statistics of one column over one or more chunks."""
@@ -132,6 +215,7 @@ class ColumnPartial:
     frequent: FrequentValues | None = None
     type_counts: dict[str, int] = field(default_factory=dict)
     timezone: str | None = None
+    lengths: LengthStats = field(default_factory=lambda: LengthStats())
 
     def merge(self, o: ColumnPartial) -> ColumnPartial:
         if (self.name, self.family) != (o.name, o.family):
@@ -152,6 +236,7 @@ class ColumnPartial:
             self.frequent.merge(o.frequent)
         for k, v in o.type_counts.items():
             self.type_counts[k] = self.type_counts.get(k, 0) + v
+        self.lengths = self.lengths.merge(o.lengths)
         return self
 
 
@@ -180,11 +265,34 @@ def _discrete(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(counts, index=pd.Index(uniques, tupleize_cols=False), copy=False)
 
 
+def hash_objects(array: np.ndarray, *, categorize: bool = False) -> np.ndarray:
+    """64-bit hashes of an object array (text hashed as its UTF-8 bytes). Text that cannot be
+    encoded (lone surrogates, as from a file read with ``surrogateescape``) is hashed as the
+    bytes ``surrogatepass`` gives it, which are the UTF-8 bytes of any other text, so hashes of
+    ordinary text do not change.
+
+    Examples
+    --------
+    >>> a = hash_objects(np.array(["ok", "\\ud800x"], dtype=object))
+    >>> bool(a[0] == hash_objects(np.array(["ok"], dtype=object))[0]), a.dtype
+    (True, dtype('uint64'))
+    """
+    try:
+        return pd.util.hash_array(array, categorize=categorize)
+    except UnicodeEncodeError:
+        fixed = np.fromiter(
+            (v.encode("utf-8", "surrogatepass") if isinstance(v, str) else v for v in array),
+            dtype=object,
+            count=array.size,
+        )
+        return pd.util.hash_array(fixed, categorize=categorize)
+
+
 def _value_hashes(values: pd.Index) -> np.ndarray:
     """64-bit hashes of distinct values; the same value hashes alike whatever its chunk's dtype."""
     array = values.to_numpy()
     if array.dtype.kind in "OUST":
-        return pd.util.hash_array(array.astype(object, copy=False), categorize=False)
+        return hash_objects(array.astype(object, copy=False))
     return pd.util.hash_array(array)
 
 
@@ -228,6 +336,8 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
         part.distinct.update(unique_hashes)
         part.frequent = FrequentValues()
         part.frequent.update(counts)
+        if family in ("categorical", "string", "object") and len(counts):
+            part.lengths = LengthStats.of(value_lengths(counts.index), counts.to_numpy())
     else:
         hashes, isna = _continuous_hashes(series, family)
         part.missing = int(isna.sum())
@@ -268,6 +378,9 @@ class TablePartial:
     content_sums: tuple[int, int] = (0, 0)
     sample: pd.DataFrame | None = None
     sample_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    # each sampled row's position in the table, so that views of where values are missing can
+    # show the sample in table order
+    sample_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
     def _thin_hashes(self, level: int) -> None:
         """Keep the row hashes whose top ``level`` bits are zero (a 2**-level share of the hash
@@ -310,19 +423,21 @@ class TablePartial:
         self.content_sums = tuple(  # type: ignore[assignment]
             (a + b) % 2**64 for a, b in zip(self.content_sums, o.content_sums, strict=True)
         )
-        self._merge_sample(o.sample, o.sample_keys)
+        self._merge_sample(o.sample, o.sample_keys, o.sample_positions)
         return self
 
-    def _merge_sample(self, sample: pd.DataFrame | None, keys: np.ndarray) -> None:
+    def _merge_sample(self, sample: pd.DataFrame | None, keys: np.ndarray, positions: np.ndarray) -> None:
         if sample is None:
             return
         if self.sample is None:
-            self.sample, self.sample_keys = sample, keys
+            self.sample, self.sample_keys, self.sample_positions = sample, keys, positions
             return
         both = pd.concat([self.sample, sample], ignore_index=True)
         all_keys = np.concatenate([self.sample_keys, keys])
+        all_positions = np.concatenate([self.sample_positions, positions])
         order = np.argsort(all_keys, kind="stable")[: self.sample_size]
         self.sample, self.sample_keys = both.iloc[order].reset_index(drop=True), all_keys[order]
+        self.sample_positions = all_positions[order]
 
 
 def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
@@ -363,5 +478,5 @@ def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int
             take = take[np.argsort(keys[take], kind="stable")]
         sample = chunk.iloc[take].reset_index(drop=True)
         sample.columns = columns
-        part.sample, part.sample_keys = sample, keys[take]
+        part.sample, part.sample_keys, part.sample_positions = sample, keys[take], positions[take]
     return part

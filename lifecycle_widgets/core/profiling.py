@@ -1,7 +1,10 @@
 """The data profile: per-column statistics, correlations, quality alerts and a fingerprint.
 
 ``profile(data)`` reads ``data`` in chunks, folds their partial statistics
-(:mod:`.partial`) and finalizes one :class:`DataProfile`.
+(:mod:`.partial`) and finalizes one :class:`DataProfile`. Everything that is not a mergeable
+partial statistic (quantiles, histograms, text statistics, correlations, the missing-value
+matrix) comes from the deterministic row sample the partials keep, so a pandas frame, Parquet
+read a row group at a time and a Dask DataFrame give the same profile.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle_widgets.core import correlations as corr
-from lifecycle_widgets.core.alerts import Alert, AlertThresholds, sort_alerts
+from lifecycle_widgets.core.alerts import Alert, AlertThresholds
 from lifecycle_widgets.core.card import DataCard
 from lifecycle_widgets.core.ingest import (
     NUMERIC_FAMILIES,
@@ -23,9 +26,33 @@ from lifecycle_widgets.core.ingest import (
     sample_quantiles,
 )
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial
+from lifecycle_widgets.core.profile_alerts import ColumnContext, profile_alerts
+from lifecycle_widgets.core.profile_missing import missing_matrix, nullity_matrix
+from lifecycle_widgets.core.profile_parts import (
+    Association,
+    Histogram,
+    LeftOut,
+    Matrix,
+    MissingMatrix,
+    TextSummary,
+)
+from lifecycle_widgets.core.profile_text import text_summary
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+__all__ = [
+    "Association",
+    "ColumnProfile",
+    "DataProfile",
+    "Histogram",
+    "LeftOut",
+    "Matrix",
+    "MissingMatrix",
+    "TextSummary",
+    "finalize",
+    "profile",
+]
 
 KINDS = (
     "numeric",
@@ -35,30 +62,38 @@ KINDS = (
     "datetime",
     "text",
     "identifier",
+    "binary",
     "constant",
     "empty",
 )
 NUMERIC_KINDS = ("numeric", "integer")
+TARGET_TYPES = ("binary", "multiclass", "regression")
 QUANTILE_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
-MAX_CORRELATION_COLUMNS = 60
+MAX_NUMERIC_CORRELATION_COLUMNS = 200
+MAX_CATEGORICAL_CORRELATION_COLUMNS = 100
 MAX_CATEGORY_LEVELS = 50
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """Bin edges and counts (``below`` and ``above`` the edges apart); ``approximate`` when the
-    counts are scaled from the row sample."""
-
-    edges: tuple[float, ...]
-    counts: tuple[int, ...]
-    below: int = 0
-    above: int = 0
-    approximate: bool = False
+VALUE_LABEL_LIMIT = 200  # characters of a most frequent value kept in the profile
+NOT_CORRELATED = {
+    "datetime": "a date column",
+    "text": "free text",
+    "identifier": "an identifier (every value distinct)",
+    "binary": "bytes values",
+    "constant": "one value",
+    "empty": "no values",
+}
 
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Statistics of one column. Datetime statistics are in seconds since the Unix epoch (UTC)."""
+    """Statistics of one column. Datetime statistics are in seconds since the Unix epoch (UTC).
+
+    Lengths (``min_length``, ``mean_length``, ``max_length``) are exact, in characters for text
+    and in bytes for bytes values (which are never decoded); ``imbalance`` is ydata-profiling's
+    class imbalance score of a categorical or boolean column, ``1 - H / log2(k)`` for ``k``
+    values of entropy ``H`` (0 when balanced, 1 when one value dominates); ``text`` summarizes
+    the lengths, words, characters and value patterns of a text, categorical, identifier or
+    bytes column.
+    """
 
     name: str
     dtype: str
@@ -84,6 +119,10 @@ class ColumnProfile:
     timezone: str | None = None
     mean_length: float | None = None
     value_types: dict[str, int] = field(default_factory=dict)
+    min_length: int | None = None
+    max_length: int | None = None
+    imbalance: float | None = None
+    text: TextSummary | None = None
 
     @property
     def missing_share(self) -> float:
@@ -92,33 +131,20 @@ class ColumnProfile:
 
 
 @dataclass(frozen=True)
-class Matrix:
-    """A square association matrix; None where undefined (a constant column, too few pairs)."""
-
-    method: str
-    columns: tuple[str, ...]
-    values: tuple[tuple[float | None, ...], ...]
-
-
-@dataclass(frozen=True)
-class Association:
-    """Strength of a column's association with the target, in [0, 1]."""
-
-    column: str
-    method: str
-    value: float | None
-
-
-@dataclass(frozen=True)
 class DataProfile(Result):
     """Profile of a table. Build one with :func:`profile`.
+
+    ``target_type`` is how the target's association with each column was measured (binary,
+    multiclass or regression); ``correlations_left_out`` names every column that is in no
+    correlation matrix, and why; ``missing_matrix`` and ``nullity_correlation`` show where
+    values are missing together.
 
     Examples
     --------
     >>> import lifecycle_widgets as lw
     >>> prof = lw.profile(lw.datasets.credit(n_rows=500), target="defaulted")
-    >>> prof.n_rows, prof.column("age").kind
-    (500, 'integer')
+    >>> prof.n_rows, prof.column("age").kind, prof.target_type
+    (500, 'integer', 'binary')
     >>> lw.DataProfile.from_dict(prof.to_dict()) == prof
     True
     """
@@ -139,6 +165,10 @@ class DataProfile(Result):
     alerts: tuple[Alert, ...]
     sample_rows: int
     card: DataCard | None = None
+    target_type: str | None = None
+    correlations_left_out: tuple[LeftOut, ...] = ()
+    missing_matrix: MissingMatrix | None = None
+    nullity_correlation: Matrix | None = None
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of column ``name``."""
@@ -147,11 +177,24 @@ class DataProfile(Result):
                 return col
         raise ColumnError(name, f"not in the profile; columns are {[c.name for c in self.columns][:20]}")
 
+    def alerts_for(self, column: str) -> tuple[Alert, ...]:
+        """The alerts that name ``column``, as their own column or as a partner.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, lifecycle_widgets as lw
+        >>> x = np.arange(200.0)
+        >>> prof = lw.profile(pd.DataFrame({"x": x, "y": x ** 2}))
+        >>> [(a.type, a.columns) for a in prof.alerts_for("y")]
+        [('high_correlation', ('x', 'y'))]
+        """
+        return tuple(a for a in self.alerts if column in a.columns)
+
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    def with_card(self, card: DataCard | None = None, **fields: str) -> DataProfile:
+    def with_card(self, card: DataCard | None = None, **fields: Any) -> DataProfile:
         """A copy with a data card attached (``card`` or its fields as keywords)."""
         if card is None:
             card = DataCard(**fields)
@@ -192,6 +235,8 @@ def _kind(
     if distinct == 1:
         return "constant"
     fam = part.family
+    if fam == "object" and set(part.type_counts) == {"bytes"}:
+        return "binary"
     if (
         fam == "boolean"
         or set(part.type_counts) == {"boolean"}
@@ -257,6 +302,22 @@ def _histogram(part: ColumnPartial, kind: str, bins: int, sq: SampleQuantiles | 
     )
 
 
+def value_label(value: Any) -> str:
+    """A value as the profile shows it: its text, cut to VALUE_LABEL_LIMIT characters with the
+    full length named; bytes by their ``repr`` (never decoded).
+
+    Examples
+    --------
+    >>> value_label("north"), value_label(b"\\xff\\x00"), value_label("x" * 300)[-26:]
+    ('north', "b'\\\\xff\\\\x00'", 'x… (300 characters in all)')
+    """
+    text = repr(value) if isinstance(value, bytes) else str(value)
+    if len(text) > VALUE_LABEL_LIMIT:
+        text = f"{text[: VALUE_LABEL_LIMIT - 1]}… ({len(text):,} characters in all)"
+    # lone surrogates cannot be written as UTF-8 (JSON, HTML): show them replaced
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int]:
     if part.frequent is None:
         return [], 0
@@ -264,24 +325,39 @@ def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int
     return list(zip(top.index.tolist(), top.astype(int).tolist(), strict=True)), part.frequent.error
 
 
+def imbalance_score(counts: np.ndarray) -> float | None:
+    """ydata-profiling's class imbalance score: ``1 - H / log2(k)`` of ``k`` value counts with
+    entropy ``H`` in bits; 0 when every value is as frequent, near 1 when one dominates.
+
+    Examples
+    --------
+    >>> round(imbalance_score(np.array([99, 1])), 3), imbalance_score(np.array([5, 5]))
+    (0.919, 0.0)
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    counts = counts[counts > 0]
+    if counts.size < 2:
+        return None
+    p = counts / counts.sum()
+    entropy = float(-(p * np.log2(p)).sum())
+    return max(0.0, 1.0 - entropy / float(np.log2(counts.size)))
+
+
 def _finalize_column(
     part: ColumnPartial, sample: pd.DataFrame | None, bins: int, top_n: int
-) -> ColumnProfile:
+) -> tuple[ColumnProfile, SampleQuantiles | None]:
     count = part.rows - part.missing
     top, top_error = _top_values(part, top_n)
     if part.frequent is not None and part.frequent.error == 0:
         distinct, distinct_exact = len(part.frequent.counts), True
     else:
         distinct, distinct_exact = min(count, part.distinct.estimate()), part.distinct.exact
-    mean_length = None
-    if part.family in ("string", "object", "categorical") and sample is not None and count:
-        lengths = sample[part.name].dropna().astype(str).str.len()
-        mean_length = float(lengths.mean()) if len(lengths) else None
-    kind = _kind(part, count, distinct, distinct_exact, mean_length, top)
+    lengths = part.lengths
+    kind = _kind(part, count, distinct, distinct_exact, lengths.mean, top)
     m = part.moments
     stats: dict[str, Any] = {}
+    sq = sample_quantiles(part, sample) if part.family in NUMERIC_FAMILIES and m.n else None
     if part.family in NUMERIC_FAMILIES and m.n:
-        sq = sample_quantiles(part, sample)
         quantiles = {}
         if sq is not None and sq.values.size:
             qs = sq.quantiles(QUANTILE_PROBS[1:-1])
@@ -301,7 +377,15 @@ def _finalize_column(
         )
         if part.family != "datetime":
             stats.update(skewness=_clean(m.skewness()), kurtosis=_clean(m.kurtosis()))
-    return ColumnProfile(
+    imbalance = None
+    if kind in ("categorical", "boolean") and part.frequent is not None and part.frequent.error == 0:
+        imbalance = imbalance_score(part.frequent.counts.to_numpy())
+    text = None
+    if lengths.count and sample is not None and kind not in ("constant", "empty"):
+        text = text_summary(
+            sample[part.name], count, bins=bins, top_n=top_n, patterns=kind in ("identifier", "categorical")
+        )
+    profile = ColumnProfile(
         name=part.name,
         dtype=part.dtype,
         kind=kind,
@@ -312,115 +396,137 @@ def _finalize_column(
         infinite=part.infinite,
         zeros=part.zeros,
         negatives=part.negatives,
-        top_values=tuple((str(v), c) for v, c in top),
+        top_values=tuple((value_label(v), c) for v, c in top),
         top_values_error=top_error,
         timezone=part.timezone,
-        mean_length=mean_length,
+        mean_length=lengths.mean,
         value_types=dict(part.type_counts) if len(part.type_counts) > 1 else {},
+        min_length=lengths.min if lengths.count else None,
+        max_length=lengths.max if lengths.count else None,
+        imbalance=imbalance,
+        text=text,
         **stats,
     )
+    return profile, sq
 
 
-def _as_matrix(method: str, names: list[str], values: np.ndarray) -> Matrix:
-    return Matrix(method, tuple(names), tuple(tuple(_clean(v) for v in row) for row in values))
+def _as_matrix(method: str, names: list[str], values: np.ndarray, note: str = "") -> Matrix:
+    return Matrix(method, tuple(names), tuple(tuple(_clean(v) for v in row) for row in values), note)
 
 
-def _correlations(cols: list[ColumnProfile], sample: pd.DataFrame | None) -> tuple[Matrix, ...]:
+def _capped(names: list[str], cap: int, target: str | None, what: str) -> tuple[list[str], list[LeftOut]]:
+    """At most ``cap`` of ``names`` in table order, the target first among them."""
+    if len(names) <= cap:
+        return names, []
+    ranked = ([target] if target in names else []) + [n for n in names if n != target]
+    kept = set(ranked[:cap])
+    reason = f"over the cap of {cap} {what} columns"
+    return [n for n in names if n in kept], [LeftOut(n, reason) for n in names if n not in kept]
+
+
+def _correlations(
+    cols: list[ColumnProfile], sample: pd.DataFrame | None, target: str | None
+) -> tuple[tuple[Matrix, ...], tuple[LeftOut, ...], set[frozenset[str]]]:
+    """Pearson and Spearman of the numeric columns, Cramér's V of the categorical ones, and one
+    ``association`` matrix of every pair of both (|Spearman|, Cramér's V, or the correlation
+    ratio eta for a numeric-categorical pair); the columns left out and why; and the
+    numeric-categorical pairs."""
+    left_out = [LeftOut(c.name, NOT_CORRELATED[c.kind]) for c in cols if c.kind in NOT_CORRELATED]
     if sample is None or len(sample) < 3:
-        return ()
-    out = []
-    numeric = [c.name for c in cols if c.kind in NUMERIC_KINDS][:MAX_CORRELATION_COLUMNS]
+        reason = "too few rows"
+        return (
+            (),
+            tuple(left_out + [LeftOut(c.name, reason) for c in cols if c.kind not in NOT_CORRELATED]),
+            set(),
+        )
+    numeric = [c.name for c in cols if c.kind in NUMERIC_KINDS]
+    numeric, over = _capped(numeric, MAX_NUMERIC_CORRELATION_COLUMNS, target, "numeric")
+    left_out += over
+    categorical = []
+    for c in cols:
+        if c.kind in ("categorical", "boolean"):
+            if c.distinct <= MAX_CATEGORY_LEVELS:
+                categorical.append(c.name)
+            else:
+                left_out.append(LeftOut(c.name, f"more than {MAX_CATEGORY_LEVELS} categories"))
+    categorical, over = _capped(categorical, MAX_CATEGORICAL_CORRELATION_COLUMNS, target, "categorical")
+    left_out += over
+    out: list[Matrix] = []
+    X = (
+        np.column_stack([corr.numeric_of(sample[n]) for n in numeric])
+        if numeric
+        else np.empty((len(sample), 0))
+    )
+    rho = None
     if len(numeric) >= 2:
-        frame = pd.DataFrame({n: corr.numeric_of(sample[n]) for n in numeric})
-        for method in ("pearson", "spearman"):
-            out.append(_as_matrix(method, numeric, corr.matrix(frame, method)))
-    categorical = [
-        c.name for c in cols if c.kind in ("categorical", "boolean") and c.distinct <= MAX_CATEGORY_LEVELS
-    ][:MAX_CORRELATION_COLUMNS]
+        out.append(_as_matrix("pearson", numeric, corr.pearson_matrix(X)))
+        rho, approximate = corr.spearman_matrix(X)
+        note = (
+            f"{approximate:,} pairs with values missing on different rows are correlated on the "
+            "columns' own ranks (re-ranking them all would exceed the time budget)"
+            if approximate
+            else ""
+        )
+        out.append(_as_matrix("spearman", numeric, rho, note))
+    codes = [corr.codes_of(sample[n]) for n in categorical]
+    v = None
     if len(categorical) >= 2:
-        codes = [corr.codes_of(sample[n]) for n in categorical]
-        out.append(_as_matrix("cramers_v", categorical, corr.cramers_v_matrix(codes)))
-    return tuple(out)
+        v = corr.cramers_v_matrix(codes)
+        out.append(_as_matrix("cramers_v", categorical, v))
+    mixed: set[frozenset[str]] = set()
+    if numeric and categorical and len(numeric) + len(categorical) >= 2:
+        k_num = len(numeric)
+        both = numeric + categorical
+        assoc = np.full((len(both), len(both)), np.nan)
+        np.fill_diagonal(assoc, 1.0)
+        if rho is not None:
+            assoc[:k_num, :k_num] = np.abs(rho)
+        if v is not None:
+            assoc[k_num:, k_num:] = v
+        eta = corr.correlation_ratio_matrix(codes, X)  # categorical x numeric
+        assoc[k_num:, :k_num] = eta
+        assoc[:k_num, k_num:] = eta.T
+        out.append(_as_matrix("association", both, assoc))
+        mixed = {frozenset((a, b)) for a in numeric for b in categorical}
+    return tuple(out), tuple(left_out), mixed
+
+
+def _target_type(col: ColumnProfile, part: ColumnPartial, requested: str | None) -> str | None:
+    if col.kind in ("empty", "constant", "identifier", "text", "binary"):
+        return None
+    if requested is not None:
+        return requested
+    if col.distinct == 2 or col.kind == "boolean":
+        return "binary"
+    if col.kind == "categorical":
+        return "multiclass"
+    # whole numbers with few values are class labels (scikit-learn's type_of_target says the
+    # same of any whole numbers; many values read better as a quantity)
+    whole = part.family == "integer" or (part.family == "float" and part.fractional == 0)
+    if col.kind in NUMERIC_KINDS and whole and col.distinct <= MAX_CATEGORY_LEVELS:
+        return "multiclass"
+    return "regression" if col.kind in (*NUMERIC_KINDS, "datetime") else None
 
 
 def _target_association(
-    cols: list[ColumnProfile], sample: pd.DataFrame | None, target: str | None
+    cols: list[ColumnProfile], sample: pd.DataFrame | None, target: str | None, target_type: str | None
 ) -> tuple[Association, ...]:
-    if target is None or sample is None or len(sample) < 3:
+    """Each column's association with the target: for a class target (binary or multiclass),
+    the correlation ratio eta of a numeric column and Cramér's V of a categorical one; for a
+    regression target, |Spearman| of a numeric column and eta of a categorical one."""
+    if target is None or target_type is None or sample is None or len(sample) < 3:
         return ()
-    by_name = {c.name: c for c in cols}
-    t = by_name[target]
-    if t.kind in ("empty", "constant", "identifier", "text"):
-        return ()
-    t_numeric = t.kind in NUMERIC_KINDS
+    y_numeric = target_type == "regression"
     out = []
     for c in cols:
-        if c.name == target or c.kind in ("empty", "constant", "identifier", "text"):
+        if c.name == target or c.kind in NOT_CORRELATED:
             continue
-        numeric = c.kind in (*NUMERIC_KINDS, "datetime")
+        numeric = c.kind in NUMERIC_KINDS
         if not numeric and c.distinct > MAX_CATEGORY_LEVELS * 20:
             continue
-        method, value = corr.association(sample[c.name], numeric, sample[target], t_numeric)
+        method, value = corr.association(sample[c.name], numeric, sample[target], y_numeric)
         out.append(Association(c.name, method, _clean(value)))
     return tuple(sorted(out, key=lambda a: -(a.value or 0.0)))
-
-
-def _alerts(
-    prof_cols: list[ColumnProfile],
-    rows: int,
-    n_columns: int,
-    duplicates: int,
-    target: str | None,
-    th: AlertThresholds,
-) -> tuple[Alert, ...]:
-    alerts: list[Alert] = []
-    if n_columns == 0:
-        alerts.append(Alert("no_columns", "high", "The dataset has no columns."))
-    if rows == 0:
-        alerts.append(Alert("no_rows", "high", "The dataset has no rows."))
-    if duplicates:
-        share = duplicates / rows
-        alerts.append(
-            Alert(
-                "duplicate_rows",
-                "medium" if share >= 0.01 else "low",
-                f"{duplicates:,} duplicate rows ({share:.1%}).",
-                value=share,
-            )
-        )
-    for c in prof_cols:
-        a = lambda t, s, msg, v=None, c=c: alerts.append(Alert(t, s, msg, c.name, v))  # noqa: E731
-        share = c.missing_share
-        if rows and c.kind == "empty":
-            a("all_missing", "high", "Every value is missing.", 1.0)
-            continue
-        if c.kind == "constant":
-            value = c.top_values[0][0] if c.top_values else _clean(c.min)
-            a("constant", "medium", f"Only one distinct value ({value}).")
-        if share >= th.high_missing:
-            a("high_missing", "medium", f"{share:.1%} of values are missing.", share)
-        if c.value_types:
-            types = ", ".join(f"{k} ({v:,})" for k, v in c.value_types.items())
-            a("mixed_types", "high", f"Values of several types in one column: {types}.")
-        if c.infinite:
-            a("infinite_values", "medium", f"{c.infinite:,} infinite values.", float(c.infinite))
-        if c.kind == "categorical" and c.distinct > th.high_cardinality:
-            a("high_cardinality", "medium", f"{c.distinct:,} distinct values.", float(c.distinct))
-        if c.kind == "identifier":
-            a("identifier", "low", "Every value is unique: an identifier, not a feature.")
-        if c.skewness is not None and abs(c.skewness) >= th.skewness:
-            a("skewed", "low", f"Heavily skewed (skewness {c.skewness:.1f}).", c.skewness)
-        if c.name == target and c.kind in ("boolean", "categorical") and c.count:
-            minority = min(n for _, n in c.top_values) / c.count
-            if minority < th.imbalance:
-                severity = "high" if minority < th.severe_imbalance else "medium"
-                a(
-                    "imbalance",
-                    severity,
-                    f"Target classes imbalanced: the rarest is {minority:.1%}.",
-                    minority,
-                )
-    return sort_alerts(alerts)
 
 
 def finalize(
@@ -428,14 +534,34 @@ def finalize(
     *,
     source: str = "",
     target: str | None = None,
+    target_type: str | None = None,
     card: DataCard | None = None,
     bins: int = 30,
     top_n: int = 20,
     thresholds: AlertThresholds | None = None,
 ) -> DataProfile:
     """Turn merged partial statistics into a :class:`DataProfile`."""
-    cols = [_finalize_column(part.partials[n], part.sample, bins, top_n) for n in part.columns]
+    th = thresholds or AlertThresholds()
+    finished = [_finalize_column(part.partials[n], part.sample, bins, top_n) for n in part.columns]
+    cols = [c for c, _ in finished]
     duplicates, exact = part.duplicate_rows()
+    t_type = None
+    if target is not None:
+        t_type = _target_type(cols[part.columns.index(target)], part.partials[target], target_type)
+    matrices, left_out, mixed = _correlations(cols, part.sample, target)
+    as_of = th.as_of_seconds()
+    contexts = [
+        ColumnContext(
+            rows=part.rows,
+            thresholds=th,
+            is_target=c.name == target,
+            target_type=t_type if c.name == target else None,
+            sample=sq,
+            as_of=as_of,
+        )
+        for c, sq in finished
+    ]
+    with_missing = [c.name for c in cols if c.missing]
     return DataProfile(
         source=source,
         n_rows=part.rows,
@@ -445,14 +571,25 @@ def finalize(
         duplicate_rows_exact=exact,
         fingerprint=fingerprint(part),
         columns=tuple(cols),
-        correlations=_correlations(cols, part.sample),
+        correlations=matrices,
         target=target,
-        target_association=_target_association(cols, part.sample, target),
-        alerts=_alerts(
-            cols, part.rows, len(part.columns), duplicates, target, thresholds or AlertThresholds()
+        target_association=_target_association(cols, part.sample, target, t_type),
+        alerts=profile_alerts(
+            cols,
+            contexts,
+            rows=part.rows,
+            duplicates=duplicates,
+            matrices=matrices,
+            mixed_pairs=mixed,
+            sample=part.sample,
+            thresholds=th,
         ),
         sample_rows=0 if part.sample is None else len(part.sample),
         card=card,
+        target_type=t_type,
+        correlations_left_out=left_out,
+        missing_matrix=missing_matrix(part.sample, part.sample_positions, with_missing),
+        nullity_correlation=nullity_matrix(part.sample, with_missing),
     )
 
 
@@ -466,6 +603,7 @@ def profile(
     data: Any,
     *,
     target: str | None = None,
+    target_type: str | None = None,
     card: DataCard | None = None,
     sample_size: int = 50_000,
     chunk_rows: int = 1_000_000,
@@ -478,19 +616,23 @@ def profile(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, or path to a Parquet file or folder
+    data : pandas.DataFrame, pyarrow.Table, Dask DataFrame, or path to a Parquet file or folder
         Parquet is read one row group at a time, so memory stays bounded by a row group.
     target : str, optional
         The label column: adds the association of every column with it and a class
         imbalance check.
+    target_type : {"binary", "multiclass", "regression"}, optional
+        How to measure associations with the target. By default: two values are binary,
+        categories and up to 50 whole numbers are multiclass, other numbers are regression.
     card : DataCard, optional
         Governance facts to attach (source, owner, license, ...).
     sample_size : int
-        Rows in the uniform, content-keyed sample that correlations are computed on.
+        Rows in the uniform, content-keyed sample that quantiles, text statistics and
+        correlations are computed on.
     chunk_rows : int
         Rows per chunk for in-memory inputs.
     bins, top_n : int
-        Histogram bins, and how many most frequent values to keep per column.
+        Histogram bins, and how many most frequent values (and words) to keep per column.
     thresholds : AlertThresholds, optional
         When statistics become alerts.
     progress : bool, optional
@@ -509,8 +651,16 @@ def profile(
     top_n = _check_int(top_n, "top_n", 1)
     if target is not None and not isinstance(target, str):
         raise ParameterError.bad_value("target", "profile", "a column name (str) or None", target)
+    if target_type is not None and target_type not in TARGET_TYPES:
+        raise ParameterError.bad_value(
+            "target_type", "profile", f"one of {TARGET_TYPES} or None", target_type
+        )
+    if target_type is not None and target is None:
+        raise ParameterError.bad_value("target_type", "profile", "None when no target is given", target_type)
     if card is not None and not isinstance(card, DataCard):
         raise ParameterError.bad_value("card", "profile", "a DataCard or None", card)
+    if thresholds is not None and not isinstance(thresholds, AlertThresholds):
+        raise ParameterError.bad_value("thresholds", "profile", "an AlertThresholds or None", thresholds)
     source, merged = collect(
         data,
         required=[target] if target else [],
@@ -519,5 +669,12 @@ def profile(
         progress=progress,
     )
     return finalize(
-        merged, source=source, target=target, card=card, bins=bins, top_n=top_n, thresholds=thresholds
+        merged,
+        source=source,
+        target=target,
+        target_type=target_type,
+        card=card,
+        bins=bins,
+        top_n=top_n,
+        thresholds=thresholds,
     )

@@ -15,7 +15,15 @@ import plotly.graph_objects as go
 from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, finish, text
 
-METHOD_LABELS = {"pearson": "Pearson", "spearman": "Spearman", "cramers_v": "Cramér's V"}
+METHOD_LABELS = {
+    "pearson": "Pearson",
+    "spearman": "Spearman",
+    "cramers_v": "Cramér's V",
+    "association": "All pairs (|Spearman|, Cramér's V, eta)",
+    "correlation_ratio": "correlation ratio eta",
+    "nullity": "Nullity correlation",
+}
+SIGNED = ("pearson", "spearman", "nullity")
 
 
 def _iso(seconds: float) -> str:
@@ -184,7 +192,7 @@ def correlation_figure(
     >>> import lifecycle_widgets as lw
     >>> from lifecycle_widgets.figures import correlation_figure
     >>> fig = correlation_figure(lw.profile(lw.datasets.credit(300)))
-    >>> [t.name for t in fig.data]
+    >>> [t.name for t in fig.data][:3]
     ['Pearson', 'Spearman', "Cramér's V"]
     """
     matrices = list(profile.correlations)
@@ -193,7 +201,7 @@ def correlation_figure(
     fig = go.Figure()
     for i, m in enumerate(matrices):
         names = [text(c) for c in m.columns]
-        symmetric = m.method != "cramers_v"
+        symmetric = m.method in SIGNED
         fig.add_trace(
             go.Heatmap(
                 z=[[np.nan if v is None else round(v, 4) for v in row] for row in m.values],
@@ -294,7 +302,7 @@ def alerts_figure(
                 "values": [
                     [a.severity for a in alerts],
                     [a.type.replace("_", " ") for a in alerts],
-                    [text(a.column or "(dataset)") for a in alerts],
+                    [text(" ~ ".join(a.columns) or "(dataset)") for a in alerts],
                     [text(a.message) for a in alerts],
                 ],
                 "align": "left",

@@ -125,7 +125,10 @@ def alerts_html(prof: DataProfile) -> str:
     if not prof.alerts:
         return '<p class="lw-note">No alerts.</p>'
     return static.table(
-        [(a.severity, a.type.replace("_", " "), a.column or "(dataset)", a.message) for a in prof.alerts],
+        [
+            (a.severity, a.type.replace("_", " "), " ~ ".join(a.columns) or "(dataset)", a.message)
+            for a in prof.alerts
+        ],
         ["severity", "alert", "column", "detail"],
         classes=[a.severity for a in prof.alerts],
     )
@@ -267,7 +270,9 @@ def profile_headline(prof: DataProfile) -> list[static.Attention]:
         alerts = [a for a in prof.alerts if a.severity == severity]
         if alerts:
             named = ", ".join(
-                f"{a.type.replace('_', ' ')} ({a.column})" if a.column else a.type.replace("_", " ")
+                f"{a.type.replace('_', ' ')} ({' ~ '.join(a.columns)})"
+                if a.column
+                else a.type.replace("_", " ")
                 for a in alerts[:5]
             )
             more = f" and {len(alerts) - 5} more" if len(alerts) > 5 else ""

@@ -1,0 +1,208 @@
+"""Text statistics of a column from the profile's row sample: lengths, words, character classes
+and value patterns, vectorized in Arrow (no Python per value).
+
+Lengths are measured on every sampled value. Words, character classes and patterns are counted on
+the first sampled values up to :data:`CHARACTER_BUDGET` characters (the sample is in random
+order, so these are a uniform subsample), each value cut at :data:`MAX_VALUE_CHARACTERS`, so
+that a column of 10 MB cells costs no more than a column of names. Bytes values are measured by
+length only, never decoded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lifecycle_widgets.core.profile_parts import Histogram, TextSummary
+
+CHARACTER_BUDGET = 2_000_000
+MAX_VALUE_CHARACTERS = 100_000
+PATTERN_LENGTH = 40
+CHARACTER_CLASSES = (
+    ("uppercase letters", r"\p{Lu}"),
+    ("lowercase letters", r"\p{Ll}"),
+    ("other letters", r"[\p{Lt}\p{Lm}\p{Lo}]"),
+    ("digits", r"\p{N}"),
+    ("whitespace", r"\s"),
+    ("punctuation", r"\p{P}"),
+    ("symbols", r"\p{S}"),
+)
+
+
+def length_histogram(lengths: np.ndarray, bins: int, total: int | None = None) -> Histogram | None:
+    """Histogram of whole-number lengths in unit-aligned bins (each bin holds the same number of
+    lengths); counts scaled to ``total`` values when ``lengths`` is a sample of them.
+
+    Examples
+    --------
+    >>> h = length_histogram(np.array([1, 2, 2, 3, 10]), bins=5)
+    >>> h.edges[:3], h.counts[:2]
+    ((0.5, 2.5, 4.5), (3, 1))
+    """
+    if lengths.size == 0:
+        return None
+    lo, hi = int(lengths.min()), int(lengths.max())
+    width = max(1, int(np.ceil((hi - lo + 1) / bins)))
+    n_bins = int(np.ceil((hi - lo + 1) / width))
+    edges = lo - 0.5 + width * np.arange(n_bins + 1)
+    counts = np.bincount((lengths - lo) // width, minlength=n_bins).astype(np.float64)
+    scale = 1.0 if total is None else total / lengths.size
+    return Histogram(
+        tuple(float(e) for e in edges),
+        tuple(int(c) for c in np.rint(counts * scale)),
+        approximate=scale != 1.0,
+    )
+
+
+def _string_array(values: pd.Series) -> tuple[pa.Array | None, pa.Array | None]:
+    """The present values as an Arrow string array and as a binary array (either may be None):
+    strings and bytes of a column that mixes them are split, other objects left out."""
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "categorical":
+        values = pd.Series(np.asarray(values, dtype=object))
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "string":
+        try:
+            return pa.array(values, type=pa.large_string(), from_pandas=True), None
+        except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: shown replaced
+            text = values.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+            return pa.array(text, type=pa.large_string(), from_pandas=True), None
+    if inferred == "bytes":
+        return None, pa.array(values, type=pa.large_binary(), from_pandas=True)
+    if not inferred.startswith("mixed"):
+        return None, None
+    # a mixed column only (rare): its sampled values, bounded by the sample size
+    strings = values[values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
+    blobs = values[values.map(lambda v: isinstance(v, bytes)).to_numpy(dtype=bool)]
+    return (
+        pa.array(strings, type=pa.large_string()) if len(strings) else None,
+        pa.array(blobs, type=pa.large_binary()) if len(blobs) else None,
+    )
+
+
+def _budgeted(arr: pa.Array, lengths: np.ndarray) -> pa.Array:
+    """The first values up to CHARACTER_BUDGET characters (at least one), each cut at
+    MAX_VALUE_CHARACTERS."""
+    capped = np.minimum(lengths, MAX_VALUE_CHARACTERS)
+    take = max(1, int(np.searchsorted(np.cumsum(capped), CHARACTER_BUDGET, side="right")))
+    head = arr.slice(0, take)
+    if int(lengths[:take].max(initial=0)) > MAX_VALUE_CHARACTERS:
+        head = pc.utf8_slice_codeunits(head, 0, MAX_VALUE_CHARACTERS)
+    return head
+
+
+def _top(values: pa.Array, weights: np.ndarray, n: int) -> tuple[tuple[tuple[str, int], ...], int]:
+    """The ``n`` values of largest total weight (ties by value, so the order is reproducible)
+    and the number of distinct values."""
+    if len(values) == 0:
+        return (), 0
+    totals = (
+        pa.table({"v": values, "n": pa.array(weights, type=pa.int64())})
+        .group_by("v")
+        .aggregate([("n", "sum")])
+    )
+    frame = pd.DataFrame({"v": totals["v"].to_numpy(), "n": totals["n_sum"].to_numpy()}).sort_values(
+        ["n", "v"], ascending=[False, True], kind="stable"
+    )
+    head = frame.head(n)
+    return tuple(zip(head["v"].tolist(), head["n"].astype(int).tolist(), strict=True)), len(frame)
+
+
+def patterns_of(arr: pa.Array) -> pa.Array:
+    """The shape of each value: uppercase letters as ``A``, lowercase as ``a``, digits as ``9``,
+    everything else kept; cut at PATTERN_LENGTH characters (marked by a trailing ``…``).
+
+    Examples
+    --------
+    >>> patterns_of(pa.array(["AB-1234", "xy 7", "Zürich"])).to_pylist()
+    ['AA-9999', 'aa 9', 'Aaaaaa']
+    """
+    cut = pc.utf8_slice_codeunits(arr, 0, PATTERN_LENGTH)
+    shape = pc.replace_substring_regex(cut, r"\p{Ll}", "a")
+    shape = pc.replace_substring_regex(shape, r"\p{Lu}", "A")
+    shape = pc.replace_substring_regex(shape, r"\p{Nd}", "9")
+    longer = pc.greater(pc.utf8_length(arr), PATTERN_LENGTH)
+    marked = pc.binary_join_element_wise(shape, pa.scalar("…", shape.type), pa.scalar("", shape.type))
+    return pc.if_else(longer, marked, shape)
+
+
+def text_summary(
+    values: pd.Series, count: int, *, bins: int = 30, top_n: int = 20, patterns: bool = False
+) -> TextSummary | None:
+    """Lengths, words, character classes and (with ``patterns``) value shapes of a column's
+    sampled values; ``count`` is the number of values in the whole column.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column in the profile's row sample (missing values are skipped).
+    count : int
+        Present values in the whole column: lengths are scaled to it, and the summary is exact
+        when the sample holds them all.
+    bins, top_n : int
+        Length histogram bins, and how many top words and patterns to keep.
+    patterns : bool
+        Also summarize the shapes of the values (for identifiers and codes).
+
+    Examples
+    --------
+    >>> s = text_summary(pd.Series(["The cat sat.", "the dog", None, "A-12"]), 3, patterns=True)
+    >>> s.top_words[0], s.words_total, s.patterns[0]
+    (('the', 2), 6, ('A-99', 1))
+    """
+    present = values.dropna()
+    if present.empty:
+        return None
+    strings, blobs = _string_array(present)
+    if strings is None:
+        if blobs is None:
+            return None
+        lengths = pc.binary_length(blobs).to_numpy().astype(np.int64)
+        return TextSummary(
+            values=int(lengths.size),
+            exact=lengths.size >= count,
+            unit="bytes",
+            lengths=length_histogram(lengths, bins, None if lengths.size >= count else count),
+        )
+    lengths = pc.utf8_length(strings).to_numpy().astype(np.int64)
+    exact = lengths.size >= count
+    head = _budgeted(strings, lengths)
+    # every count below is made on the distinct values, weighted by how often each occurs: a
+    # categorical column costs its categories, not its rows
+    distinct = pc.value_counts(head)
+    uniq, weights = distinct.field("values"), distinct.field("counts").to_numpy().astype(np.int64)
+    tokens = pc.utf8_split_whitespace(uniq)
+    owners = pc.list_parent_indices(tokens).to_numpy()
+    words = pc.replace_substring_regex(pc.utf8_lower(pc.list_flatten(tokens)), r"^[^\w]+|[^\w]+$", "")
+    nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
+    words_per_value = np.bincount(owners[nonempty], minlength=len(uniq))
+    top_words, distinct_words = _top(words.filter(pa.array(nonempty)), weights[owners[nonempty]], top_n)
+    classes = []
+    total_characters = int(pc.utf8_length(uniq).to_numpy() @ weights)
+    counted = 0
+    for label, pattern in CHARACTER_CLASSES:
+        n = int(pc.count_substring_regex(uniq, pattern).to_numpy() @ weights)
+        counted += n
+        if n:
+            classes.append((label, n))
+    if total_characters > counted:  # control characters, unassigned code points
+        classes.append(("other", total_characters - counted))
+    top_patterns, distinct_patterns = _top(patterns_of(uniq), weights, 10) if patterns else ((), 0)
+    return TextSummary(
+        values=int(lengths.size),
+        exact=exact,
+        unit="characters",
+        lengths=length_histogram(lengths, bins, None if exact else count),
+        counted_values=len(head),
+        words_total=int(words_per_value @ weights),
+        words_mean=float(words_per_value @ weights / len(head)),
+        words_max=int(words_per_value.max()),
+        distinct_words=distinct_words,
+        top_words=top_words,
+        characters_total=total_characters,
+        character_classes=tuple(classes),
+        patterns=top_patterns,
+        distinct_patterns=distinct_patterns,
+    )

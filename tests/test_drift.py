@@ -293,8 +293,13 @@ def test_monitor_batches_and_windows(base) -> None:
     one = lw.datasets.credit_batch(3000, seed=30, drift=False)
     one["ts"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(3000) % 21, unit="D")
     windows = lw.monitor(base, one, time_column="ts", window="7D")
-    assert windows.labels == ("2026-01-01", "2026-01-08", "2026-01-15")
-    expected = one.groupby(one["ts"].dt.floor("7D")).size().tolist()  # windows aligned to the epoch
+    # windows start at the first timestamp, and each label shows its window's range
+    assert windows.labels == (
+        "2026-01-01 to 2026-01-07",
+        "2026-01-08 to 2026-01-14",
+        "2026-01-15 to 2026-01-21",
+    )
+    expected = one.groupby((one["ts"] - one["ts"].min()).dt.days // 7).size().tolist()
     assert [r.rows for r in windows.reports] == expected and sum(expected) == 3000
 
 
@@ -306,7 +311,7 @@ def test_monitor_batches_and_windows(base) -> None:
         ({"batches": "frame", "time_column": "nope", "window": "1D"}, "'nope': the time column"),
         (
             {"batches": "frame", "time_column": "last_login", "window": "fortnight"},
-            "not a fixed pandas frequency",
+            "nor a fixed pandas frequency",
         ),
     ],
 )
@@ -496,6 +501,9 @@ def test_check_registry_declares_each_check_once_with_its_severity() -> None:
         "data_type_check": "high",
         "completeness_check": "medium",
         "non_negative_check": "medium",
+        "range_check": "medium",
+        "integral_check": "medium",
+        "uniqueness_check": "medium",
         "categorical_values_check": "medium",
         "baseline_drift_check": "medium",
         "extra_column_check": "low",
@@ -505,6 +513,8 @@ def test_check_registry_declares_each_check_once_with_its_severity() -> None:
     }
     assert {n for n, c in CHECKS.items() if not c.retrain} == {
         "non_negative_check",
+        "integral_check",
+        "uniqueness_check",
         "extra_column_check",
         "feature_attribution_drift_check",
         "bias_drift_check",
@@ -528,6 +538,7 @@ def test_violations_carry_their_checks_severity(base, clean) -> None:
         "missing_column_check": "high",
         "extra_column_check": "low",
         "baseline_drift_check": "medium",
+        "range_check": "medium",  # three times the income leaves the baseline's range
     }
     # listed in the registry's order
     order = list(CHECKS)

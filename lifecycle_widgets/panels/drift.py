@@ -8,6 +8,8 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.drift import Baseline, DriftReport, Timeline
+from lifecycle_widgets.core.drift.check import allowed_range
+from lifecycle_widgets.core.drift.constraints import EXTENSION_KEY
 from lifecycle_widgets.core.drift.significance import p_value_text
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import drift as figs
@@ -278,6 +280,7 @@ class TimelinePanel(ResultPanel):
 
 def baseline_html(base: Baseline) -> str:
     rules = {f["name"]: f for f in base.constraints["features"]}
+    learned = base.constraints.get(EXTENSION_KEY, {}).get("features", {})
     rows = []
     for f in base.features:
         o = rules.get(f.name, {}).get("monitoringConfigOverrides", {})
@@ -295,13 +298,27 @@ def baseline_html(base: Baseline) -> str:
                 f"{o.get('comparison_method', '')} > {o.get('comparison_threshold', '')}"
                 if compared
                 else "not compared",
+                _learned_text(learned.get(f.name, {})),
             )
         )
     return static.table(
         rows,
-        ["feature", "type", "kind", "complete", "min", "max", "mean", "distinct", "drift rule"],
+        ["feature", "type", "kind", "complete", "min", "max", "mean", "distinct", "drift rule", "learned"],
         numeric=(3, 4, 5, 6, 7),
     )
+
+
+def _learned_text(rules: dict[str, Any]) -> str:
+    """A feature's learned constraints in words: its allowed range, whole numbers, unique."""
+    parts = []
+    if "range" in rules:
+        low, high = allowed_range(rules["range"])
+        parts.append(f"{fmt_number(low)} to {fmt_number(high)}")
+    if rules.get("integral"):
+        parts.append("whole numbers")
+    if rules.get("unique"):
+        parts.append("unique")
+    return "; ".join(parts)
 
 
 def baseline_sections(base: Baseline) -> list[static.Section]:

@@ -1,14 +1,23 @@
 """Drift baselines and monitoring: statistics, suggested constraints, violations, timelines."""
 
 from lifecycle_widgets.core.drift.baseline import Baseline, FeatureStatistics
-from lifecycle_widgets.core.drift.check import DriftReport, FeatureDrift, Violation
+from lifecycle_widgets.core.drift.check import (
+    CHECKS,
+    CheckType,
+    DriftReport,
+    FeatureDrift,
+    Violation,
+    get_check,
+)
 from lifecycle_widgets.core.drift.constraints import ConstraintsError
 from lifecycle_widgets.core.drift.distances import DISTANCES, get_distance
-from lifecycle_widgets.core.drift.monitoring import Signal, Timeline, monitor
+from lifecycle_widgets.core.drift.monitoring import Signal, Timeline, Windows, monitor
 
 __all__ = [
+    "CHECKS",
     "DISTANCES",
     "Baseline",
+    "CheckType",
     "ConstraintsError",
     "DriftReport",
     "FeatureDrift",
@@ -16,6 +25,8 @@ __all__ = [
     "Signal",
     "Timeline",
     "Violation",
+    "Windows",
+    "get_check",
     "get_distance",
     "monitor",
 ]

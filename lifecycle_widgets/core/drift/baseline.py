@@ -19,7 +19,9 @@ import numpy as np
 from lifecycle_widgets.core.drift.constraints import (
     DEFAULT_MONITORING_CONFIG,
     EXTENSION_KEY,
+    RANGE_TOLERANCE,
     default_extension,
+    parse,
     validate,
 )
 from lifecycle_widgets.core.drift.distances import GRID_PROBS
@@ -182,12 +184,30 @@ def _feature(part: ColumnPartial, kind: str, sq: SampleQuantiles | None) -> Feat
     return stats
 
 
+def _learned(f: FeatureStatistics, integral: bool) -> dict[str, Any]:
+    """The extension's constraints of one feature: its range (numbers), whether its values are
+    whole numbers, whether every value is unique (identifiers)."""
+    entry: dict[str, Any] = {}
+    if f.kind in ("numeric", "integer") and f.min is not None and f.max is not None:
+        entry["range"] = {"min": f.min, "max": f.max, "tolerance": RANGE_TOLERANCE}
+        if integral:
+            entry["integral"] = True
+    if f.kind == "identifier":
+        entry["unique"] = True
+    return entry
+
+
 def _suggest(
-    features: tuple[FeatureStatistics, ...], domains: dict[str, list[str]], quality: dict[str, Any] | None
+    features: tuple[FeatureStatistics, ...],
+    domains: dict[str, list[str]],
+    quality: dict[str, Any] | None,
+    integral: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Suggested constraints. Datetimes, identifiers and free text get no distribution
-    comparison: time columns move by design, and unique values have no distribution to compare."""
+    comparison: time columns move by design, and unique values have no distribution to compare.
+    ``integral`` names the numeric features whose every value is a whole number."""
     out = []
+    learned = {f.name: rules for f in features if (rules := _learned(f, f.name in integral))}
     for f in features:
         entry: dict[str, Any] = {
             "name": f.name,
@@ -208,7 +228,7 @@ def _suggest(
         "version": 0,
         "features": out,
         "monitoring_config": json.loads(json.dumps(DEFAULT_MONITORING_CONFIG)),
-        EXTENSION_KEY: default_extension(),
+        EXTENSION_KEY: {**default_extension(), "features": learned},
     }
     if quality:
         constraints["model_quality_constraints"] = suggest_quality_constraints(quality)
@@ -300,7 +320,12 @@ class Baseline(Result):
 
         attributions = model_drift.attribution(model, part.sample, target)
         bias = model_drift.bias(model, part.sample, target, facet, facet_values)
-        constraints = _suggest(features, domains, quality)
+        integral = {
+            n
+            for n, p in part.partials.items()
+            if p.family == "integer" or (p.family == "float" and p.fractional == 0 and p.moments.n > 0)
+        }
+        constraints = _suggest(features, domains, quality, integral)
         if attributions is not None:
             constraints["attribution_constraints"] = {"ndcg_threshold": model_drift.NDCG_THRESHOLD}
         if bias is not None:
@@ -324,7 +349,7 @@ class Baseline(Result):
 
     def with_constraints(self, constraints: dict[str, Any]) -> Baseline:
         """A copy with other (validated) constraints."""
-        checked = validate(constraints, {f.name for f in self.features})
+        checked = validate(constraints, {f.name: f.kind for f in self.features})
         new = replace(self, constraints=checked)
         object.__setattr__(new, "_model", getattr(self, "_model", None))
         return new
@@ -419,14 +444,16 @@ class Baseline(Result):
                     f"{str(src)!r} holds no {name}; expected a folder written by Baseline.save."
                 )
         stats = json.loads((src / "statistics.json").read_text(encoding="utf-8"))
-        constraints = json.loads((src / "constraints.json").read_text(encoding="utf-8"))
+        constraints = parse(
+            (src / "constraints.json").read_text(encoding="utf-8"), str(src / "constraints.json")
+        )
         features = tuple(_feature_from_json(f) for f in stats["features"])
         base = cls(
             item_count=stats["dataset"]["item_count"],
             fingerprint=stats["dataset"]["fingerprint"],
             source=stats["dataset"].get("source", ""),
             features=features,
-            constraints=validate(constraints, {f.name for f in features}),
+            constraints=validate(constraints, {f.name: f.kind for f in features}),
             target=stats.get("target"),
             model_quality=stats.get("model_quality"),
             attribution=stats.get("attribution"),

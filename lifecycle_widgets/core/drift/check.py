@@ -25,11 +25,17 @@ from lifecycle_widgets.core.drift.baseline import (
     category_counts,
     category_key,
 )
-from lifecycle_widgets.core.drift.constraints import DEFAULT_EXTENSION, EXTENSION_KEY, ConstraintsError
+from lifecycle_widgets.core.drift.constraints import (
+    DEFAULT_EXTENSION,
+    EXTENSION_KEY,
+    RANGE_TOLERANCE,
+    ConstraintsError,
+)
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
 from lifecycle_widgets.core.drift.quality import QualityCollector
 from lifecycle_widgets.core.drift.significance import (
     adjust,
+    binomial_tail,
     homogeneity_test,
     missing_share_test,
     p_value_text,
@@ -208,7 +214,9 @@ def _mismatch_share(base: FeatureStatistics, part: ColumnPartial) -> float:
 
 @dataclass
 class BinCounter:
-    """Counts every chunk's values into the baseline's numeric bins: exact, whatever the size."""
+    """Counts every chunk's values into the baseline's numeric bins, the values outside each
+    learned range, and the hashes of identifier values (for duplicates): exact, whatever the
+    size (identifiers cost 8 bytes a value)."""
 
     edges: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
@@ -216,6 +224,10 @@ class BinCounter:
     # their values counted by category key, for a batch column without frequent values
     discrete: tuple[str, ...] = ()
     categories: dict[str, dict[str, int]] = field(default_factory=dict)
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    outside: dict[str, int] = field(default_factory=dict)
+    unique: tuple[str, ...] = ()
+    hashes: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def for_baseline(cls, baseline: Baseline) -> BinCounter:
@@ -223,7 +235,16 @@ class BinCounter:
         discrete = tuple(
             f.name for f in baseline.features if not f.numeric and f.family in ("integer", "boolean", "float")
         )
-        return cls(edges, {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in edges.items()}, discrete)
+        learned = baseline.constraints.get(EXTENSION_KEY, {}).get("features", {})
+        bounds = {name: allowed_range(rules["range"]) for name, rules in learned.items() if "range" in rules}
+        unique = tuple(name for name, rules in learned.items() if rules.get("unique"))
+        return cls(
+            edges,
+            {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in edges.items()},
+            discrete,
+            bounds=bounds,
+            unique=unique,
+        )
 
     def fresh(self) -> BinCounter:
         """Zero counts over the same bins."""
@@ -231,6 +252,8 @@ class BinCounter:
             self.edges,
             {n: np.zeros(len(e) + 1, dtype=np.int64) for n, e in self.edges.items()},
             self.discrete,
+            bounds=self.bounds,
+            unique=self.unique,
         )
 
     def merge(self, other: BinCounter) -> BinCounter:
@@ -240,7 +263,17 @@ class BinCounter:
             mine = self.categories.setdefault(name, {})
             for key, n in counted.items():
                 mine[key] = mine.get(key, 0) + n
+        for name, n in other.outside.items():
+            self.outside[name] = self.outside.get(name, 0) + n
+        for name, hashes in other.hashes.items():
+            self.hashes.setdefault(name, []).extend(hashes)
         return self
+
+    def duplicates(self, name: str) -> int:
+        """How many present values of identifier ``name`` repeat an earlier one."""
+        hashes = self.hashes.get(name, [])
+        values = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+        return int(values.size - np.unique(values).size)
 
     def update(self, chunk: pd.DataFrame, offset: int) -> None:
         """Count one chunk's values."""
@@ -251,15 +284,40 @@ class BinCounter:
                     if np.isfinite(value):
                         key = category_key(value)
                         mine[key] = mine.get(key, 0) + int(n)
-        for name, edges in self.edges.items():
+        for name in {*self.edges, *self.bounds}:
+            if name not in chunk.columns:
+                continue
+            family = dtype_family(chunk[name].dtype)
+            if family not in ("integer", "float", "boolean"):
+                continue  # not numbers any more: data_type_check reports it
+            x = numeric_values(chunk[name], family)
+            x = x[np.isfinite(x)]
+            if name in self.edges:
+                edges = self.edges[name]
+                self.counts[name] = self.counts[name] + np.bincount(
+                    np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1
+                )
+            if name in self.bounds:
+                low, high = self.bounds[name]
+                self.outside[name] = self.outside.get(name, 0) + int(np.count_nonzero((x < low) | (x > high)))
+        for name in self.unique:
             if name in chunk.columns:
-                family = dtype_family(chunk[name].dtype)
-                if family in ("integer", "float", "boolean"):
-                    x = numeric_values(chunk[name], family)
-                    x = x[np.isfinite(x)]
-                    self.counts[name] = self.counts[name] + np.bincount(
-                        np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1
-                    )
+                present = chunk[name].dropna()
+                hashed = pd.util.hash_pandas_object(present, index=False).to_numpy(dtype=np.uint64)
+                self.hashes.setdefault(name, []).append(hashed)
+
+
+def allowed_range(rule: dict[str, float]) -> tuple[float, float]:
+    """The values a range constraint allows: ``[min, max]`` widened on each side by
+    ``tolerance`` times ``max - min``.
+
+    Examples
+    --------
+    >>> [round(v, 6) for v in allowed_range({"min": 18, "max": 79, "tolerance": 0.1})]
+    [11.9, 85.1]
+    """
+    width = (rule["max"] - rule["min"]) * rule.get("tolerance", RANGE_TOLERANCE)
+    return rule["min"] - width, rule["max"] + width
 
 
 def _numeric_distribution(
@@ -499,13 +557,11 @@ def _data_types(ctx: CheckContext) -> Iterator[tuple[str, str]]:
     for base, cp in ctx.present():
         mismatch = _mismatch_share(base, cp)
         if mismatch > limit:
-            yield (
-                base.name,
-                (
-                    f"{mismatch:.1%} of values are not of the baseline's type {base.inferred_type} "
-                    f"(the batch's dtype is {cp.dtype}; allowed: {limit:.0%})."
-                ),
+            text = (
+                f"{mismatch:.1%} of values are not of the baseline's type {base.inferred_type} "
+                f"(the batch's dtype is {cp.dtype}; allowed: {limit:.0%})."
             )
+            yield base.name, text
 
 
 def _completeness(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -536,10 +592,103 @@ def _correction(ctx: CheckContext) -> str:
     return significance_settings(ctx.baseline)["correction"]
 
 
+def _beyond_noise(
+    ctx: CheckContext, found: dict[str, tuple[int, int, int, int]]
+) -> Iterator[tuple[str, int, int, str]]:
+    """The features whose count of values breaking a constraint is beyond sampling noise.
+
+    ``found`` maps a feature to ``(k, n, big_n, sides)``: k of the batch's n values break a
+    constraint that all big_n values of the baseline kept. A value of the baseline's own
+    distribution falls beyond one of the baseline's extremes with chance 1 / (big_n + 1) (the new
+    value is as likely as each old one to be the most extreme), so k is judged by a one-sided
+    binomial test against ``sides`` times that share, corrected for the features tested; yields
+    (feature, k, n, evidence text).
+    """
+    settings = significance_settings(ctx.baseline)
+    alpha, correction = float(settings["alpha"]), settings["correction"]
+    names = list(found)
+    raw = [binomial_tail(k, n, sides / (big_n + 1)) for k, n, big_n, sides in found.values()]
+    for name, p in zip(names, adjust(raw, correction), strict=True):
+        k, n, _, _ = found[name]
+        if k and (alpha >= 1 or (p is not None and p < alpha)):
+            yield (
+                name,
+                k,
+                n,
+                f"binomial test p-value {p_value_text(p)} after the {correction} correction, alpha {alpha:g}",
+            )
+
+
 def _non_negative(ctx: CheckContext) -> Iterator[tuple[str, str]]:
-    for base, cp in ctx.present():
-        if ctx.rule(base.name).get("num_constraints", {}).get("is_non_negative") and cp.negatives:
-            yield base.name, f"{cp.negatives:,} negative values; the baseline constraint says non-negative."
+    found = {
+        base.name: (cp.negatives, cp.moments.n, base.num_present, 1)
+        for base, cp in ctx.present()
+        if ctx.rule(base.name).get("num_constraints", {}).get("is_non_negative")
+    }
+    for name, k, n, evidence in _beyond_noise(ctx, found):
+        text = (
+            f"{k:,} of {n:,} values are negative; the baseline constraint says non-negative, and that many "
+            f"is beyond sampling noise ({evidence})."
+        )
+        yield name, text
+
+
+def _learned(ctx: CheckContext, key: str) -> dict[str, Any]:
+    """The extension's constraint ``key`` of every feature that has one."""
+    features = ctx.baseline.constraints.get(EXTENSION_KEY, {}).get("features", {})
+    return {name: rules[key] for name, rules in features.items() if key in rules}
+
+
+def _numeric(cp: ColumnPartial) -> bool:
+    return cp.family in ("integer", "float", "boolean")
+
+
+def _ranges(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    rules = _learned(ctx, "range")
+    found = {
+        base.name: (ctx.counter.outside.get(base.name, 0), cp.moments.n, base.num_present, 2)
+        for base, cp in ctx.present()
+        if base.name in rules and _numeric(cp)
+    }
+    for name, k, n, evidence in _beyond_noise(ctx, found):
+        rule, cp = rules[name], ctx.part.partials[name]
+        low, high = allowed_range(rule)
+        text = (
+            f"{k:,} of {n:,} values lie outside {fmt_number(low)} to {fmt_number(high)} (the baseline's range "
+            f"{fmt_number(rule['min'])} to {fmt_number(rule['max'])} widened by {rule['tolerance']:.0%} of its "
+            f"width; the batch's values run from {fmt_number(cp.moments.min)} to {fmt_number(cp.moments.max)}), "
+            f"beyond sampling noise ({evidence})."
+        )
+        yield name, text
+
+
+def _integral(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    rules = _learned(ctx, "integral")
+    found = {
+        base.name: (cp.fractional, cp.moments.n, base.num_present, 1)
+        for base, cp in ctx.present()
+        if rules.get(base.name) and _numeric(cp)
+    }
+    for name, k, n, evidence in _beyond_noise(ctx, found):
+        text = (
+            f"{k:,} of {n:,} values are not whole numbers; the baseline's were all whole, and that many is "
+            f"beyond sampling noise ({evidence})."
+        )
+        yield name, text
+
+
+def _uniqueness(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """Identifiers repeat no value: a repeat is never noise."""
+    rules = _learned(ctx, "unique")
+    for base, _cp in ctx.present():
+        if rules.get(base.name):
+            repeats = ctx.counter.duplicates(base.name)
+            if repeats:
+                text = (
+                    f"{repeats:,} values repeat an earlier one; the baseline's values were all unique "
+                    "(an identifier)."
+                )
+                yield base.name, text
 
 
 def _categorical_values(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -595,12 +744,8 @@ def _model_quality(ctx: CheckContext) -> Iterator[tuple[str, str]]:
                 continue
             low = rule["comparison_operator"] == "LessThanThreshold"
             if (value < rule["threshold"]) if low else (value > rule["threshold"]):
-                yield (
-                    "",
-                    (
-                        f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}."
-                    ),
-                )
+                text = f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}."
+                yield "", text
 
 
 def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -613,13 +758,11 @@ def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
     threshold = float(rule.get("ndcg_threshold", NDCG_THRESHOLD))
     if score < threshold:
         top = sorted(attributions, key=lambda f: -attributions[f])[:3]
-        yield (
-            "",
-            (
-                f"nDCG of the feature attribution ranking is {score:.3f}, below {threshold:.2f}; "
-                f"the batch's top features are {top}."
-            ),
+        text = (
+            f"nDCG of the feature attribution ranking is {score:.3f}, below {threshold:.2f}; "
+            f"the batch's top features are {top}."
         )
+        yield "", text
 
 
 def _bias_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -648,6 +791,9 @@ CHECKS: dict[str, CheckType] = {
             "completeness_check", "medium", True, "more missing values than the baseline", _completeness
         ),
         CheckType("non_negative_check", "medium", False, "negative values where none were", _non_negative),
+        CheckType("range_check", "medium", True, "values outside the baseline's range", _ranges),
+        CheckType("integral_check", "medium", False, "fractions where all values were whole", _integral),
+        CheckType("uniqueness_check", "medium", False, "an identifier repeats a value", _uniqueness),
         CheckType(
             "categorical_values_check",
             "medium",

@@ -1,15 +1,27 @@
 """constraints.json: suggested from a baseline, edited by people, validated strictly.
 
 The layout follows SageMaker Model Monitor's ``constraints.json`` so that its users can bring
-their files over; the keys this package adds are marked below, and settings Model Monitor has no
-place for live under one top-level key, ``lifecycle_widgets``::
+their files over, and its keys keep their meaning (``Simple`` compares a distance with its
+threshold; ``Robust`` widens the threshold by the Kolmogorov-Smirnov critical distance at 5 %).
+Settings Model Monitor has no place for live under one top-level key, ``lifecycle_widgets``::
 
     "lifecycle_widgets": {
-        "significance": {"alpha": 0.01, "correction": "holm"}
+        "significance": {"alpha": 0.01, "correction": "holm"},
+        "features": {
+            "age": {"range": {"min": 18, "max": 79, "tolerance": 0.1}, "integral": true},
+            "customer_id": {"unique": true}
+        }
     }
 
-A key that is not known, or a value out of its range, is an error naming the key and what is
-allowed.
+``significance``: a drift, completeness, non-negative, range or integral violation needs a test
+at the batch's size with p < ``alpha`` after the ``correction`` (``holm``, ``bonferroni``,
+``none``) for the features tested; ``alpha`` 1 leaves the effect alone, as Model Monitor does.
+``features``: learned constraints per feature: values within ``[min, max]`` widened on each side
+by ``tolerance`` times ``max - min``; whole numbers only; no value twice.
+
+Validation is strict: an unknown key, a value of the wrong type, a number that is not finite,
+a value out of its range or nesting deeper than :data:`MAX_DEPTH` levels is a
+:class:`ConstraintsError` naming the key path (``features[1].num_constraints.is_non_negative``).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import math
 from typing import Any
 
 from lifecycle_widgets.core.drift.distances import ALIASES, DISTANCES
+from lifecycle_widgets.core.drift.quality import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from lifecycle_widgets.core.drift.significance import ALPHA, CORRECTIONS
 from lifecycle_widgets.exceptions import ParameterError
 
@@ -58,17 +71,74 @@ class ConstraintsError(ParameterError):
     """constraints.json holds an unknown key or a value out of range."""
 
 
-def _keys(where: str, found: dict, allowed: dict[str, Any]) -> None:
+#: deepest nesting a constraints document may have (Model Monitor's needs 5)
+MAX_DEPTH = 16
+#: what a learned range constraint allows beyond the baseline's values, on each side, as a
+#: share of max - min
+RANGE_TOLERANCE = 0.1
+FEATURE_EXTENSION_KEYS = {"range": 0, "integral": 0, "unique": 0}
+RANGE_KEYS = {"min": 0, "max": 0, "tolerance": 0}
+INFERRED_TYPES = ("Integral", "Fractional", "String", "Unknown")
+QUALITY_GROUPS = (
+    "binary_classification_constraints",
+    "multiclass_classification_constraints",
+    "regression_constraints",
+)
+
+
+def _path(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+def check_json(value: object, where: str = "", depth: int = 0) -> None:
+    """Refuse what no constraint needs anywhere in the document: nesting deeper than
+    :data:`MAX_DEPTH`, numbers that are not finite (Infinity or NaN would switch a check off
+    silently), and values JSON cannot hold.
+
+    Examples
+    --------
+    >>> check_json({"a": [1, {"b": float("nan")}]})
+    Traceback (most recent call last):
+    ...
+    lifecycle_widgets.core.drift.constraints.ConstraintsError: a[1].b must be a finite number; got nan.
+    """
+    if depth > MAX_DEPTH:
+        raise ConstraintsError(f"{where} nests deeper than {MAX_DEPTH} levels; no constraint needs that.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ConstraintsError(
+                    f"{where or 'constraints.json'} has a key that is not a string: {key!r}."
+                )
+            check_json(item, _path(where, key), depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_json(item, _path(where, i), depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConstraintsError(f"{where} must be a finite number; got {value!r}.")
+    elif not isinstance(value, str | int | float | bool | type(None)):
+        raise ConstraintsError(f"{where} holds a {type(value).__name__}, which JSON cannot hold.")
+
+
+def _object(where: str, found: object) -> dict[str, Any]:
     if not isinstance(found, dict):
         raise ConstraintsError(f"{where} must be an object, got {type(found).__name__}.")
+    return found
+
+
+def _keys(where: str, found: object, allowed: dict[str, Any] | tuple[str, ...]) -> dict[str, Any]:
+    found = _object(where, found)
     unknown = sorted(set(found) - set(allowed))
     if unknown:
         raise ConstraintsError(
             f"Unknown key {unknown[0]!r} in {where}; allowed keys: {', '.join(sorted(allowed))}."
         )
+    return found
 
 
-def _number(where: str, value: object, low: float = 0.0, high: float | None = None) -> None:
+def _number(where: str, value: object, low: float = 0.0, high: float | None = None) -> float:
     ok = (
         isinstance(value, int | float)
         and not isinstance(value, bool)
@@ -78,22 +148,49 @@ def _number(where: str, value: object, low: float = 0.0, high: float | None = No
     )
     if not ok:
         rng = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise ConstraintsError(f"{where} must be a finite number {rng}; got {value!r}.")
+        if low == -math.inf and high is None:
+            rng = ""
+        raise ConstraintsError(f"{where} must be a finite number{' ' + rng if rng else ''}; got {value!r}.")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _real(where: str, value: object) -> float:
+    """Any finite number; says "must be a number" for a value of another type."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ConstraintsError(f"{where} must be a number; got {value!r}.")
+    return _number(where, value, -math.inf)
+
+
+def _flag(where: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConstraintsError(f"{where} must be true or false; got {value!r}.")
+    return value
 
 
 def _choice(where: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ConstraintsError(f"{where} must be one of {', '.join(allowed)}; got {value!r}.")
 
 
-def _extension(where: str, found: object) -> dict[str, Any]:
+def _range(where: str, found: object) -> dict[str, float]:
+    rule = _keys(where, found, RANGE_KEYS)
+    for key in ("min", "max"):
+        if key not in rule:
+            raise ConstraintsError(f"{where} needs both min and max; {key} is missing.")
+    low, high = _real(f"{where}.min", rule["min"]), _real(f"{where}.max", rule["max"])
+    if low > high:
+        raise ConstraintsError(f"{where}.min ({low:g}) is above {where}.max ({high:g}).")
+    tolerance = _number(f"{where}.tolerance", rule.get("tolerance", RANGE_TOLERANCE), 0)
+    return {"min": low, "max": high, "tolerance": tolerance}
+
+
+def _extension(where: str, found: object, features: dict[str, str]) -> dict[str, Any]:
     """Validate the extension key; return it with defaults filled in."""
-    if found is None:
-        return default_extension()
-    _keys(where, found, DEFAULT_EXTENSION)
     out = default_extension()
-    sig = found.get("significance", {})
-    _keys(f"{where}.significance", sig, DEFAULT_EXTENSION["significance"])
+    if found is None:
+        return out
+    ext = _keys(where, found, {**DEFAULT_EXTENSION, "features": 0})
+    sig = _keys(f"{where}.significance", ext.get("significance", {}), DEFAULT_EXTENSION["significance"])
     if "alpha" in sig:
         _number(f"{where}.significance.alpha", sig["alpha"], 0, 1)
         if sig["alpha"] == 0:
@@ -103,11 +200,28 @@ def _extension(where: str, found: object) -> dict[str, Any]:
     if "correction" in sig:
         _choice(f"{where}.significance.correction", sig["correction"], CORRECTIONS)
     out["significance"].update(sig)
+    learned = {}
+    for name, rules in _object(f"{where}.features", ext.get("features", {})).items():
+        at = f"{where}.features.{name}"
+        if name not in features:
+            raise ConstraintsError(f"{at}: {name!r} is not a feature of the baseline statistics.")
+        rules = _keys(at, rules, FEATURE_EXTENSION_KEYS)
+        entry: dict[str, Any] = {}
+        if "range" in rules:
+            if features[name] not in ("numeric", "integer"):
+                raise ConstraintsError(f"{at}.range: {name!r} is {features[name]}, not numeric.")
+            entry["range"] = _range(f"{at}.range", rules["range"])
+        for key in ("integral", "unique"):
+            if key in rules:
+                entry[key] = _flag(f"{at}.{key}", rules[key])
+        learned[name] = entry
+    if learned:
+        out["features"] = learned
     return out
 
 
-def _distribution(where: str, cfg: dict) -> None:
-    _keys(
+def _distribution(where: str, cfg: object) -> dict[str, Any]:
+    cfg = _keys(
         where,
         cfg,
         {"perform_comparison": 0, "comparison_threshold": 0, "comparison_method": 0, "comparion_method": 0},
@@ -119,11 +233,98 @@ def _distribution(where: str, cfg: dict) -> None:
     for key in ("comparison_method", "comparion_method"):
         if key in cfg:
             _choice(f"{where}.{key}", cfg[key], (*DISTANCES, *ALIASES))
+    return cfg
 
 
-def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, Any]:
-    """Check a constraints document; return it with monitoring_config defaults filled in."""
-    _keys(
+def _feature(where: str, feature: object, features: dict[str, str], seen: set[str]) -> dict[str, Any]:
+    feature = _keys(
+        where,
+        feature,
+        {
+            "name": 0,
+            "inferred_type": 0,
+            "completeness": 0,
+            "num_constraints": 0,
+            "string_constraints": 0,
+            "monitoringConfigOverrides": 0,
+        },
+    )
+    name = feature.get("name")
+    if not isinstance(name, str) or name not in features:
+        raise ConstraintsError(f"{where}.name {name!r} is not a feature of the baseline statistics.")
+    if name in seen:
+        raise ConstraintsError(f"{where}.name {name!r} is listed twice in features.")
+    seen.add(name)
+    if "inferred_type" in feature:
+        _choice(f"{where}.inferred_type", feature["inferred_type"], INFERRED_TYPES)
+    if "completeness" in feature:
+        _number(f"{where}.completeness", feature["completeness"], 0, 1)
+    num = _keys(f"{where}.num_constraints", feature.get("num_constraints", {}), {"is_non_negative": 0})
+    if "is_non_negative" in num:
+        _flag(f"{where}.num_constraints.is_non_negative", num["is_non_negative"])
+    strings = _keys(f"{where}.string_constraints", feature.get("string_constraints", {}), {"domains": 0})
+    if "domains" in strings:
+        if not isinstance(strings["domains"], list):
+            raise ConstraintsError(f"{where}.string_constraints.domains must be a list of values.")
+        for i, value in enumerate(strings["domains"]):
+            if not isinstance(value, str | int | float | bool):
+                raise ConstraintsError(
+                    f"{where}.string_constraints.domains[{i}] must be a string or a number; got {value!r}."
+                )
+    _distribution(f"{where}.monitoringConfigOverrides", feature.get("monitoringConfigOverrides", {}))
+    return feature
+
+
+def _quality(found: object) -> dict[str, Any]:
+    quality = _keys("model_quality_constraints", found, QUALITY_GROUPS)
+    for group, metrics in quality.items():
+        known = REGRESSION_METRICS if group == "regression_constraints" else CLASSIFICATION_METRICS
+        for metric, rule in _keys(f"model_quality_constraints.{group}", metrics, tuple(known)).items():
+            where = f"model_quality_constraints.{group}.{metric}"
+            rule = _keys(where, rule, {"threshold": 0, "comparison_operator": 0})
+            _choice(f"{where}.comparison_operator", rule.get("comparison_operator"), OPERATORS)
+            _real(f"{where}.threshold", rule.get("threshold"))
+    return quality
+
+
+def _bias(found: object) -> dict[str, Any]:
+    bias = _keys("bias_constraints", found, {"facet": 0, "facet_values": 0, "metrics": 0})
+    if not isinstance(bias.get("facet"), str):
+        raise ConstraintsError(f"bias_constraints.facet must be a column name; got {bias.get('facet')!r}.")
+    values = bias.get("facet_values")
+    if values is not None and not (
+        isinstance(values, list) and all(isinstance(v, str | int | float | bool) for v in values)
+    ):
+        raise ConstraintsError(
+            f"bias_constraints.facet_values must be null or a list of values; got {values!r}."
+        )
+    for metric, rule in _object("bias_constraints.metrics", bias.get("metrics", {})).items():
+        where = f"bias_constraints.metrics.{metric}"
+        rule = _keys(where, rule, {"lower": 0, "upper": 0})
+        bounds = {side: _real(f"{where}.{side}", rule[side]) for side in ("lower", "upper") if side in rule}
+        if bounds.get("lower", -math.inf) > bounds.get("upper", math.inf):
+            raise ConstraintsError(
+                f"{where}.lower ({bounds['lower']:g}) is above {where}.upper ({bounds['upper']:g})."
+            )
+    return bias
+
+
+def validate(constraints: object, features: dict[str, str] | set[str]) -> dict[str, Any]:
+    """Check a constraints document; return it with defaults filled in.
+
+    ``features`` maps the baseline's feature names to their kinds (a set of names is taken as
+    kinds unknown: then a range constraint is not checked against the kind).
+
+    Examples
+    --------
+    >>> validate({"features": [{"name": "age", "completness": 1.0}]}, {"age": "integer"})
+    Traceback (most recent call last):
+    ...
+    lifecycle_widgets.core.drift.constraints.ConstraintsError: Unknown key 'completness' in features[0]; allowed keys: completeness, inferred_type, monitoringConfigOverrides, name, num_constraints, string_constraints.
+    """
+    kinds = features if isinstance(features, dict) else dict.fromkeys(features, "numeric")
+    check_json(constraints)
+    constraints = _keys(
         "constraints.json",
         constraints,
         {
@@ -136,92 +337,52 @@ def validate(constraints: dict[str, Any], feature_names: set[str]) -> dict[str, 
             EXTENSION_KEY: 0,
         },
     )
-    extension = _extension(EXTENSION_KEY, constraints.get(EXTENSION_KEY))
-    config = {**DEFAULT_MONITORING_CONFIG, **constraints.get("monitoring_config", {})}
-    _keys("monitoring_config", config, DEFAULT_MONITORING_CONFIG)
+    _number("version", constraints.get("version", 0), 0)
+    extension = _extension(EXTENSION_KEY, constraints.get(EXTENSION_KEY), kinds)
+    found = _keys("monitoring_config", constraints.get("monitoring_config", {}), DEFAULT_MONITORING_CONFIG)
+    config = {**DEFAULT_MONITORING_CONFIG, **found}
     for key in ("evaluate_constraints", "emit_metrics"):
         _choice(f"monitoring_config.{key}", config[key], ENABLED)
     _number("monitoring_config.datatype_check_threshold", config["datatype_check_threshold"], 0, 1)
     _number("monitoring_config.domain_content_threshold", config["domain_content_threshold"], 0, 1)
     _number("monitoring_config.completeness_tolerance", config["completeness_tolerance"], 0, 1)
-    dist = {**DEFAULT_MONITORING_CONFIG["distribution_constraints"], **config["distribution_constraints"]}
-    _distribution("monitoring_config.distribution_constraints", dist)
-    config["distribution_constraints"] = dist
-    features = constraints.get("features", [])
-    if not isinstance(features, list):
-        raise ConstraintsError("constraints.json features must be a list.")
-    seen = set()
-    for i, feature in enumerate(features):
-        where = f"features[{i}]"
-        _keys(
-            where,
-            feature,
-            {
-                "name": 0,
-                "inferred_type": 0,
-                "completeness": 0,
-                "num_constraints": 0,
-                "string_constraints": 0,
-                "monitoringConfigOverrides": 0,
-            },
+    given = _distribution("monitoring_config.distribution_constraints", config["distribution_constraints"])
+    config["distribution_constraints"] = {**DEFAULT_MONITORING_CONFIG["distribution_constraints"], **given}
+    listed = constraints.get("features", [])
+    if not isinstance(listed, list):
+        raise ConstraintsError(f"features must be a list; got {type(listed).__name__}.")
+    seen: set[str] = set()
+    rules = [_feature(f"features[{i}]", feature, kinds, seen) for i, feature in enumerate(listed)]
+    quality = _quality(constraints.get("model_quality_constraints", {}))
+    out: dict[str, Any] = {}
+    if constraints.get("attribution_constraints") is not None:
+        attribution = _keys(
+            "attribution_constraints", constraints["attribution_constraints"], {"ndcg_threshold": 0}
         )
-        name = feature.get("name")
-        if name not in feature_names:
-            raise ConstraintsError(f"{where}.name {name!r} is not a feature of the baseline statistics.")
-        seen.add(name)
-        if "inferred_type" in feature:
-            _choice(
-                f"{where}.inferred_type",
-                feature["inferred_type"],
-                ("Integral", "Fractional", "String", "Unknown"),
-            )
-        if "completeness" in feature:
-            _number(f"{where}.completeness", feature["completeness"], 0, 1)
-        num = feature.get("num_constraints", {})
-        _keys(f"{where}.num_constraints", num, {"is_non_negative": 0})
-        if "is_non_negative" in num and not isinstance(num["is_non_negative"], bool):
-            raise ConstraintsError(f"{where}.num_constraints.is_non_negative must be true or false.")
-        strings = feature.get("string_constraints", {})
-        _keys(f"{where}.string_constraints", strings, {"domains": 0})
-        if "domains" in strings and not isinstance(strings["domains"], list):
-            raise ConstraintsError(f"{where}.string_constraints.domains must be a list of values.")
-        _distribution(f"{where}.monitoringConfigOverrides", feature.get("monitoringConfigOverrides", {}))
-    quality = constraints.get("model_quality_constraints", {})
-    _keys(
-        "model_quality_constraints",
-        quality,
-        {
-            "binary_classification_constraints": 0,
-            "multiclass_classification_constraints": 0,
-            "regression_constraints": 0,
-        },
-    )
-    for group, metrics in quality.items():
-        for metric, rule in metrics.items():
-            where = f"model_quality_constraints.{group}.{metric}"
-            _keys(where, rule, {"threshold": 0, "comparison_operator": 0})
-            _choice(f"{where}.comparison_operator", rule.get("comparison_operator"), OPERATORS)
-            if not isinstance(rule.get("threshold"), int | float):
-                raise ConstraintsError(f"{where}.threshold must be a number; got {rule.get('threshold')!r}.")
-    attribution = constraints.get("attribution_constraints")
-    if attribution is not None:
-        _keys("attribution_constraints", attribution, {"ndcg_threshold": 0})
         _number("attribution_constraints.ndcg_threshold", attribution.get("ndcg_threshold", 0.9), 0, 1)
-    bias = constraints.get("bias_constraints")
-    if bias is not None:
-        _keys("bias_constraints", bias, {"facet": 0, "facet_values": 0, "metrics": 0})
-        for metric, rule in bias.get("metrics", {}).items():
-            where = f"bias_constraints.metrics.{metric}"
-            _keys(where, rule, {"lower": 0, "upper": 0})
-            for side in ("lower", "upper"):
-                if side in rule and (not isinstance(rule[side], int | float) or isinstance(rule[side], bool)):
-                    raise ConstraintsError(f"{where}.{side} must be a number; got {rule[side]!r}.")
-    extra = {k: constraints[k] for k in ("attribution_constraints", "bias_constraints") if k in constraints}
+        out["attribution_constraints"] = attribution
+    if constraints.get("bias_constraints") is not None:
+        out["bias_constraints"] = _bias(constraints["bias_constraints"])
     return {
-        **extra,
+        **out,
         "version": constraints.get("version", 0),
-        "features": features,
+        "features": rules,
         "monitoring_config": config,
         "model_quality_constraints": quality,
         EXTENSION_KEY: extension,
     }
+
+
+def parse(text: str, source: str = "constraints.json") -> object:
+    """The JSON document in ``text``; malformed or absurdly nested JSON is a ConstraintsError
+    naming ``source`` and where it went wrong."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConstraintsError(
+            f"{source} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}."
+        ) from err
+    except RecursionError as err:
+        raise ConstraintsError(
+            f"{source} nests deeper than {MAX_DEPTH} levels; no constraint needs that."
+        ) from err

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from lifecycle_widgets.core.drift.baseline import Baseline
@@ -125,44 +128,192 @@ class Timeline(Result):
         )
 
 
-def window_keys(times: pd.Series, window: str) -> pd.Series:
-    """The start of each row's time window: ``window`` is a fixed pandas frequency ("1D", "7D",
-    "6h"), windows are aligned to the Unix epoch (so the pandas and Dask paths cut alike)."""
+#: calendar units of a window: "1D", "2W", "1M", "1Q", "1Y" step by calendar days, weeks, months
+CALENDAR_UNITS = {
+    "D": "days",
+    "W": "weeks",
+    "M": "months",
+    "MS": "months",
+    "ME": "months",
+    "Q": "quarters",
+    "QS": "quarters",
+    "QE": "quarters",
+    "Y": "years",
+    "YS": "years",
+    "YE": "years",
+}
+MAX_WINDOWS = 100_000
+NO_TIMESTAMP = "no timestamp"
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Consecutive time windows of one length, the first starting at the data's first timestamp
+    (at midnight for calendar units and whole days, at the start of its hour or minute for
+    shorter fixed lengths), so the first window never begins before the data.
+
+    Examples
+    --------
+    >>> w = Windows.of("1M", pd.Timestamp("2026-01-15 08:30"), pd.Timestamp("2026-03-02"))
+    >>> w.labels()
+    ('2026-01-15 to 2026-02-14', '2026-02-15 to 2026-03-14')
+    >>> Windows.of("6h", pd.Timestamp("2026-01-01 07:10"), pd.Timestamp("2026-01-01 13:00")).labels()
+    ('2026-01-01 07:00 to 12:59', '2026-01-01 13:00 to 18:59')
+    """
+
+    window: str
+    starts: pd.DatetimeIndex
+    end: pd.Timestamp  # where the last window ends (exclusive)
+
+    @classmethod
+    def of(cls, window: str, first: pd.Timestamp, last: pd.Timestamp) -> Windows:
+        """The windows of length ``window`` covering ``first`` to ``last``."""
+        step, unit = _step(window)
+        begin = first.normalize() if unit is None else first.floor(unit)
+        count = 1
+        if isinstance(step, pd.Timedelta):
+            count = int((last - begin) // step) + 1
+        else:
+            # calendar steps vary in length: count by stepping (months or more: few windows)
+            probe = begin
+            while probe + step <= last:
+                probe, count = probe + step, count + 1
+                if count > MAX_WINDOWS:
+                    break
+        if count > MAX_WINDOWS:
+            raise ParameterError(
+                f"window {window!r} cuts {first} to {last} into more than {MAX_WINDOWS:,} windows; "
+                "choose a longer window."
+            )
+        starts = pd.DatetimeIndex([begin + i * step for i in range(count + 1)])
+        return cls(window, starts[:-1], starts[-1])
+
+    def keys(self, times: pd.Series) -> pd.Series:
+        """The start of each row's window (NaT for rows without a timestamp)."""
+        stamps = pd.DatetimeIndex(timestamps(times))
+        index = np.searchsorted(self.starts.as_unit("ns").asi8, stamps.as_unit("ns").asi8, side="right") - 1
+        valid = ~stamps.isna() & (index >= 0)
+        keys = self.starts.take(np.where(valid, index, 0)).where(valid)
+        return pd.Series(keys, index=times.index)
+
+    def stop(self, start: pd.Timestamp) -> pd.Timestamp:
+        """Where the window starting at ``start`` ends (exclusive)."""
+        i = self.starts.get_loc(start)
+        return self.starts[i + 1] if i + 1 < len(self.starts) else self.end
+
+    def label(self, start: pd.Timestamp) -> str:
+        """The window's range: days inclusive ("2026-01-01 to 2026-01-07"), times to the minute."""
+        stop = self.stop(start)
+        if start == start.normalize() and stop == stop.normalize():
+            last = stop - pd.Timedelta(days=1)
+            return f"{start:%Y-%m-%d}" if last == start else f"{start:%Y-%m-%d} to {last:%Y-%m-%d}"
+        last = stop - pd.Timedelta(minutes=1)
+        fmt = "%H:%M" if last.normalize() == start.normalize() else "%Y-%m-%d %H:%M"
+        return f"{start:%Y-%m-%d %H:%M} to {last.strftime(fmt)}"
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.label(s) for s in self.starts)
+
+
+def _step(window: str) -> tuple[pd.Timedelta | pd.DateOffset, str | None]:
+    """The length of a window and the unit its first start is floored to (None: midnight)."""
+    match = re.fullmatch(r"\s*(\d*)\s*([A-Za-z]+)\s*", window) if isinstance(window, str) else None
+    if match and match[2] in CALENDAR_UNITS:
+        n = int(match[1] or 1)
+        unit = CALENDAR_UNITS[match[2]]
+        if n < 1:
+            raise ParameterError(f"window {window!r} must be at least one {unit[:-1]}.")
+        step = pd.DateOffset(months=3 * n) if unit == "quarters" else pd.DateOffset(**{unit: n})
+        return step, None
     try:
-        return pd.to_datetime(times).dt.floor(window)
-    except ValueError as err:
+        step = pd.Timedelta(window)
+        unit = pd.tseries.frequencies.to_offset(window).base.freqstr
+    except (ValueError, TypeError) as err:
         raise ParameterError(
-            f"window {window!r} is not a fixed pandas frequency such as '1D', '7D' or '6h': {err}"
+            f"window {window!r} is neither a calendar period ('1D', '1W', '1M', '1Q', '1Y') nor a fixed "
+            f"pandas frequency such as '6h' or '90min': {err}"
         ) from err
+    if step <= pd.Timedelta(0):
+        raise ParameterError(f"window {window!r} must be longer than zero.")
+    return step, (None if step % pd.Timedelta(days=1) == pd.Timedelta(0) else unit)
 
 
-def _label(start: pd.Timestamp) -> str:
-    return str(start.date() if start == start.normalize() else start)
+def timestamps(times: pd.Series, time_column: str = "time column") -> pd.Series:
+    """``times`` as timestamps; a column that does not hold them is a ColumnError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": the error says more
+            return pd.to_datetime(times)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ColumnError(time_column, f"the time column does not hold timestamps: {err}") from err
 
 
-def _check_window_args(columns: list[str], time_column: str | None, window: str | None) -> None:
-    if time_column is None or window is None:
+def _time_range(times: pd.Series, time_column: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    stamps = timestamps(times, time_column)
+    if stamps.isna().all():
+        raise ColumnError(time_column, "the time column has no timestamps")
+    return stamps.min(), stamps.max()
+
+
+def _check_window_args(
+    columns: list[str], time_column: str | None, window: str | None, chunk_size: int | None = None
+) -> None:
+    if chunk_size is not None:
+        if window is not None:
+            raise ParameterError("Pass either window or chunk_size, not both.")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+            raise ParameterError.bad_value("chunk_size", "monitor", "a positive number of rows", chunk_size)
+    elif time_column is None or window is None:
         raise ParameterError(
             "Time windows need one DataFrame plus both time_column and window "
-            "(for example time_column='ts', window='7D')."
+            "(for example time_column='ts', window='7D'), or chunk_size for chunks of rows."
         )
-    if time_column not in columns:
+    if time_column is not None and time_column not in columns:
         raise ColumnError(time_column, f"the time column is not in the data; columns are {columns[:20]}")
 
 
-def _batches(batches: Any, time_column: str | None, window: str | None) -> Iterable[tuple[str, Any]]:
-    if time_column is not None or window is not None:
+def _chunks(frame: pd.DataFrame, time_column: str | None, chunk_size: int) -> list[tuple[str, pd.DataFrame]]:
+    """Consecutive chunks of ``chunk_size`` rows (sorted by ``time_column`` when given), each
+    labelled with its rows or its time range."""
+    if time_column is not None:
+        stamps = timestamps(frame[time_column], time_column)
+        frame = frame.iloc[np.argsort(stamps.to_numpy(), kind="stable")]
+    out = []
+    for begin in range(0, len(frame), chunk_size):
+        chunk = frame.iloc[begin : begin + chunk_size]
+        label = f"rows {begin + 1:,} to {begin + len(chunk):,}"
+        if time_column is not None:
+            first, last = timestamps(chunk[time_column], time_column).agg(["min", "max"])
+            if pd.notna(first):
+                midnight = first == first.normalize() and last == last.normalize()
+                fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
+                label = f"{first.strftime(fmt)} to {last.strftime(fmt)} ({label})"
+        out.append((label, chunk))
+    return out
+
+
+def _batches(
+    batches: Any, time_column: str | None, window: str | None, chunk_size: int | None
+) -> Iterable[tuple[str, Any]]:
+    if time_column is not None or window is not None or chunk_size is not None:
         if not isinstance(batches, pd.DataFrame):
             raise ParameterError(
-                "Time windows need one DataFrame plus both time_column and window "
-                "(for example time_column='ts', window='7D')."
+                "Time windows and chunks need one DataFrame plus time_column and window "
+                "(for example time_column='ts', window='7D'), or chunk_size."
             )
-        _check_window_args(list(batches.columns), time_column, window)
-        keys = window_keys(batches[time_column], window)
-        return [(_label(start), g) for start, g in batches.groupby(keys, sort=True) if len(g)]
+        _check_window_args(list(batches.columns), time_column, window, chunk_size)
+        if chunk_size is not None:
+            return _chunks(batches, time_column, int(chunk_size))
+        assert time_column is not None and window is not None
+        windows = Windows.of(window, *_time_range(batches[time_column], time_column))
+        keys = windows.keys(batches[time_column])
+        out = [(windows.label(start), g) for start, g in batches.groupby(keys, sort=True) if len(g)]
+        undated = batches[keys.isna().to_numpy()]
+        return out + ([(NO_TIMESTAMP, undated)] if len(undated) else [])
     if isinstance(batches, pd.DataFrame):
         raise ParameterError(
-            "Pass several batches (a list or a dict of frames), or one frame with time_column and window."
+            "Pass several batches (a list or a dict of frames), or one frame with time_column and window, "
+            "or one frame with chunk_size."
         )
     if isinstance(batches, Mapping):
         return [(str(k), v) for k, v in batches.items()]
@@ -172,7 +323,8 @@ def _batches(batches: Any, time_column: str | None, window: str | None) -> Itera
 def _dask_windows(
     baseline: Baseline, ddf: Any, time_column: str | None, window: str | None, labels: str | None, model: Any
 ) -> tuple[DriftReport, ...]:
-    """Every window of a Dask DataFrame checked in one pass over the data."""
+    """Every window of a Dask DataFrame checked in one pass over the data (after one pass over
+    the time column for its first and last timestamp)."""
     from lifecycle_widgets.core.distributed import collect_dask
     from lifecycle_widgets.core.drift.check import BinCounter, build_report
     from lifecycle_widgets.core.drift.quality import QualityCollector
@@ -180,7 +332,13 @@ def _dask_windows(
 
     names = unique_names(list(ddf.columns))
     _check_window_args(names, time_column, window)
-    window_keys(pd.Series(pd.to_datetime(["2026-01-01"])), window)  # a bad window fails here, before any work
+    assert time_column is not None and window is not None
+    _step(window)  # a bad window fails here, before any work
+    stamps = ddf[time_column]
+    first, last = pd.Timestamp(stamps.min().compute()), pd.Timestamp(stamps.max().compute())
+    if pd.isna(first):
+        raise ColumnError(time_column, "the time column has no timestamps")
+    windows = Windows.of(window, first, last)
     label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
     accs = [BinCounter.for_baseline(baseline), QualityCollector(label_column=label_column, model=model)]
     grouped = collect_dask(
@@ -188,10 +346,18 @@ def _dask_windows(
         names,
         sample_size=50_000,
         accumulators=accs,
-        group=lambda chunk: window_keys(chunk[time_column], window),
+        group=lambda chunk: windows.keys(chunk[time_column]),
     )
     return tuple(
-        build_report(baseline, f"window {_label(k)}", part, acc[1].metrics(), _label(k), acc[0], model=model)
+        build_report(
+            baseline,
+            f"window {windows.label(k)}",
+            part,
+            acc[1].metrics(),
+            windows.label(k),
+            acc[0],
+            model=model,
+        )
         for k, (part, acc) in sorted(grouped.items())
     )
 
@@ -202,6 +368,7 @@ def monitor(
     *,
     time_column: str | None = None,
     window: str | None = None,
+    chunk_size: int | None = None,
     labels: str | None = None,
     model: Any = None,
     progress: bool | None = None,
@@ -211,22 +378,48 @@ def monitor(
     Parameters
     ----------
     batches : list or dict of frames (or Parquet paths), or one frame
-        With one frame, ``time_column`` and ``window`` (a pandas frequency such as ``"7D"``)
-        cut it into time windows.
+        With one frame, ``time_column`` and ``window`` cut it into time windows, or
+        ``chunk_size`` into consecutive chunks of rows.
+    time_column : str, optional
+        Column of timestamps: with ``window``, the windows' clock; with ``chunk_size``, the
+        order of the rows (each chunk's label then shows its time range).
+    window : str, optional
+        A calendar period, ``"1D"``, ``"1W"``, ``"1M"`` (calendar months), ``"1Q"``, ``"1Y"``
+        (any multiple, such as ``"7D"``), or a fixed pandas frequency such as ``"6h"``. The
+        first window starts at the data's first timestamp (at midnight for days and longer),
+        and each label shows its window's range (``"2026-01-01 to 2026-01-07"``). Rows without
+        a timestamp are checked as one more batch, labelled ``"no timestamp"``.
+    chunk_size : int, optional
+        Rows per chunk, instead of time windows (pandas frames only).
     labels : str, optional
         Column of each batch holding the true labels (default: the baseline's target).
     model : optional
         Fitted model to predict each batch (default: the model given to ``Baseline.fit``).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> base = lw.Baseline.fit(lw.datasets.credit(2000))
+    >>> frame = lw.datasets.credit_batch(3000, drift=False)
+    >>> frame["ts"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(range(3000), unit="h")
+    >>> lw.monitor(base, frame, time_column="ts", window="1M").labels
+    ('2026-01-01 to 2026-01-31', '2026-02-01 to 2026-02-28', '2026-03-01 to 2026-03-31', '2026-04-01 to 2026-04-30', '2026-05-01 to 2026-05-31')
+    >>> lw.monitor(base, frame, chunk_size=1000).labels
+    ('rows 1 to 1,000', 'rows 1,001 to 2,000', 'rows 2,001 to 3,000')
     """
     if not isinstance(baseline, Baseline):
         raise ParameterError.bad_value("baseline", "monitor", "a Baseline", type(baseline).__name__)
     from lifecycle_widgets.core.distributed import is_dask
 
     if is_dask(batches):
+        if chunk_size is not None:
+            raise ParameterError(
+                "chunk_size cuts a pandas DataFrame; cut a Dask DataFrame by time_column and window."
+            )
         model = model if model is not None else getattr(baseline, "_model", None)
         reports = _dask_windows(baseline, batches, time_column, window, labels, model)
         return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports)
-    items = list(_batches(batches, time_column, window))
+    items = list(_batches(batches, time_column, window, chunk_size))
     if not items:
         raise ParameterError("monitor needs at least one batch.")
     model = model if model is not None else getattr(baseline, "_model", None)

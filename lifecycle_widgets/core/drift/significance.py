@@ -117,6 +117,19 @@ def homogeneity_test(reference: np.ndarray, current: np.ndarray, *, ordered: boo
     return Evidence(statistic, df, float(stats.chi2.sf(statistic, df)))
 
 
+def binomial_tail(k: int, n: int, share: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, share): the one-sided p-value of k events in n trials.
+
+    Examples
+    --------
+    >>> binomial_tail(0, 100, 0.1), round(binomial_tail(3, 10, 0.1), 4)
+    (1.0, 0.0702)
+    """
+    if k <= 0 or n <= 0:
+        return 1.0
+    return float(stats.binom.sf(k - 1, n, min(1.0, max(0.0, share))))
+
+
 def missing_share_test(missing: int, rows: int, completeness: float) -> float:
     """One-sided p-value of ``missing`` or more missing values in ``rows`` when each value is
     present with probability ``completeness`` (binomial).
@@ -128,10 +141,7 @@ def missing_share_test(missing: int, rows: int, completeness: float) -> float:
     >>> round(missing_share_test(20, 150, 0.95), 4)  # 13 % missing where 5 % are expected
     0.0001
     """
-    if rows <= 0 or missing <= 0:
-        return 1.0
-    share = min(1.0, max(0.0, 1.0 - completeness))
-    return float(stats.binom.sf(missing - 1, rows, share))
+    return binomial_tail(missing, rows, 1.0 - completeness)
 
 
 def p_value_text(p: float | None) -> str:

@@ -47,6 +47,14 @@ def test_import_reads_a_store_mlflow_wrote(mlflow_python: Path, tmp_path: Path) 
     store = lw.RunStore(tmp_path / "lifecycle.db")
     assert store.import_mlflow(uri) == 3
     assert store.import_mlflow(uri) == 0  # imported runs are not imported twice
+    # each imported run entered the audit trail: replaying it matches the runs table
+    from lifecycle_widgets.store import integrity, trail
+    from lifecycle_widgets.store.db import connect
+
+    with connect(tmp_path / "lifecycle.db", readonly=True) as conn:
+        state = integrity.replay(trail.entries(conn))
+        assert state.problems == [] and integrity.compare_tables(conn, state) == []
+        assert sum(e.payload.get("event") == "imported" for e in trail.entries(conn)) == 3
     runs = store.runs(experiment="credit")
     assert sorted(r.name for r in runs.runs) == ["rf-depth-2", "rf-depth-4", "rf-depth-6"]
     for r in runs.runs:

@@ -149,6 +149,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE audit_trail ADD COLUMN signature TEXT;
     ALTER TABLE runs ADD COLUMN owner TEXT;
     """,
+    # 4: champion/challenger comparisons of the model registry (IF NOT EXISTS: stores that made
+    # comparisons before this migration created the table on first use)
+    """
+    CREATE TABLE IF NOT EXISTS model_comparisons (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        champion INTEGER NOT NULL,
+        challenger INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        result TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 ]
 
 

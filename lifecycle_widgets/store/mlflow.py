@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lifecycle_widgets.exceptions import ParameterError
+from lifecycle_widgets.store import trail
 
 if TYPE_CHECKING:
     from lifecycle_widgets.store.runs import RunStore
@@ -83,6 +84,20 @@ def import_runs(store: RunStore, uri: str, *, experiment_prefix: str = "") -> in
                         _iso(start) or _iso(0),
                         _iso(end),
                     ),
+                )
+                # an imported run enters the trail like a logged one, so `registry verify` knows it
+                trail.append_in(
+                    conn,
+                    "run",
+                    run_id,
+                    {
+                        "event": "imported",
+                        "experiment": experiment_prefix + experiments[exp_id],
+                        "name": name or run_uuid[:8],
+                        "status": _STATUS.get(status, "FINISHED"),
+                        "source": "mlflow",
+                        "mlflow_run_id": run_uuid,
+                    },
                 )
                 conn.executemany(
                     "INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)",

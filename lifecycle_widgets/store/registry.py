@@ -34,22 +34,6 @@ PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
 #: The status changes a version may make; anything else is refused.
 TRANSITIONS = {PENDING: (APPROVED, REJECTED), APPROVED: (REJECTED,), REJECTED: ()}
 
-# Comparisons live beside the registry's tables. The store's versioned migrations
-# (store/db.py) do not hold this table yet, so it is created on first use, inside the
-# transaction that writes the first comparison; "IF NOT EXISTS" keeps that safe when a later
-# migration creates it too.
-COMPARISONS_TABLE = """
-CREATE TABLE IF NOT EXISTS model_comparisons (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    champion INTEGER NOT NULL,
-    challenger INTEGER NOT NULL,
-    metric TEXT NOT NULL,
-    result TEXT NOT NULL,
-    by TEXT NOT NULL,
-    at TEXT NOT NULL
-)
-"""
 
 
 def _now() -> str:
@@ -347,19 +331,18 @@ class ModelRegistry:
 
     def load_model(self, name: str, ref: int | str, *, trusted: bool | list[str] | None = None) -> Any:
         """Load a version's model file, after checking its SHA-256 against the registry's."""
-        from pathlib import Path
-
         from lifecycle_widgets.store.models import load_model
 
         v = self.version(name, ref)
         path, _ = self.store.artifact(v.run_id)
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        if digest != v.artifact_sha256:
+        try:  # the bytes checked are the bytes loaded: nothing swapped in between is loaded
+            return load_model(path, trusted=trusted, sha256=v.artifact_sha256)
+        except ParameterError as err:
+            if "is not the one recorded" not in str(err):
+                raise
             raise ParameterError(
-                f"The model file of {name!r} version {v.version} changed since it was registered "
-                f"(SHA-256 {digest[:16]}…, registered {v.artifact_sha256[:16]}…)."
-            )
-        return load_model(path, trusted=trusted)
+                f"The model file of {name!r} version {v.version} changed since it was registered: {err}"
+            ) from err
 
     def compare(
         self,
@@ -425,7 +408,6 @@ class ModelRegistry:
         result = dataclasses.replace(result, at=_now(), by=by)
         text = result.to_json(indent=None)
         with self.store.transaction() as conn:
-            conn.execute(COMPARISONS_TABLE)
             cur = conn.execute(
                 "INSERT INTO model_comparisons (name, champion, challenger, metric, result, by, at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

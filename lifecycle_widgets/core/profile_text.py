@@ -175,7 +175,10 @@ def text_summary(
     uniq, weights = distinct.field("values"), distinct.field("counts").to_numpy().astype(np.int64)
     tokens = pc.utf8_split_whitespace(uniq)
     owners = pc.list_parent_indices(tokens).to_numpy()
-    words = pc.replace_substring_regex(pc.utf8_lower(pc.list_flatten(tokens)), r"^[^\w]+|[^\w]+$", "")
+    # punctuation around a word is not part of it; RE2's \w is ASCII-only, so letters by class
+    words = pc.replace_substring_regex(
+        pc.utf8_lower(pc.list_flatten(tokens)), r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", ""
+    )
     nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
     words_per_value = np.bincount(owners[nonempty], minlength=len(uniq))
     top_words, distinct_words = _top(words.filter(pa.array(nonempty)), weights[owners[nonempty]], top_n)

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
+from lifecycle_widgets.exceptions import ColumnError
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, finish, text
 
 METHOD_LABELS = {
@@ -115,7 +116,8 @@ def distribution_spec(column: ColumnProfile) -> dict:
 def distribution_figure(
     profile: DataProfile, column: str, *, title: str | None = None, template: str | None = None
 ) -> go.Figure:
-    """Histogram of a numeric or datetime column, or bars of a column's most frequent values.
+    """Histogram of a numeric or datetime column, bars of a column's most frequent values, or
+    the text view (:func:`text_figure`) of a text, identifier or bytes column.
 
     Examples
     --------
@@ -125,7 +127,10 @@ def distribution_figure(
     >>> distribution_figure(prof, "region").data[0].type
     'bar'
     """
-    spec = distribution_spec(profile.column(column))
+    col = profile.column(column)
+    if col.kind in TEXT_KINDS and col.text is not None:
+        return text_figure(profile, column, title=title, template=template)
+    spec = distribution_spec(col)
     fig = go.Figure(
         go.Bar(
             x=spec["x"],
@@ -178,7 +183,7 @@ def missing_figure(
         template=template,
         height=height,
         xaxis={"title": {"text": "share of rows missing"}, "tickformat": ".0%", "range": [0, 1]},
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis={"title": {"text": "column"}, "autorange": "reversed", "type": "category"},
     )
 
 
@@ -233,6 +238,8 @@ def correlation_figure(
                 "yanchor": "top",
             }
         ]
+    layout["xaxis"] = {"title": {"text": "column"}, "type": "category"}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "column"}, "type": "category"}
     return finish(
         fig,
         title=title or "Correlations",
@@ -267,7 +274,7 @@ def target_figure(
     )
     return finish(
         fig,
-        title=title or "Association with the target",
+        title=title or f"Association with the target ({profile.target_type or 'unknown'} target)",
         template=template,
         xaxis={"title": {"text": "column"}, "type": "category"},
         yaxis={"title": {"text": f"association with {text(profile.target)}"}, "range": [0, 1]},
@@ -315,4 +322,204 @@ def alerts_figure(
         title=title or "Data quality alerts",
         template=template,
         height=min(1200, 120 + 30 * max(1, len(alerts))),
+    )
+
+
+TEXT_KINDS = ("text", "identifier", "binary")
+
+
+def _panel_axes(n: int, gap: float = 0.08) -> list[tuple[float, float]]:
+    width = (1 - gap * (n - 1)) / n
+    return [(i * (width + gap), i * (width + gap) + width) for i in range(n)]
+
+
+def text_figure(
+    profile: DataProfile, column: str, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """The text view of a column: its length distribution, its most frequent words (free text)
+    or value patterns (identifiers, codes), and its characters by class; a bytes column shows
+    its lengths only. Built from the profile's :class:`~lifecycle_widgets.core.profiling.TextSummary`.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures.profile import text_figure
+    >>> fig = text_figure(lw.profile(lw.datasets.credit(300)), "notes")
+    >>> [t.name for t in fig.data]
+    ['length', 'words', 'characters']
+    """
+    col = profile.column(column)
+    summary = col.text
+    if summary is None:
+        raise ColumnError(column, f"has no text statistics (a {col.kind} column)")
+    parts: list[tuple[go.Bar, str, str]] = []
+    hist = summary.lengths
+    if hist is not None:
+        edges = np.asarray(hist.edges)
+        centers = ((edges[:-1] + edges[1:]) / 2).tolist()
+        hover = [f"{np.ceil(a):.0f}–{np.floor(b):.0f}" for a, b in itertools.pairwise(edges)]
+        parts.append(
+            (
+                go.Bar(
+                    x=centers,
+                    y=list(hist.counts),
+                    width=np.diff(edges).tolist(),
+                    hovertext=hover,
+                    hovertemplate="length %{hovertext}: %{y:,}<extra></extra>",
+                    name="length",
+                ),
+                f"length ({summary.unit})",
+                "values",
+            )
+        )
+    if summary.top_words and col.kind == "text":
+        words = [text(w) for w, _ in summary.top_words][::-1]
+        parts.append(
+            (
+                go.Bar(
+                    x=[n for _, n in summary.top_words][::-1],
+                    y=words,
+                    orientation="h",
+                    name="words",
+                    hovertemplate="%{y}: %{x:,}<extra></extra>",
+                ),
+                "occurrences",
+                "word",
+            )
+        )
+    elif summary.patterns:
+        parts.append(
+            (
+                go.Bar(
+                    x=[n for _, n in summary.patterns][::-1],
+                    y=[text(p) for p, _ in summary.patterns][::-1],
+                    orientation="h",
+                    name="patterns",
+                    hovertemplate="%{y}: %{x:,}<extra></extra>",
+                ),
+                "values",
+                "pattern (A: capital, a: small letter, 9: digit)",
+            )
+        )
+    if summary.character_classes:
+        parts.append(
+            (
+                go.Bar(
+                    x=[label for label, _ in summary.character_classes],
+                    y=[n for _, n in summary.character_classes],
+                    name="characters",
+                    hovertemplate="%{x}: %{y:,}<extra></extra>",
+                ),
+                "character class",
+                "characters",
+            )
+        )
+    fig = go.Figure()
+    layout: dict = {"showlegend": False, "bargap": 0.05}
+    for i, ((trace, xlabel, ylabel), domain) in enumerate(zip(parts, _panel_axes(len(parts)), strict=True)):
+        suffix = "" if i == 0 else str(i + 1)
+        trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        fig.add_trace(trace)
+        layout[f"xaxis{suffix}"] = {"domain": list(domain), "title": {"text": xlabel}, "anchor": f"y{suffix}"}
+        categorical_y = getattr(trace, "orientation", None) == "h"
+        layout[f"yaxis{suffix}"] = {
+            "title": {"text": ylabel},
+            "anchor": f"x{suffix}",
+            **({"type": "category"} if categorical_y else {}),
+        }
+    sampled = "" if summary.exact else f", from a sample of {summary.values:,} values"
+    return finish(
+        fig,
+        title=title if title is not None else f"{text(column)} ({col.kind}{sampled})",
+        template=template,
+        height=380,
+        **layout,
+    )
+
+
+def missing_matrix_figure(
+    profile: DataProfile, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Where values are missing, in table order: one row per block of rows, one column per
+    column with missing values, coloured by the share missing (missingno's matrix, from the
+    row sample, so its size does not grow with the rows).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures.profile import missing_matrix_figure
+    >>> fig = missing_matrix_figure(lw.profile(lw.datasets.credit(300)))
+    >>> list(fig.data[0].x)
+    ['income', 'notes']
+    """
+    m = profile.missing_matrix
+    columns = [text(c) for c in m.columns] if m else []
+    shares = [list(row) for row in m.shares] if m else []
+    blocks = len(shares)
+    labels = [f"{100 * i / blocks:.0f}–{100 * (i + 1) / blocks:.0f} %" for i in range(blocks)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=columns,
+            y=labels,
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, "#f4f6f9"], [1, "#2f3b4c"]],
+            colorbar={"title": {"text": "missing"}, "tickformat": ".0%"},
+            hovertemplate="%{x}, rows %{y} of the table: %{z:.0%} missing<extra></extra>",
+            name="missing",
+        )
+    )
+    sampled = f" ({m.sample_rows:,} sampled rows)" if m else ""
+    return finish(
+        fig,
+        title=title or f"Where values are missing, in table order{sampled}",
+        template=template,
+        height=420,
+        xaxis={"title": {"text": "column"}, "type": "category"},
+        yaxis={
+            "title": {"text": "rows (share of the table, in order)"},
+            "autorange": "reversed",
+            "type": "category",
+        },
+    )
+
+
+def nullity_figure(
+    profile: DataProfile, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """Nullity correlation: +1 where two columns are missing together, -1 where one is missing
+    exactly where the other is present (missingno's heat map).
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures.profile import nullity_figure
+    >>> fig = nullity_figure(lw.profile(lw.datasets.credit(300)))
+    >>> fig.data[0].zmin, fig.data[0].zmax
+    (-1, 1)
+    """
+    m = profile.nullity_correlation
+    names = [text(c) for c in m.columns] if m else []
+    values = [[np.nan if v is None else v for v in row] for row in m.values] if m else []
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=names,
+            y=names,
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            reversescale=True,
+            hovertemplate="%{y} – %{x}: %{z:.2f}<extra></extra>",
+            name="nullity",
+        )
+    )
+    return finish(
+        fig,
+        title=title or "Missing together: nullity correlation",
+        template=template,
+        height=min(1000, max(360, 160 + 22 * len(names))),
+        xaxis={"title": {"text": "column"}, "type": "category"},
+        yaxis={"title": {"text": "column"}, "type": "category", "autorange": "reversed"},
     )

@@ -108,7 +108,58 @@ def column_html(col: ColumnProfile) -> str:
         rows.append(("Value types", ", ".join(f"{k}: {v:,}" for k, v in col.value_types.items())))
     if col.top_values_error:
         rows.append(("Top-value counts", f"low by at most {col.top_values_error:,}"))
+    if col.imbalance is not None:
+        rows.append(("Imbalance", f"{col.imbalance:.2f} (0 balanced, 1 one value)"))
+    if col.min_length is not None:
+        unit = "bytes" if col.kind == "binary" else "characters"
+        rows.append(("Length", f"{col.min_length:,} to {col.max_length:,} {unit}"))
+    rows += text_rows(col)
     return static.table(rows)
+
+
+def text_rows(col: ColumnProfile) -> list[tuple[str, str]]:
+    """Words, characters and patterns of a text column, as table rows."""
+    summary = col.text
+    if summary is None or summary.unit != "characters":
+        return []
+    where = "" if summary.counted_values == col.count else f" (in {summary.counted_values:,} sampled values)"
+    rows = [
+        ("Words", f"{summary.words_total:,}, {summary.distinct_words:,} distinct{where}"),
+        ("Words per value", f"{_num(summary.words_mean)} on average, at most {summary.words_max:,}"),
+    ]
+    if summary.top_words:
+        rows.append(("Top words", ", ".join(f"{w} ({n:,})" for w, n in summary.top_words[:10])))
+    if summary.character_classes:
+        total = summary.characters_total or 1
+        rows.append(
+            (
+                "Characters",
+                ", ".join(f"{label} {n / total:.0%}" for label, n in summary.character_classes),
+            )
+        )
+    if summary.patterns:
+        rows.append(
+            (
+                f"Patterns ({summary.distinct_patterns:,})",
+                ", ".join(f"{p} ({n:,})" for p, n in summary.patterns[:5]),
+            )
+        )
+    return rows
+
+
+def correlations_note_html(prof: DataProfile) -> str:
+    """Which columns are in no correlation matrix and why, and any matrix's departure from its
+    method."""
+    parts = []
+    for m in prof.correlations:
+        if m.note:
+            parts.append(f'<p class="lw-note">{static.esc(m.method.capitalize())}: {static.esc(m.note)}.</p>')
+    if prof.correlations_left_out:
+        parts.append('<p class="lw-note">Not in the correlations:</p>')
+        parts.append(
+            static.table([(c.column, c.reason) for c in prof.correlations_left_out], ["column", "why"])
+        )
+    return "".join(parts)
 
 
 def card_html(prof: DataProfile) -> str:
@@ -156,16 +207,35 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
                 else ()
             ),
         ),
-        S("Missing values", (F("missing", figs.missing_figure(prof)),)),
+        S("Missing values", missing_blocks(prof)),
     ]
     if prof.correlations:
-        sections.append(S("Correlations", (F("correlations", figs.correlation_figure(prof)),)))
+        note = correlations_note_html(prof)
+        sections.append(
+            S(
+                "Correlations",
+                (F("correlations", figs.correlation_figure(prof)),) + ((H(note),) if note else ()),
+            )
+        )
     if prof.target_association:
         sections.append(
-            S(f"Association with the target {prof.target!r}", (F("target", figs.target_figure(prof)),))
+            S(
+                f"Association with the target {prof.target!r} ({prof.target_type})",
+                (F("target", figs.target_figure(prof)),),
+            )
         )
     sections.append(S("Data card", (H(card_html(prof)),)))
     return sections
+
+
+def missing_blocks(prof: DataProfile) -> tuple[static.Block, ...]:
+    """The missing-value figures: shares by column, where in the table, and which go together."""
+    blocks: list[static.Block] = [static.FigureBlock("missing", figs.missing_figure(prof))]
+    if prof.missing_matrix is not None:
+        blocks.append(static.FigureBlock("missing_matrix", figs.missing_matrix_figure(prof)))
+    if prof.nullity_correlation is not None:
+        blocks.append(static.FigureBlock("nullity", figs.nullity_figure(prof)))
+    return tuple(blocks)
 
 
 class ProfilePanel(ResultPanel):
@@ -199,7 +269,9 @@ class ProfilePanel(ResultPanel):
                 [html_widget(overview_html(result)), plotly_output(figs.overview_figure(result))]
             ),
             "Columns": self._columns_tab,
-            "Missing values": lambda: plotly_output(figs.missing_figure(result)),
+            "Missing values": lambda: widgets.VBox(
+                [plotly_output(b.figure) for b in missing_blocks(result) if isinstance(b, static.FigureBlock)]
+            ),
             "Correlations": self._correlations_tab,
             "Alerts": lambda: html_widget(alerts_html(result)),
             "Data card": lambda: html_widget(card_html(result)),
@@ -244,6 +316,9 @@ class ProfilePanel(ResultPanel):
         parts: list[widgets.Widget] = []
         if self.profile.correlations:
             parts.append(plotly_output(figs.correlation_figure(self.profile)))
+            note = correlations_note_html(self.profile)
+            if note:
+                parts.append(html_widget(note))
         if self.profile.target_association:
             parts.append(plotly_output(figs.target_figure(self.profile)))
         if not parts:

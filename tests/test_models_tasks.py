@@ -190,7 +190,7 @@ def test_duck_typed_classifier_everywhere(credit, logistic) -> None:
     X, y = credit
     duck = DuckClassifier(logistic)
     exp = lw.explain(duck, X, y, max_rows=8, n_repeats=3)
-    assert exp.problem_type == "binary" and exp.algorithm == "permutation"
+    assert exp.problem_type == "binary" and exp.algorithm == "exact"
     out = logistic.predict_proba(X.iloc[list(exp.rows)])[:, 1]
     np.testing.assert_allclose(np.asarray(exp.shap_values).sum(1) + exp.base_value, out, atol=1e-9)
     # the same permutation importance as scikit-learn gives the real model

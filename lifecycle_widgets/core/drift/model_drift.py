@@ -11,6 +11,8 @@ import pandas as pd
 from lifecycle_widgets.exceptions import ParameterError
 
 ATTRIBUTION_ROWS = 500
+MIN_ATTRIBUTION_ROWS = 50
+MODEL_ROWS_BUDGET = 2_500_000  # model predictions for model-agnostic SHAP of the sample
 BACKGROUND_ROWS = 100
 NDCG_THRESHOLD = 0.9
 BIAS_TOLERANCE = 0.1
@@ -29,6 +31,10 @@ def attribution(
 ) -> dict[str, float] | None:
     """Mean |SHAP| per raw feature on up to 500 rows of ``sample`` (None without SHAP or a model).
 
+    Model-agnostic SHAP predicts a background's worth of rows per coalition of features: the
+    rows explained are then as many as 2.5 million model predictions allow (for 64 features,
+    195 rows), and at least 50.
+
     A multiclass model's ranking is that of every class: the mean over classes of each class's
     mean |SHAP| (all classes come from the same model calls).
     """
@@ -42,7 +48,11 @@ def attribution(
     X = _features(model, sample, target).head(ATTRIBUTION_ROWS)
     view = view_model(model, X, caller="Baseline")
     background = X.sample(min(len(X), BACKGROUND_ROWS), random_state=random_state)
-    result = Attributor(view, background, random_state=random_state)(X)
+    attributor = Attributor(view, background, random_state=random_state)
+    cost = attributor.model_rows_per_row
+    if cost:  # model-agnostic SHAP: as many rows as the budget of model predictions allows
+        X = X.head(max(MIN_ATTRIBUTION_ROWS, MODEL_ROWS_BUDGET // cost))
+    result = attributor(X)
     if result.per_class is not None:
         mean_abs = np.abs(result.per_class).mean(0).mean(-1)
     else:

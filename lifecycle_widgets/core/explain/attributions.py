@@ -2,21 +2,26 @@
 
 Tree models get ``shap.TreeExplainer`` and linear ones ``shap.LinearExplainer`` on the
 pipeline's transformed features; their one-hot contributions are then summed back to the raw
-column they came from. Every other model gets the model-agnostic permutation explainer on the
-raw columns, with a sampled background.
+column they came from. Every other model is explained model-agnostically on the raw columns
+against a sampled background (:mod:`~lifecycle_widgets.core.explain.shapley`): exact Shapley
+values when the ``2**M`` coalitions fit in the evaluation budget (``exact``), else antithetic
+permutation sampling (``permutation``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lifecycle_widgets.core.explain.models import ModelView, algorithm_for
+from lifecycle_widgets.core.explain.shapley import coalitions_per_row, shapley_values, uses_exact
 from lifecycle_widgets.exceptions import MissingDependencyError
+
+MAX_EVALS = 200  # coalitions per row of the model-agnostic algorithms (at least 2M + 1)
 
 
 @dataclass
@@ -104,6 +109,10 @@ class RawCodec:
         return out
 
     def decode(self, arr: np.ndarray) -> pd.DataFrame:
+        dtypes = set(self.dtypes.tolist())
+        if all(self.numeric.values()) and len(dtypes) == 1 and isinstance(next(iter(dtypes)), np.dtype):
+            # one numpy dtype: one block, which the model reads back without copying column by column
+            return pd.DataFrame(arr.astype(next(iter(dtypes)), copy=False), columns=self.columns)
         data = {}
         for j, c in enumerate(self.columns):
             col = arr[:, j]
@@ -112,11 +121,15 @@ class RawCodec:
             else:
                 values = np.array([*self.values[c], None], dtype=object)
                 data[c] = values[np.where(col < 0, len(values) - 1, col.astype(int))]
-        frame = pd.DataFrame(data)
-        for c in self.columns:
-            with contextlib.suppress(TypeError, ValueError):
-                frame[c] = frame[c].astype(self.dtypes[c])
-        return frame
+        frame = pd.DataFrame(data, copy=False)
+        casts = {c: self.dtypes[c] for c in self.columns if frame[c].dtype != self.dtypes[c]}
+        try:  # one cast of the whole frame: per column, each call's overhead adds up
+            return frame.astype(casts)
+        except (TypeError, ValueError):
+            for c, dtype in casts.items():
+                with contextlib.suppress(TypeError, ValueError):
+                    frame[c] = frame[c].astype(dtype)
+            return frame
 
 
 @dataclass
@@ -131,34 +144,37 @@ class Attributor:
     output_space: str = "probability"
     codec: RawCodec | None = None
     interventional: bool = False  # tree SHAP against ``background`` instead of the trees' paths
+    max_evals: int = 0  # model-agnostic: coalitions per row; default max(2M + 1, 200)
+    _background_codes: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        shap = _shap()
-        self.algorithm = self.algorithm or algorithm_for(self.view)
         view = self.view
+        self.algorithm = self.algorithm or algorithm_for(view)
+        self.max_evals = self.max_evals or max(2 * len(view.features) + 1, MAX_EVALS)
         if self.algorithm == "tree":
             if self.interventional:
-                self.explainer = shap.TreeExplainer(
+                self.explainer = _shap().TreeExplainer(
                     view.estimator, data=self._matrix(self.background), feature_perturbation="interventional"
                 )
             else:
-                self.explainer = shap.TreeExplainer(view.estimator)
+                self.explainer = _shap().TreeExplainer(view.estimator)
         elif self.algorithm == "linear":
-            self.explainer = shap.LinearExplainer(view.estimator, self._matrix(self.background))
+            self.explainer = _shap().LinearExplainer(view.estimator, self._matrix(self.background))
         else:
-            # shap's maskers need numbers: categorical columns travel as codes and are decoded
-            # back to their values before the model sees them
+            # model-agnostic: categorical columns travel as codes, decoded back to their values
+            # before the model sees them
             self.codec = RawCodec(self.background)
-            codec = self.codec
-
-            def f(arr: np.ndarray) -> np.ndarray:
-                # every class at once: the model computes them anyway, and multiclass
-                # explanations keep a per-class view
-                return view.outputs(codec.decode(arr))
-
-            masker = shap.maskers.Independent(codec.encode(self.background), max_samples=len(self.background))
-            self.explainer = shap.PermutationExplainer(f, masker, seed=self.random_state)
+            self._background_codes = self.codec.encode(self.background)
+            self.algorithm = "exact" if uses_exact(len(view.features), self.max_evals) else "permutation"
         self.output_space = _output_space(self.algorithm, view)
+
+    @property
+    def model_rows_per_row(self) -> int:
+        """Rows the model predicts to explain one row: none beyond the row for tree and linear
+        SHAP, a background's worth per coalition for the model-agnostic algorithms."""
+        if self.algorithm in ("tree", "linear"):
+            return 0
+        return coalitions_per_row(len(self.view.features), self.max_evals) * len(self.background)
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """The estimator's input for ``X``: the pipeline's transform, or the raw columns as floats."""
@@ -185,10 +201,22 @@ class Attributor:
                 values if unfolded else None,
                 None if per_class is None else to_raw(view, per_class) if unfolded else per_class,
             )
-        result = self.explainer(
-            self.codec.encode(X), max_evals=max(2 * len(view.features) + 1, 200), silent=True
+        codec = self.codec
+        assert codec is not None  # set for the model-agnostic algorithms
+
+        def f(arr: np.ndarray) -> np.ndarray:
+            # every class at once: the model computes them anyway, and multiclass explanations
+            # keep a per-class view
+            return view.outputs(codec.decode(arr))
+
+        result = shapley_values(
+            f,
+            codec.encode(X),
+            self._background_codes,
+            max_evals=self.max_evals,
+            random_state=self.random_state,
         )
-        every = np.asarray(result.values, dtype=float)
+        every = result.values if view.problem_type != "regression" else result.values[:, :, 0]
         values, base = _pick_class(every, result.base_values, view.class_index)
         per_class = every if view.problem_type == "multiclass" else None
         return Attributions(self.algorithm, self.output_space, base, values, per_class=per_class)

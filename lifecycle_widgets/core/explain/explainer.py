@@ -126,6 +126,7 @@ class Explainer:
         self._reset()
 
     def _reset(self) -> None:
+        self.explanation_ = None
         self._view: ModelView | None = None
         self._X: pd.DataFrame | None = None
         self._y: np.ndarray | None = None

@@ -17,15 +17,18 @@ from lifecycle_widgets.core import profiling
 from lifecycle_widgets.core.correlations import codes_of, correlation_ratio, cramers_v, spearman_matrix
 from lifecycle_widgets.figures.profile import missing_matrix_figure, nullity_figure, text_figure
 
-WORDS = ["alpha", "Beta", "gamma,", "delta!", "épsilon", "42"]
+WORDS = ["alpha", "Beta", "gamma,", "delta!", "(epsilon)", "42", "x_y", "$5", "a-b"]
 
 
-@pytest.fixture(scope="module")
-def texts() -> pd.Series:
+@pytest.fixture(scope="module", params=["ascii", "unicode"])
+def texts(request: pytest.FixtureRequest) -> pd.Series:
+    """Text with punctuation, symbols, digits and odd whitespace; ASCII only (counted from the
+    bytes) or not (counted by regular expressions)."""
     rng = np.random.default_rng(3)
     n = 600
-    out = [" ".join(rng.choice(WORDS, rng.integers(4, 14))) for _ in range(n)]
-    out[:5] = ["", "  spaced   out  ", "UPPER lower 123 ☃ ✓", "tab\tand\nnewline", "x" * 40]
+    words = WORDS + (["épsilon", "«ζήτα»", "☃"] if request.param == "unicode" else [])
+    out = [" ".join(rng.choice(words, rng.integers(4, 14))) for _ in range(n)]
+    out[:5] = ["", "  spaced   out  ", "UPPER lower 123 ~ |", "tab\tand\nnewline\x01", "x" * 40]
     return pd.Series(out + [None] * 20)
 
 

@@ -10,6 +10,8 @@ length only, never decoded.
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,7 +19,7 @@ import pyarrow.compute as pc
 
 from lifecycle_widgets.core.profile_parts import Histogram, TextSummary
 
-CHARACTER_BUDGET = 2_000_000
+CHARACTER_BUDGET = 1_000_000
 MAX_VALUE_CHARACTERS = 100_000
 PATTERN_LENGTH = 40
 CHARACTER_CLASSES = (
@@ -93,6 +95,83 @@ def _budgeted(arr: pa.Array, lengths: np.ndarray) -> pa.Array:
     return head
 
 
+def _ascii_class_table() -> np.ndarray:
+    """The character class (an index into CHARACTER_CLASSES, or len(CHARACTER_CLASSES) for
+    "other") of each ASCII byte, as the regular expressions of CHARACTER_CLASSES classify it."""
+    table = np.full(128, len(CHARACTER_CLASSES), dtype=np.int64)
+    for code in range(128):
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        if ch.isspace():
+            table[code] = 4
+        elif category == "Lu":
+            table[code] = 0
+        elif category == "Ll":
+            table[code] = 1
+        elif category.startswith("N"):
+            table[code] = 3
+        elif category.startswith("P"):
+            table[code] = 5
+        elif category.startswith("S"):
+            table[code] = 6
+    return table
+
+
+ASCII_CLASSES = _ascii_class_table()
+ASCII_SHAPES = np.array(
+    [
+        ord("A")
+        if chr(c).isupper()
+        else ord("a")
+        if chr(c).islower()
+        else ord("9")
+        if chr(c).isdigit()
+        else c
+        for c in range(128)
+    ],
+    dtype=np.uint8,
+)
+ASCII_NON_WORD = "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
+
+
+def _ascii_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The UTF-8 bytes of a string array without nulls and its offsets (from 0), when every
+    byte is ASCII; None otherwise. No copy: a view of Arrow's buffers."""
+    if arr.null_count or len(arr) == 0:
+        return None
+    arr = arr.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = arr.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    if data.size and data.max() >= 128:
+        return None
+    return data, offsets - offsets[0]
+
+
+def _character_classes(uniq: pa.Array, weights: np.ndarray) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """Characters in all, and by class, of distinct values weighted by their counts: a byte
+    table lookup for ASCII text, one regular expression per class otherwise."""
+    ascii_ = _ascii_bytes(uniq)
+    labels = [label for label, _ in CHARACTER_CLASSES] + ["other"]
+    if ascii_ is not None:
+        data, offsets = ascii_
+        per_byte = np.repeat(weights, np.diff(offsets))
+        counts = np.bincount(ASCII_CLASSES[data], weights=per_byte, minlength=len(labels))
+        total = int(per_byte.sum())
+    else:
+        total = int(pc.utf8_length(uniq).to_numpy() @ weights)
+        counts = [
+            int(pc.count_substring_regex(uniq, pattern).to_numpy() @ weights)
+            for _, pattern in CHARACTER_CLASSES
+        ]
+        counts.append(total - sum(counts))  # control characters, unassigned code points
+    return total, tuple((label, int(n)) for label, n in zip(labels, counts, strict=True) if n)
+
+
 def _top(values: pa.Array, weights: np.ndarray, n: int) -> tuple[tuple[tuple[str, int], ...], int]:
     """The ``n`` values of largest total weight (ties by value, so the order is reproducible)
     and the number of distinct values."""
@@ -119,10 +198,17 @@ def patterns_of(arr: pa.Array) -> pa.Array:
     >>> patterns_of(pa.array(["AB-1234", "xy 7", "Zürich"])).to_pylist()
     ['AA-9999', 'aa 9', 'Aaaaaa']
     """
-    cut = pc.utf8_slice_codeunits(arr, 0, PATTERN_LENGTH)
-    shape = pc.replace_substring_regex(cut, r"\p{Ll}", "a")
-    shape = pc.replace_substring_regex(shape, r"\p{Lu}", "A")
-    shape = pc.replace_substring_regex(shape, r"\p{Nd}", "9")
+    cut = pc.utf8_slice_codeunits(arr, 0, PATTERN_LENGTH).cast(pa.large_string())
+    ascii_ = _ascii_bytes(cut)
+    if ascii_ is not None:  # a byte table lookup, same offsets
+        data, offsets = ascii_
+        shape = pa.LargeStringArray.from_buffers(
+            len(cut), pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(ASCII_SHAPES[data]))
+        )
+    else:
+        shape = pc.replace_substring_regex(cut, r"\p{Ll}", "a")
+        shape = pc.replace_substring_regex(shape, r"\p{Lu}", "A")
+        shape = pc.replace_substring_regex(shape, r"\p{Nd}", "9")
     longer = pc.greater(pc.utf8_length(arr), PATTERN_LENGTH)
     marked = pc.binary_join_element_wise(shape, pa.scalar("…", shape.type), pa.scalar("", shape.type))
     return pc.if_else(longer, marked, shape)
@@ -175,23 +261,17 @@ def text_summary(
     uniq, weights = distinct.field("values"), distinct.field("counts").to_numpy().astype(np.int64)
     tokens = pc.utf8_split_whitespace(uniq)
     owners = pc.list_parent_indices(tokens).to_numpy()
-    # punctuation around a word is not part of it; RE2's \w is ASCII-only, so letters by class
-    words = pc.replace_substring_regex(
-        pc.utf8_lower(pc.list_flatten(tokens)), r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", ""
-    )
+    words = pc.utf8_lower(pc.list_flatten(tokens))
+    # punctuation around a word is not part of it (Python's \W): a trim of ASCII text, else a
+    # regular expression (RE2's \w is ASCII-only, so letters and digits by class)
+    if _ascii_bytes(words) is not None:
+        words = pc.utf8_trim(words, characters=ASCII_NON_WORD)
+    else:
+        words = pc.replace_substring_regex(words, r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", "")
     nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
     words_per_value = np.bincount(owners[nonempty], minlength=len(uniq))
     top_words, distinct_words = _top(words.filter(pa.array(nonempty)), weights[owners[nonempty]], top_n)
-    classes = []
-    total_characters = int(pc.utf8_length(uniq).to_numpy() @ weights)
-    counted = 0
-    for label, pattern in CHARACTER_CLASSES:
-        n = int(pc.count_substring_regex(uniq, pattern).to_numpy() @ weights)
-        counted += n
-        if n:
-            classes.append((label, n))
-    if total_characters > counted:  # control characters, unassigned code points
-        classes.append(("other", total_characters - counted))
+    total_characters, classes = _character_classes(uniq, weights)
     top_patterns, distinct_patterns = _top(patterns_of(uniq), weights, 10) if patterns else ((), 0)
     return TextSummary(
         values=int(lengths.size),
@@ -205,7 +285,7 @@ def text_summary(
         distinct_words=distinct_words,
         top_words=top_words,
         characters_total=total_characters,
-        character_classes=tuple(classes),
+        character_classes=classes,
         patterns=top_patterns,
         distinct_patterns=distinct_patterns,
     )

@@ -16,6 +16,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.batch import BatchRun, BatchSummary
+from lifecycle_widgets.core.explain.bias_mitigation import mitigate
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -77,6 +78,16 @@ def results(tmp_path_factory) -> dict[str, Result]:
         "batch": BatchSummary(
             "t.ipynb", (BatchRun({"x": 1}, "succeeded", "a"), BatchRun({"x": 2}, "failed"))
         ),
+        "bias_mitigation": mitigate(
+            RandomForestClassifier(10, max_depth=4, random_state=0),
+            facet_frame.iloc[:200],
+            y_test.to_numpy()[:200],
+            facet_frame.iloc[200:],
+            y_test.to_numpy()[200:],
+            facet="age_group",
+            facet_values="60+",
+            n_bootstrap=50,
+        ).report,
     }
 
 
@@ -123,6 +134,7 @@ def figure_payloads(html: str) -> list[dict]:
         "registry",
         "champion_challenger",
         "batch",
+        "bias_mitigation",
     ],
 )
 def test_three_ways(results, name, tmp_path: Path) -> None:

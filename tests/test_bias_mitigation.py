@@ -322,6 +322,45 @@ def test_reweighing_on_the_demo_credit_data() -> None:
     assert 0.6 < before < 1 and 0.6 < after < 1
 
 
+def test_thresholds_on_the_demo_credit_data_split_by_age() -> None:
+    df = lw.datasets.credit(4000, seed=12)
+    cols = ["income", "utilization", "late_payments", "debt_ratio", "age"]
+    X = df[cols].replace([np.inf, -np.inf], np.nan).fillna(0)
+    y = df["defaulted"].to_numpy()
+    # balanced: with 17 % defaults a plain fit predicts almost no default, so no group differs
+    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced")).fit(
+        X[:2000], y[:2000]
+    )
+    X_test = X[3000:].reset_index(drop=True)
+    result = mitigate(
+        model,
+        X[2000:3000],  # thresholds from rows the model has not seen
+        y[2000:3000],
+        X_test,
+        y[3000:],
+        facet="age",
+        facet_threshold=49,
+        features=cols,  # age is a model input here
+        method="threshold_optimizer",
+        objective="balanced_accuracy_score",
+        metrics=["DPPL", "DI"],
+        n_bootstrap=50,
+    )
+    report = result.report
+    assert report.facet_values == ("> 49",) and report.settings["objective"] == "balanced_accuracy_score"
+    assert {t.group for t in report.thresholds} == {"> 49", "<= 49"}
+    before, after = report.change("DPPL")
+    assert before > 0.15 and abs(after) < 0.06
+    assert report.after.metric("DI").status == "pass" and report.before.metric("DI").status == "fail"
+    # a split by threshold is no column: the classifier takes the groups as sensitive features
+    assert result.model.facet is None
+    older = (X_test["age"] > 49).to_numpy()
+    pred = result.model.predict(X_test, sensitive_features=np.where(older, "> 49", "<= 49"))
+    assert (pred[older] == 1).mean() == pytest.approx(
+        next(g for g in report.groups if g.group == "> 49").after["selection_rate"]
+    )
+
+
 # --- per-group thresholds -------------------------------------------------------------------------
 def test_demographic_parity_thresholds_bring_dppl_near_zero_on_held_out_rows(hiring) -> None:
     X, y, X_test, y_test = hiring

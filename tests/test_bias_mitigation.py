@@ -770,6 +770,10 @@ def test_log_to_records_parameters_metrics_and_a_lineage_step(hiring, tmp_path: 
     model = next(n for n in stored.nodes if n.id == "model")
     assert model.layer == step.layer + 1  # the weights come before the model's fit
     assert {"raw:sex", "mitigation:reweighing"} <= set(stored.path("model"))
+    again = report.lineage_step(stored)  # logged twice: one step, in the same place
+    assert [n for n in again.nodes if n.id in ("model", step.id)] == [
+        n for n in stored.nodes if n.id in ("model", step.id)
+    ]
     assert stored.features == ("skill", "proxy")  # the model's features are unchanged
 
 

@@ -268,6 +268,7 @@ class MitigationReport(Result):
                 "graph", "MitigationReport.lineage_step", "a LineageGraph", type(graph).__name__
             )
         step_id = f"mitigation:{self.method}"
+        earlier = next((n for n in graph.nodes if n.id == step_id), None)
         nodes = [n for n in graph.nodes if n.id != step_id]
         edges = [e for e in graph.edges if step_id not in (e.source, e.target)]
         present = {n.id for n in nodes}
@@ -282,14 +283,18 @@ class MitigationReport(Result):
         top = max((n.layer for n in nodes), default=0)
         summary = "; ".join(self._summary())
         label = {"reweighing": "reweighing (sample weights)", "threshold_optimizer": "per-group thresholds"}
-        if self.method == "reweighing":
+        if earlier is not None:  # replacing the step: it keeps its place, the model stays where it is
+            layer = earlier.layer
+        elif self.method == "reweighing":
             layer = model.layer if model is not None else top + 1
             if model is not None:  # the weights feed the model's fit: the model moves one layer right
                 nodes = [dataclasses.replace(n, layer=n.layer + 1) if n.id == "model" else n for n in nodes]
+        else:
+            layer = top + 1
+        if self.method == "reweighing":
             inputs = tuple(raw)
             edges += [Edge(r, step_id) for r in raw] + ([Edge(step_id, "model")] if model is not None else [])
         else:
-            layer = top + 1
             inputs = (*(("model",) if model is not None else ()), *raw)
             edges += [Edge(i, step_id) for i in inputs]
         detail = f"{self.method} on {' & '.join(self.facet)}: {summary}"

@@ -190,6 +190,22 @@ class DataProfile(Result):
         """
         return tuple(a for a in self.alerts if column in a.columns)
 
+    def compare(self, other: DataProfile, *, labels: tuple[str, str] | None = None) -> Any:
+        """This profile and ``other`` side by side, with a distance per column: a
+        :class:`~lifecycle_widgets.core.profile_compare.ProfileComparison`.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> a = lw.profile(lw.datasets.credit(1000, seed=1))
+        >>> b = lw.profile(lw.datasets.credit_batch(1000, seed=2))
+        >>> {"income", "region", "utilization"} <= {c.name for c in a.compare(b).shifted}
+        True
+        """
+        from lifecycle_widgets.core.profile_compare import compare
+
+        return compare(self, other, labels=labels)
+
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import plotly.graph_objects as go
 
+from lifecycle_widgets.core.profile_compare import ProfileComparison
 from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
 from lifecycle_widgets.exceptions import ColumnError
 from lifecycle_widgets.figures._common import SEVERITY_COLORS, finish, text
@@ -522,4 +523,110 @@ def nullity_figure(
         height=min(1000, max(360, 160 + 22 * len(names))),
         xaxis={"title": {"text": "column"}, "type": "category"},
         yaxis={"title": {"text": "column"}, "type": "category", "autorange": "reversed"},
+    )
+
+
+COMPARISON_METHODS = {
+    "kolmogorov_smirnov": "Kolmogorov-Smirnov",
+    "jensen_shannon": "Jensen-Shannon",
+    "length_kolmogorov_smirnov": "Kolmogorov-Smirnov of lengths",
+}
+
+
+def comparison_figure(
+    comparison: ProfileComparison, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """The distance between the two profiles of each column, largest first.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures.profile import comparison_figure
+    >>> cmp = lw.profile(lw.datasets.credit(500)).compare(lw.profile(lw.datasets.credit_batch(500)))
+    >>> fig = comparison_figure(cmp)
+    >>> list(fig.data[0].y) == sorted(fig.data[0].y, reverse=True)
+    True
+    """
+    rows = sorted(
+        (c for c in comparison.columns if c.distance is not None), key=lambda c: -(c.distance or 0.0)
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=[text(c.name) for c in rows],
+            y=[c.distance for c in rows],
+            customdata=[COMPARISON_METHODS.get(c.method or "", "") for c in rows],
+            hovertemplate="%{x}: %{y:.3f} (%{customdata})<extra></extra>",
+            name="distance",
+        )
+    )
+    left, right = (text(x) for x in comparison.labels)
+    return finish(
+        fig,
+        title=title or f"Distance per column: {left} vs {right}",
+        template=template,
+        xaxis={"title": {"text": "column"}, "type": "category"},
+        yaxis={"title": {"text": "distance (0 same, 1 disjoint)"}, "range": [0, 1]},
+    )
+
+
+def _shares_spec(col: ColumnProfile) -> dict:
+    """A column's distribution as shares of its values: histogram bins, or top values."""
+    if col.kind in TEXT_KINDS and col.text is not None and col.text.lengths is not None:
+        hist = col.text.lengths
+        edges = np.asarray(hist.edges)
+        total = max(1, sum(hist.counts) + hist.below + hist.above)
+        return {
+            "x": ((edges[:-1] + edges[1:]) / 2).tolist(),
+            "y": [c / total for c in hist.counts],
+            "width": np.diff(edges).tolist(),
+            "axis": "linear",
+            "xlabel": f"length ({col.text.unit})",
+        }
+    spec = distribution_spec(col)
+    total = max(1, col.count - col.infinite)
+    return {**spec, "y": [c / total for c in spec["y"]], "xlabel": spec["xlabel"]}
+
+
+def comparison_distribution_figure(
+    comparison: ProfileComparison, column: str, *, title: str | None = None, template: str | None = None
+) -> go.Figure:
+    """One column's distribution in both profiles, overlaid as shares of each side's values.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from lifecycle_widgets.figures.profile import comparison_distribution_figure
+    >>> cmp = lw.profile(lw.datasets.credit(500)).compare(lw.profile(lw.datasets.credit_batch(500)))
+    >>> [t.name for t in comparison_distribution_figure(cmp, "income").data]
+    ['left', 'right']
+    """
+    c = comparison.column(column)
+    fig = go.Figure()
+    xlabel, axis = text(column), "linear"
+    for profile, label in zip((comparison.left, comparison.right), comparison.labels, strict=True):
+        spec = _shares_spec(profile.column(column))
+        xlabel, axis = spec["xlabel"], spec["axis"]
+        fig.add_trace(
+            go.Bar(
+                x=spec["x"],
+                y=spec["y"],
+                width=spec.get("width"),
+                name=text(label),
+                opacity=0.6,
+                hovertemplate=f"{text(label)}: " + "%{x}: %{y:.1%}<extra></extra>",
+            )
+        )
+    what = (
+        f"{COMPARISON_METHODS[c.method]} {c.distance:.3f}"
+        if c.method is not None and c.distance is not None
+        else (c.note or "not compared")
+    )
+    return finish(
+        fig,
+        title=title if title is not None else f"{text(column)} ({text(what)})",
+        template=template,
+        barmode="overlay" if axis != "category" else "group",
+        xaxis={"title": {"text": xlabel}, "type": axis},
+        yaxis={"title": {"text": "share of values"}, "tickformat": ".0%"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )

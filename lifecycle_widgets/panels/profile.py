@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.formatting import fmt_number
+from lifecycle_widgets.core.profile_compare import ProfileComparison
 from lifecycle_widgets.core.profiling import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
@@ -362,4 +363,123 @@ display.describe(
     display.Description(
         title=_title, sections=static_sections, headline=profile_headline, panel=ProfilePanel
     ),
+)
+
+
+# --- two profiles compared -------------------------------------------------------------------
+
+
+def _comparison_title(cmp: ProfileComparison) -> str:
+    return f"Profiles compared: {cmp.labels[0]} vs {cmp.labels[1]}"
+
+
+def comparison_overview_html(cmp: ProfileComparison) -> str:
+    """The two datasets' facts side by side."""
+    left, right = cmp.left, cmp.right
+    rows = [
+        ("Source", left.source, right.source),
+        ("Rows", f"{left.n_rows:,}", f"{right.n_rows:,}"),
+        ("Columns", f"{left.n_columns:,}", f"{right.n_columns:,}"),
+        ("Duplicate rows", f"{left.duplicate_rows:,}", f"{right.duplicate_rows:,}"),
+        (
+            "Missing cells",
+            f"{sum(c.missing for c in left.columns):,}",
+            f"{sum(c.missing for c in right.columns):,}",
+        ),
+        ("Alerts", f"{len(left.alerts):,}", f"{len(right.alerts):,}"),
+        ("Fingerprint (SHA-256)", left.fingerprint.sha256[:16], right.fingerprint.sha256[:16]),
+    ]
+    return static.table(rows, ["", *cmp.labels])
+
+
+def comparison_columns_html(cmp: ProfileComparison) -> str:
+    """One row per column in both profiles: kinds, distance, missing shares, means, distinct."""
+    a, b = cmp.labels
+    rows = [
+        (
+            c.name,
+            c.left_kind if c.left_kind == c.right_kind else f"{c.left_kind} → {c.right_kind}",
+            "" if c.distance is None else f"{c.distance:.3f}",
+            figs.COMPARISON_METHODS.get(c.method or "", c.note),
+            f"{c.left_missing_share:.1%}",
+            f"{c.right_missing_share:.1%}",
+            _num(c.left_mean, c.left_kind),
+            _num(c.right_mean, c.right_kind),
+            f"{c.left_distinct:,}",
+            f"{c.right_distinct:,}",
+        )
+        for c in cmp.columns
+    ]
+    header = [
+        "column",
+        "kind",
+        "distance",
+        "measure",
+        f"missing {a}",
+        f"missing {b}",
+        f"mean {a}",
+        f"mean {b}",
+    ]
+    header += [f"distinct {a}", f"distinct {b}"]
+    return static.table(rows, header, numeric=(2, 4, 5, 6, 7, 8, 9))
+
+
+def comparison_sections(cmp: ProfileComparison) -> list[static.Section]:
+    """Overview and distances, then every column's two distributions behind a picker."""
+    S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    sections = [
+        S("Overview", (H(comparison_overview_html(cmp)), F("distances", figs.comparison_figure(cmp)))),
+    ]
+    if cmp.columns:
+        first = cmp.shifted[0].name if cmp.shifted else cmp.columns[0].name
+        sections.append(
+            S(
+                "Columns",
+                (
+                    H(comparison_columns_html(cmp)),
+                    P(
+                        "distribution",
+                        "Column",
+                        {c.name: figs.comparison_distribution_figure(cmp, c.name) for c in cmp.columns},
+                        default=first,
+                    ),
+                ),
+            )
+        )
+    if cmp.only_left or cmp.only_right:
+        rows = [(n, cmp.labels[0]) for n in cmp.only_left] + [(n, cmp.labels[1]) for n in cmp.only_right]
+        sections.append(S("Columns in one profile only", (H(static.table(rows, ["column", "only in"])),)))
+    return sections
+
+
+def comparison_headline(cmp: ProfileComparison) -> list[static.Attention]:
+    """Kinds that changed, then columns that shifted, then columns in one profile only."""
+    out = []
+    changed = [c for c in cmp.columns if c.left_kind != c.right_kind and c.note]
+    if changed:
+        named = ", ".join(f"{c.name} ({c.left_kind} to {c.right_kind})" for c in changed[:5])
+        out.append(static.Attention("high", f"{len(changed)} columns changed kind: {named}"))
+    if cmp.shifted:
+        named = ", ".join(f"{c.name} ({c.distance:.2f})" for c in cmp.shifted[:5])
+        more = f" and {len(cmp.shifted) - 5} more" if len(cmp.shifted) > 5 else ""
+        out.append(static.Attention("medium", f"{len(cmp.shifted)} columns shifted: {named}{more}"))
+    missing = [c for c in cmp.columns if abs(c.right_missing_share - c.left_missing_share) >= 0.1]
+    if missing:
+        named = ", ".join(
+            f"{c.name} ({c.left_missing_share:.0%} to {c.right_missing_share:.0%})" for c in missing[:5]
+        )
+        out.append(static.Attention("medium", f"{len(missing)} columns changed their missing share: {named}"))
+    if cmp.only_left or cmp.only_right:
+        out.append(
+            static.Attention(
+                "medium",
+                f"{len(cmp.only_left)} columns only in {cmp.labels[0]}, {len(cmp.only_right)} only in {cmp.labels[1]}",
+            )
+        )
+    return out or [static.Attention("ok", "No column shifted.")]
+
+
+display.describe(
+    ProfileComparison,
+    display.Description(title=_comparison_title, sections=comparison_sections, headline=comparison_headline),
 )

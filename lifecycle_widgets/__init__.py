@@ -37,6 +37,14 @@ from lifecycle_widgets.core.explain import (
     integrated_gradients,
 )
 from lifecycle_widgets.core.explain.bias_groups import group_metrics
+from lifecycle_widgets.core.explain.bias_mitigation import (
+    GroupThresholdClassifier,
+    MitigationReport,
+    compare_mitigation,
+    fit_weighted,
+    mitigate,
+    reweighing_weights,
+)
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.core.lineage_sklearn import register_feature_mapper
 from lifecycle_widgets.core.openlineage import DataSource, OpenLineageEmitter
@@ -64,6 +72,7 @@ _PANELS = (
     "LineagePanel",
     "RegistryPanel",
     "compare",
+    "compare_mitigation",
 )
 
 
@@ -92,6 +101,7 @@ __all__ = [
     "DriftReport",
     "Explanation",
     "ExplanationPanel",
+    "GroupThresholdClassifier",
     "LifecycleWidgetsError",
     "LineageGraph",
     "LineagePanel",
@@ -99,6 +109,7 @@ __all__ = [
     "LocalExplanation",
     "MergeError",
     "MissingDependencyError",
+    "MitigationReport",
     "ModelRegistry",
     "OpenLineageEmitter",
     "ParameterError",
@@ -116,18 +127,22 @@ __all__ = [
     "bias_report",
     "calibration",
     "compare",
+    "compare_mitigation",
     "config_context",
     "datasets",
     "explain",
+    "fit_weighted",
     "get_config",
     "group_metrics",
     "integrated_gradients",
     "lineage",
     "load_model",
+    "mitigate",
     "monitor",
     "profile",
     "record",
     "register_feature_mapper",
+    "reweighing_weights",
     "save_model",
     "set_config",
 ]

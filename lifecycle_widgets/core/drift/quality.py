@@ -204,6 +204,9 @@ def quality_metrics(
                 m.log_loss(y_true == pos, np.clip(y_score, 1e-15, 1 - 1e-15), labels=[False, True])
             )
         elif y_score.ndim == 2 and y_score.shape[1] == len(labels):
+            # float32 probabilities (xgboost, lightgbm) miss a row sum of 1 by rounding
+            y_score = np.asarray(y_score, dtype=float)
+            y_score = y_score / y_score.sum(axis=1, keepdims=True)
             # one-vs-rest macro AUC (scikit-learn's definition) over the classes the labels
             # hold: a batch may lack a class, which scikit-learn's multiclass AUC refuses
             present = set(np.unique(y_true).tolist())

@@ -25,6 +25,8 @@ TREE_MODELS = (
     "HistGradientBoostingRegressor",
     "XGBClassifier",
     "XGBRegressor",
+    "XGBRFClassifier",
+    "XGBRFRegressor",
     "LGBMClassifier",
     "LGBMRegressor",
 )

@@ -102,6 +102,8 @@ def test_task_of_each_kind_of_model(diabetes, wine, logistic) -> None:
         classes_ = (0, 1)
 
     assert not model_task(Declared(logistic), "t").is_classifier
+    with pytest.raises(lw.ParameterError, match="The 'champion' parameter of compare_models must be"):
+        model_task(object(), "compare_models", name="champion")
 
 
 def test_quality_metrics_follow_the_task_not_the_labels() -> None:

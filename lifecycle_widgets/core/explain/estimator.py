@@ -19,7 +19,7 @@ import pandas as pd
 
 from lifecycle_widgets.exceptions import ParameterError
 
-__all__ = ["ModelTask", "as_estimator", "check_labels", "model_task"]
+__all__ = ["ModelTask", "as_estimator", "check_labels", "model_task", "predicts_classes"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,25 @@ def _estimator_type(model: Any) -> str | None:
     return None
 
 
-def model_task(model: Any, caller: str) -> ModelTask:
-    """The task of ``model``, with clear errors for a model that cannot serve it.
+def predicts_classes(model: Any) -> bool:
+    """True when ``model`` is a classifier: declared so (scikit-learn's tags, ``_estimator_type``,
+    a pipeline's final step), or, declaring nothing, having ``predict_proba`` or ``classes_``.
+
+    Examples
+    --------
+    >>> from sklearn.svm import SVC, SVR
+    >>> predicts_classes(SVC()), predicts_classes(SVR())
+    (True, False)
+    """
+    kind = _estimator_type(model)
+    if kind is None:
+        return callable(getattr(model, "predict_proba", None)) or getattr(model, "classes_", None) is not None
+    return kind == "classifier"
+
+
+def model_task(model: Any, caller: str, *, name: str = "model") -> ModelTask:
+    """The task of ``model``, with clear errors (naming the parameter ``name`` of ``caller``)
+    for a model that cannot serve it.
 
     Any object with ``predict`` is a model; a classifier also needs ``predict_proba`` and
     ``classes_`` (at least two classes).
@@ -78,31 +95,28 @@ def model_task(model: Any, caller: str) -> ModelTask:
     """
     if not callable(getattr(model, "predict", None)):
         raise ParameterError.bad_value(
-            "model", caller, "a fitted model with a predict method", type(model).__name__
+            name, caller, "a fitted model with a predict method", type(model).__name__
         )
-    kind = _estimator_type(model)
+    if not predicts_classes(model):
+        return ModelTask("regression")
     has_proba = callable(getattr(model, "predict_proba", None))
     classes = getattr(model, "classes_", None)
-    if kind is None:
-        kind = "classifier" if has_proba or classes is not None else "regressor"
-    if kind == "regressor":
-        return ModelTask("regression")
-    name = type(model).__name__
+    kind = type(model).__name__
     if not has_proba:
         raise ParameterError(
-            f"The 'model' parameter of {caller}: the classifier {name} has no predict_proba; "
+            f"The {name!r} parameter of {caller}: the classifier {kind} has no predict_proba; "
             "explanations, scores and calibration of a classifier need its probabilities "
             "(use probability=True for SVC)."
         )
     if classes is None:
         raise ParameterError(
-            f"The 'model' parameter of {caller}: the classifier {name} has no classes_ attribute; "
+            f"The {name!r} parameter of {caller}: the classifier {kind} has no classes_ attribute; "
             "it names the columns of predict_proba (set it to the class labels in their order)."
         )
     classes = tuple(v.item() if isinstance(v, np.generic) else v for v in np.asarray(classes).tolist())
     if len(classes) < 2:
         raise ParameterError(
-            f"The 'model' parameter of {caller}: the classifier {name} knows {len(classes)} class "
+            f"The {name!r} parameter of {caller}: the classifier {kind} knows {len(classes)} class "
             f"{list(classes)}; a classifier needs at least two."
         )
     return ModelTask("binary" if len(classes) == 2 else "multiclass", classes)

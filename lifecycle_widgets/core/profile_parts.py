@@ -79,7 +79,9 @@ class TextSummary:
     measured by length only (``unit`` is ``"bytes"``), never decoded.
     ``character_classes`` counts characters by class (letters, digits, whitespace, ...);
     ``patterns`` are the most frequent shapes of the values, each uppercase letter shown as
-    ``A``, lowercase as ``a`` and digit as ``9`` (``"AB-1234"`` has the shape ``"AA-9999"``).
+    ``A``, lowercase as ``a`` and digit as ``9`` (``"AB-1234"`` has the shape ``"AA-9999"``);
+    ``semantic`` counts the counted values that look like personal or sensitive data (emails,
+    phone numbers, ...; see :data:`~lifecycle_widgets.core.profile_text.SEMANTIC_PATTERNS`).
 
     Examples
     --------
@@ -103,6 +105,7 @@ class TextSummary:
     character_classes: tuple[tuple[str, int], ...] = ()
     patterns: tuple[tuple[str, int], ...] = ()
     distinct_patterns: int = 0
+    semantic: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

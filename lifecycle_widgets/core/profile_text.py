@@ -32,6 +32,47 @@ CHARACTER_CLASSES = (
     ("symbols", r"\p{S}"),
 )
 
+# what a whole value looks like when it is personal or sensitive data (RE2 syntax, anchored),
+# most specific first: a value counts for the first category it matches
+SEMANTIC_PATTERNS = (
+    ("email", r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
+    ("url", r"^(https?|ftp)://\S+$"),
+    ("ip address", r"^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{0,4}){2,7}$"),
+    ("payment card", r"^[0-9]{4}([ -]?[0-9]{4}){3}$"),
+    ("national id", r"^[0-9]{3}-[0-9]{2}-[0-9]{4}$"),
+    ("iban", r"^[A-Z]{2}[0-9]{2} ?([A-Z0-9]{4} ?){2,7}[A-Z0-9]{1,4}$"),
+    ("", r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$|^[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}$"),  # a date
+    # digits with separators or a leading +, 7 to 15 digits in all (checked apart)
+    ("phone", r"^\+?\(?[0-9][0-9 ().-]{5,22}[0-9]$"),
+)
+
+
+def semantic_counts(uniq: pa.Array, weights: np.ndarray) -> tuple[tuple[str, int], ...]:
+    """How many values (distinct values weighted by their counts) look like each category of
+    SEMANTIC_PATTERNS, each value counted once, for the first category it matches.
+
+    Examples
+    --------
+    >>> values = pa.array(["a.b@x.org", "+33 6 12 34 56 78", "2024-01-31", "12345", "123-45-6789"])
+    >>> semantic_counts(values, np.ones(5, dtype=np.int64))
+    (('email', 1), ('national id', 1), ('phone', 1))
+    """
+    taken = np.zeros(len(uniq), dtype=bool)
+    out = []
+    for label, pattern in SEMANTIC_PATTERNS:
+        hit = pc.match_substring_regex(uniq, pattern).to_numpy(zero_copy_only=False).astype(bool) & ~taken
+        if label == "phone" and hit.any():
+            digits = pc.count_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
+            marked = (
+                pc.match_substring_regex(uniq, r"[ ().-]|^\+").to_numpy(zero_copy_only=False).astype(bool)
+            )
+            hit &= (digits >= 7) & (digits <= 15) & marked
+        taken |= hit
+        n = int(weights[hit].sum())
+        if label and n:
+            out.append((label, n))
+    return tuple(out)
+
 
 def length_histogram(lengths: np.ndarray, bins: int, total: int | None = None) -> Histogram | None:
     """Histogram of whole-number lengths in unit-aligned bins (each bin holds the same number of
@@ -273,6 +314,7 @@ def text_summary(
     top_words, distinct_words = _top(words.filter(pa.array(nonempty)), weights[owners[nonempty]], top_n)
     total_characters, classes = _character_classes(uniq, weights)
     top_patterns, distinct_patterns = _top(patterns_of(uniq), weights, 10) if patterns else ((), 0)
+    semantic = semantic_counts(uniq, weights)
     return TextSummary(
         values=int(lengths.size),
         exact=exact,
@@ -288,4 +330,5 @@ def text_summary(
         character_classes=classes,
         patterns=top_patterns,
         distinct_patterns=distinct_patterns,
+        semantic=semantic,
     )

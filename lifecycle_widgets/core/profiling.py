@@ -36,6 +36,7 @@ from lifecycle_widgets.core.profile_parts import (
     MissingMatrix,
     TextSummary,
 )
+from lifecycle_widgets.core.profile_pii import detect_sensitive
 from lifecycle_widgets.core.profile_text import text_summary
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
@@ -69,8 +70,8 @@ KINDS = (
 NUMERIC_KINDS = ("numeric", "integer")
 TARGET_TYPES = ("binary", "multiclass", "regression")
 QUANTILE_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
-MAX_NUMERIC_CORRELATION_COLUMNS = 200
-MAX_CATEGORICAL_CORRELATION_COLUMNS = 100
+MAX_NUMERIC_CORRELATION_COLUMNS = 100
+MAX_CATEGORICAL_CORRELATION_COLUMNS = 50
 MAX_CATEGORY_LEVELS = 50
 VALUE_LABEL_LIMIT = 200  # characters of a most frequent value kept in the profile
 NOT_CORRELATED = {
@@ -210,13 +211,37 @@ class DataProfile(Result):
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    def with_card(self, card: DataCard | None = None, **fields: Any) -> DataProfile:
-        """A copy with a data card attached (``card`` or its fields as keywords)."""
-        if card is None:
-            card = DataCard(**fields)
-        elif fields:
+    def with_card(self, card: DataCard | None = None, *, detect: bool = True, **fields: Any) -> DataProfile:
+        """A copy with a data card attached: ``card``, or the profile's own card (a new one when it
+        has none) with the fields given as keywords; with
+        ``detect``, the card lists the columns that look sensitive (emails, phone numbers,
+        identifiers, ...; see :func:`~lifecycle_widgets.core.profile_pii.detect_sensitive`),
+        after any flagged by hand.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> prof = lw.profile(lw.datasets.credit(300)).with_card(owner="risk", license="internal")
+        >>> [(s.column, s.category) for s in prof.card.sensitive]
+        [('customer_id', 'identifier')]
+        """
+        card = card if card is not None else (self.card or DataCard())
+        if fields:
             card = replace(card, **fields)
+        if detect:
+            card = card.with_detected(detect_sensitive(self.columns))
         return replace(self, card=card)
+
+    def card_markdown(self) -> str:
+        """The data card as a Markdown datasheet, with the dataset's facts (rows, columns,
+        fingerprint) and the columns' kinds."""
+        card = self.card or DataCard()
+        facts = [
+            ("Rows", f"{self.n_rows:,}"),
+            ("Columns", ", ".join(f"{c.name} ({c.kind})" for c in self.columns)),
+            ("Fingerprint (SHA-256)", self.fingerprint.sha256),
+        ]
+        return card.to_markdown(title=card.source or self.source, facts=facts)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per column with the main statistics, for a quick look in pandas."""
@@ -601,7 +626,7 @@ def finalize(
             thresholds=th,
         ),
         sample_rows=0 if part.sample is None else len(part.sample),
-        card=card,
+        card=None if card is None else card.with_detected(detect_sensitive(cols)),
         target_type=t_type,
         correlations_left_out=left_out,
         missing_matrix=missing_matrix(part.sample, part.sample_positions, with_missing),

@@ -170,7 +170,16 @@ def card_html(prof: DataProfile) -> str:
             '<p class="lw-note">No data card attached. Attach one with '
             "<code>prof.with_card(owner=..., source=..., license=...)</code>.</p>"
         )
-    return static.table([(k, v) for k, v in prof.card.items() if v])
+    out = static.table([(k, v) for k, v in prof.card.items() if v])
+    if prof.card.sensitive:
+        out += '<p class="lw-note">Sensitive columns:</p>' + static.table(
+            [
+                (s.column, s.category, "detected" if s.detected else "flagged", s.reason)
+                for s in prof.card.sensitive
+            ],
+            ["column", "category", "how found", "note"],
+        )
+    return out
 
 
 def alerts_html(prof: DataProfile) -> str:

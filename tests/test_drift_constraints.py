@@ -220,6 +220,11 @@ BAD = [
         ),
         r"model_quality_constraints\.binary_classification_constraints\.auc\.threshold must be a finite number",
     ),
+    (
+        _set(["features", 7, "monitoringConfigOverrides"], {"comparison_method": "winsorized_wasserstein"}),
+        r"features\[7\]\.monitoringConfigOverrides\.comparison_method 'winsorized_wasserstein' compares numbers, "
+        r"and 'region' is categorical",
+    ),
     # repeated entries and deep nesting
     (lambda c: c["features"].append(dict(c["features"][1])), r"features\[\d+\]\.name 'age' is listed twice"),
     (

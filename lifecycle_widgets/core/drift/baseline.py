@@ -8,6 +8,7 @@ feature what later batches are compared with, and suggests constraints. ``save``
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 from dataclasses import dataclass, replace
@@ -82,6 +83,16 @@ class FeatureStatistics:
     @property
     def numeric(self) -> bool:
         return bool(self.quantiles)
+
+    @property
+    def measured_size(self) -> int:
+        """How many values the bin counts were measured on: ``sample_size``, or for files that
+        did not keep it, the sample size that the DKW ``rank_error`` at 99 % implies."""
+        if self.sample_size:
+            return self.sample_size
+        if self.rank_error > 0:
+            return min(self.num_present, round(math.log(2 / 0.01) / (2 * self.rank_error**2)))
+        return self.num_present
 
 
 def inferred_type(family: str) -> str:

@@ -137,7 +137,7 @@ class DriftReport(Result):
 
     @property
     def drifted_features(self) -> tuple[str, ...]:
-        """Features whose distribution distance crossed its threshold."""
+        """Features whose distribution distance crossed its threshold, beyond sampling noise."""
         return tuple(f.name for f in self.features if f.drifted)
 
     @property
@@ -423,8 +423,8 @@ def _measured_counts(base: FeatureStatistics, counts: np.ndarray) -> np.ndarray:
     """The baseline's bin counts on the scale of the values they were measured on: counts
     scaled up from a 50,000-row sample of ten million rows carry the sample's noise, not the
     population's, and a test that took them as exact would flag every large batch."""
-    if base.numeric and 0 < base.sample_size < base.num_present:
-        return counts * (base.sample_size / base.num_present)
+    if base.numeric and 0 < base.measured_size < base.num_present:
+        return counts * (base.measured_size / base.num_present)
     return counts
 
 

@@ -79,6 +79,7 @@ RANGE_TOLERANCE = 0.1
 FEATURE_EXTENSION_KEYS = {"range": 0, "integral": 0, "unique": 0}
 RANGE_KEYS = {"min": 0, "max": 0, "tolerance": 0}
 INFERRED_TYPES = ("Integral", "Fractional", "String", "Unknown")
+NUMERIC_KINDS = ("numeric", "integer")
 QUALITY_GROUPS = (
     "binary_classification_constraints",
     "multiclass_classification_constraints",
@@ -208,7 +209,7 @@ def _extension(where: str, found: object, features: dict[str, str]) -> dict[str,
         rules = _keys(at, rules, FEATURE_EXTENSION_KEYS)
         entry: dict[str, Any] = {}
         if "range" in rules:
-            if features[name] not in ("numeric", "integer"):
+            if features[name] not in NUMERIC_KINDS:
                 raise ConstraintsError(f"{at}.range: {name!r} is {features[name]}, not numeric.")
             entry["range"] = _range(f"{at}.range", rules["range"])
         for key in ("integral", "unique"):
@@ -271,7 +272,20 @@ def _feature(where: str, feature: object, features: dict[str, str], seen: set[st
                 raise ConstraintsError(
                     f"{where}.string_constraints.domains[{i}] must be a string or a number; got {value!r}."
                 )
-    _distribution(f"{where}.monitoringConfigOverrides", feature.get("monitoringConfigOverrides", {}))
+    overrides = _distribution(
+        f"{where}.monitoringConfigOverrides", feature.get("monitoringConfigOverrides", {})
+    )
+    for key in ("comparison_method", "comparion_method"):
+        method = overrides.get(key)
+        if (
+            method in DISTANCES
+            and DISTANCES[method].input == "quantile"
+            and features[name] not in NUMERIC_KINDS
+        ):
+            raise ConstraintsError(
+                f"{where}.monitoringConfigOverrides.{key} {method!r} compares numbers, and {name!r} is "
+                f"{features[name]}; use a binned distance such as jensen_shannon."
+            )
     return feature
 
 

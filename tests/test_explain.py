@@ -375,3 +375,22 @@ def test_models_are_saved_with_skops_and_pickles_need_trust(forest, tmp_path) ->
     assert lw.load_model(tmp_path / "m.pkl", trusted=True).n_estimators == forest.n_estimators
     with pytest.raises(lw.ParameterError, match=r"should end in \.skops"):
         lw.save_model(forest, tmp_path / "m.bin")
+
+
+def test_integrated_gradients_keep_column_names_and_check_target() -> None:
+    import warnings
+
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    df = lw.datasets.credit(300, seed=1)
+    X = df[NUMERIC].fillna(0)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, df["defaulted"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a frame fitted with names must not be predicted without them
+        ig = lw.integrated_gradients(model, X.head(5), baseline=X.mean().to_numpy())
+    p, p0 = model.predict_proba(X.head(5)), model.predict_proba(X.mean().to_frame().T)
+    k = p.argmax(1)
+    np.testing.assert_allclose(ig.sum(1), p[np.arange(5), k] - p0[0, k], atol=2e-3)
+    with pytest.raises(lw.ParameterError, match="'target' parameter of integrated_gradients must be one of"):
+        lw.integrated_gradients(model, X.head(2), target=7)

@@ -123,16 +123,20 @@ def integrated_gradients(
             f"baseline must have {x.shape[1]} values, one per feature; got shape {base.shape}."
         )
     classes = list(getattr(est, "classes_", []))
+    if classes and target is None:
+        # one call on X as given: a model fitted on a DataFrame keeps its column names
+        predicted = np.argmax(np.asarray(model.predict_proba(X)), axis=1)
+    elif classes:
+        if target not in classes:
+            raise ParameterError.bad_value(
+                "target", "integrated_gradients", f"one of the classes {classes}", target
+            )
+        predicted = np.full(len(x), classes.index(target))
+    else:
+        predicted = np.zeros(len(x), dtype=int)
     out = np.zeros_like(x)
     for i, row in enumerate(x):
-        if classes:
-            k = (
-                classes.index(target)
-                if target is not None
-                else int(np.argmax(model.predict_proba(row[None])[0]))
-            )
-        else:
-            k = 0
+        k = int(predicted[i])
         alphas = (np.arange(steps) + 0.5) / steps
         path = base + alphas[:, None] * (row - base)
         z = path if scale is None else (path - mean) / scale

@@ -347,28 +347,35 @@ def near_duplicate_pairs(
     """
     if len(columns) < 2 or len(sample) == 0:
         return []
-    keyed = [value_keys(sample[c]) for c in columns]
-    keys = np.column_stack([k for k, _ in keyed])
-    missing = np.column_stack([m for _, m in keyed])
-    head_keys, head_missing = keys[:PREFILTER_ROWS], missing[:PREFILTER_ROWS]
+    head = sample.iloc[:PREFILTER_ROWS]
+    keyed = [value_keys(head[c]) for c in columns]
+    head_keys = np.column_stack([k for k, _ in keyed])
+    head_missing = np.column_stack([m for _, m in keyed])
     # a screening margin: a share of `threshold` on the whole sample can be lower on the head
     margin = 3 * np.sqrt(threshold * (1 - threshold) / max(1, len(head_keys))) + 0.05
+    full: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # whole-sample keys of candidates only
+
+    def keys_of(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if i not in full:
+            full[i] = value_keys(sample[columns[i]])
+        return full[i]
+
     out = []
     for i in range(len(columns) - 1):
         hk, hm = head_keys[:, i + 1 :], head_missing[:, i + 1 :]
         equal = (head_keys[:, i : i + 1] == hk) & ~head_missing[:, i : i + 1] & ~hm
         either = (~(head_missing[:, i : i + 1] & hm)).sum(0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(either > 0, equal.sum(0) / np.maximum(either, 1), 0.0)
+        share = np.where(either > 0, equal.sum(0) / np.maximum(either, 1), 0.0)
         for offset in np.flatnonzero(share >= threshold - margin):
             j = i + 1 + int(offset)
-            either_full = ~(missing[:, i] & missing[:, j])
+            (ki, mi), (kj, mj) = keys_of(i), keys_of(j)
+            either_full = ~(mi & mj)
             if not either_full.any():
                 continue
-            same = (keys[:, i] == keys[:, j]) & ~missing[:, i] & ~missing[:, j]
-            full = float(same.sum() / either_full.sum())
-            if full >= threshold:
-                out.append((columns[i], columns[j], full))
+            same = (ki == kj) & ~mi & ~mj
+            share_full = float(same.sum() / either_full.sum())
+            if share_full >= threshold:
+                out.append((columns[i], columns[j], share_full))
     return out
 
 

@@ -215,19 +215,25 @@ def _character_classes(uniq: pa.Array, weights: np.ndarray) -> tuple[int, tuple[
 
 def _top(values: pa.Array, weights: np.ndarray, n: int) -> tuple[tuple[tuple[str, int], ...], int]:
     """The ``n`` values of largest total weight (ties by value, so the order is reproducible)
-    and the number of distinct values."""
+    and the number of distinct values: a dictionary encoding and a weighted bincount."""
     if len(values) == 0:
         return (), 0
-    totals = (
-        pa.table({"v": values, "n": pa.array(weights, type=pa.int64())})
-        .group_by("v")
-        .aggregate([("n", "sum")])
+    encoded = pc.dictionary_encode(values)
+    dictionary = encoded.dictionary
+    totals = np.bincount(
+        encoded.indices.to_numpy(zero_copy_only=False), weights=weights, minlength=len(dictionary)
     )
-    frame = pd.DataFrame({"v": totals["v"].to_numpy(), "n": totals["n_sum"].to_numpy()}).sort_values(
-        ["n", "v"], ascending=[False, True], kind="stable"
-    )
-    head = frame.head(n)
-    return tuple(zip(head["v"].tolist(), head["n"].astype(int).tolist(), strict=True)), len(frame)
+    totals = totals.astype(np.int64)
+    kth = np.partition(totals, len(totals) - n)[len(totals) - n] if len(totals) > n else totals.min()
+    above = np.flatnonzero(totals > kth)
+    # the values tied at the cut (all of them, for an identifier) are ordered in Arrow, not Python
+    ties = np.flatnonzero(totals == kth)
+    tie_names = dictionary.take(pa.array(ties))
+    ties = ties[pc.sort_indices(tie_names).to_numpy()[: n - len(above)]]
+    names = dictionary.take(pa.array(above)).to_pylist()
+    ranked = sorted(zip(names, totals[above].tolist(), strict=True), key=lambda kv: (-kv[1], kv[0]))
+    ranked += [(v, int(kth)) for v in dictionary.take(pa.array(ties)).to_pylist()]
+    return tuple(ranked), len(dictionary)
 
 
 def patterns_of(arr: pa.Array) -> pa.Array:

@@ -10,7 +10,7 @@ read a row group at a time and a Dask DataFrame give the same profile.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from lifecycle_widgets.core.profile_text import text_summary
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+if TYPE_CHECKING:
+    from lifecycle_widgets.core.profile_compare import ProfileComparison
 
 __all__ = [
     "Association",
@@ -191,7 +194,7 @@ class DataProfile(Result):
         """
         return tuple(a for a in self.alerts if column in a.columns)
 
-    def compare(self, other: DataProfile, *, labels: tuple[str, str] | None = None) -> Any:
+    def compare(self, other: DataProfile, *, labels: tuple[str, str] | None = None) -> ProfileComparison:
         """This profile and ``other`` side by side, with a distance per column: a
         :class:`~lifecycle_widgets.core.profile_compare.ProfileComparison`.
 

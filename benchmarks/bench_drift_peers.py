@@ -31,8 +31,9 @@ Tools, each in a fresh child process with its own defaults and its own type infe
   one ``calculate`` over the scenario's batches concatenated (one chunk per batch, as NannyML is
   meant to be used), flags from the ``alert`` column of its default method (Jensen-Shannon for
   both kinds) with its default threshold (mean + 3 standard deviations of the method's values
-  on the reference's own chunks of the same size: with fewer than a handful of reference chunks,
-  as at 10,000-row batches of a 50,000-row reference, that threshold is loose). Its venv ``benchmarks/.venv-nannyml`` pins
+  on the reference's own chunks of the same size, each compared with the whole reference it is
+  part of: with few reference chunks, as at 10,000-row batches of a 50,000-row reference, that
+  threshold rests on a handful of values, and with one chunk or none it flags everything). Its venv ``benchmarks/.venv-nannyml`` pins
   ``pandas<3`` too, and installs statsmodels, which nannyml 0.13.1 imports without requiring it;
   usage logging is switched off (``NML_DISABLE_USAGE_LOGGING=1``).
 

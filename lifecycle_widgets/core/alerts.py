@@ -126,7 +126,7 @@ class AlertThresholds:
     near_duplicate: float = 0.95
     earliest_date: str = "1901-01-01"
     latest_date: str = "2100-12-31"
-    as_of: str | None = None
+    as_of: str | datetime | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -155,7 +155,9 @@ class AlertThresholds:
         return _epoch(self.earliest_date, "earliest_date"), _epoch(self.latest_date, "latest_date")
 
     def as_of_seconds(self) -> float:
-        """``as_of`` in seconds since the Unix epoch (UTC); now when ``as_of`` is None."""
+        """``as_of`` in seconds since the Unix epoch (UTC); now when ``as_of`` is None (so the
+        future_dates alert depends on the day it runs: pass ``as_of`` where a profile must
+        reproduce byte for byte, as in an audit template)."""
         return datetime.now(UTC).timestamp() if self.as_of is None else _epoch(self.as_of, "as_of")
 
 

@@ -72,13 +72,14 @@ def test_to_html_is_self_contained_and_deterministic(credit_profile, tmp_path) -
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=", html)
     assert credit_profile.to_html() == html  # same result, same bytes
-    assert html.count('class="lw-figure"') == 5  # overview, picker, missing, correlations, target
+    # overview, picker, missing, missing matrix, nullity, correlations, target
+    assert html.count('class="lw-figure"') == 7
 
 
 def test_static_figures_embed_aggregates_only(credit_profile: lw.DataProfile) -> None:
     html = credit_profile.to_html()
     payloads = re.findall(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html)
-    assert len(payloads) == 5
+    assert len(payloads) == 7
     picker = max(payloads, key=len)
     figures = json.loads(picker)["figures"]
     assert len(figures) == credit_profile.n_columns
@@ -94,7 +95,14 @@ def test_html_size_does_not_grow_with_rows() -> None:
 
 def test_figures_by_name(credit_profile: lw.DataProfile) -> None:
     figs = credit_profile.figures()
-    assert {n for n in figs if ":" not in n} == {"overview", "missing", "correlations", "target"}
+    assert {n for n in figs if ":" not in n} == {
+        "overview",
+        "missing",
+        "missing_matrix",
+        "nullity",
+        "correlations",
+        "target",
+    }
     assert {n.split(":", 1)[1] for n in figs if n.startswith("distribution:")} == {
         c.name for c in credit_profile.columns
     }

@@ -16,6 +16,8 @@ from sklearn.ensemble import RandomForestClassifier
 
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.batch import BatchRun, BatchSummary
+from lifecycle_widgets.core.drift.multivariate import multivariate_drift
+from lifecycle_widgets.core.drift.performance_estimation import estimate_performance
 from lifecycle_widgets.core.explain.bias_mitigation import mitigate
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.panels import display
@@ -49,7 +51,8 @@ def results(tmp_path_factory) -> dict[str, Result]:
     facet_frame = X_test.assign(age_group=np.where(X_test["age"] >= 60, "60+", "under 60"))
     base = lw.Baseline.fit(df, target="defaulted")
     batch = lw.datasets.credit_batch(600, seed=7)
-    exp = lw.explain(model, X_test, y_test, max_rows=60)
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X_test, y_test, max_rows=60)
     store = lw.RunStore(tmp_path_factory.mktemp("store") / "lifecycle.db")
     reg = lw.ModelRegistry(store)
     for depth in (3, 5):
@@ -67,11 +70,12 @@ def results(tmp_path_factory) -> dict[str, Result]:
         "drift": base.check(batch),
         "timeline": lw.monitor(base, {"a": batch, "b": lw.datasets.credit_batch(600, seed=8, drift=False)}),
         "explanation": exp,
-        "local": exp.local(0),
-        "stability": exp.stability(0),
+        "local": explainer.local(0),
+        "stability": explainer.stability(0),
         "bias": lw.bias_report(facet_frame, y_test.to_numpy(), pred, facet="age_group", facet_values="60+"),
         "calibration": lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1]),
         "lineage": lw.lineage(model, X_test),
+        "profile_comparison": lw.profile(df).compare(lw.profile(batch)),
         "runs": store.runs(experiment="every"),
         "registry": reg.state(),
         "champion_challenger": comparison,
@@ -88,6 +92,10 @@ def results(tmp_path_factory) -> dict[str, Result]:
             facet_values="60+",
             n_bootstrap=50,
         ).report,
+        "performance_estimate": estimate_performance(
+            model, X_test[:200].assign(defaulted=y_test[:200]), X_test[200:], target="defaulted", chunk_size=50
+        ),
+        "multivariate_drift": multivariate_drift(df[FEATURES], {"batch": batch[FEATURES]}, chunk_size=300),
     }
 
 
@@ -130,11 +138,14 @@ def figure_payloads(html: str) -> list[dict]:
         "bias",
         "calibration",
         "lineage",
+        "profile_comparison",
         "runs",
         "registry",
         "champion_challenger",
         "batch",
         "bias_mitigation",
+        "performance_estimate",
+        "multivariate_drift",
     ],
 )
 def test_three_ways(results, name, tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_executed_notebook_shows_every_figure_without_widget_state(executed) -> 
     assert "widgets" not in nb.metadata
     assert not [o for o in outputs(nb) if WIDGET_MIME in o.get("data", {})]
     profile_html = next(h for h in html_outputs(nb) if 'class="lw"' in h)
-    assert profile_html.count('class="lw-figure"') == 5
+    assert profile_html.count('class="lw-figure"') == 7
     assert sum(h.count(PLOTLY_MARKER) for h in html_outputs(nb)) == 1
     assert path.stat().st_size < 6 * 2**20  # plotly.js (~4.7 MB) once, figures from aggregates
 

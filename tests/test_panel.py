@@ -83,8 +83,9 @@ def test_five_hundred_columns_stay_lazy() -> None:
     assert len(panel.column_picker.options) == 500
     panel.column_picker.value = "c499"
     assert panel.figure.layout.title.text == "c499"
-    # correlations are capped so the heat map stays readable
-    assert max(len(m.columns) for m in prof.correlations) == 60
+    # correlations are capped at a stated number; the rest are named
+    assert max(len(m.columns) for m in prof.correlations) == 100
+    assert len(prof.correlations_left_out) == 400
 
 
 def test_zero_columns_panel() -> None:

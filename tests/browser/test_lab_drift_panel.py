@@ -90,7 +90,7 @@ def test_distributions_tab_picker_updates_the_figure(lab_page, screenshot) -> No
     figure = shown.locator(".js-plotly-plot")
     expect(figure).to_have_count(1, timeout=FIGURE_TIMEOUT)
     expect(figure.locator(".gtitle")).to_have_text(
-        re.compile(rf"^{options[0]} — wasserstein "), timeout=FIGURE_TIMEOUT
+        re.compile(rf"^{options[0]} — winsorized_wasserstein "), timeout=FIGURE_TIMEOUT
     )
     expect(figure.locator(".trace.bars .point path").first).to_be_visible()
     page.wait_for_timeout(500)  # let the resize settle

@@ -22,7 +22,7 @@ Jobs (each in its own child; wall seconds, CPU seconds and peak RSS of that chil
     script says why and goes on without it);
 - local, for 10 rows outside the 500 explained ones (so that SHAP is computed too), after the
   tool's global setup (untimed): the first call per row and a repeated call, median and max:
-  ``exp.local(row)`` (SHAP + LIME + counterfactual + ICE, cached); SHAP of the row +
+  ``explainer.local(row)`` (SHAP + LIME + counterfactual + ICE, cached); SHAP of the row +
   ``LimeTabularExplainer.explain_instance(num_samples=1000)`` directly; explainerdashboard's
   ``get_contrib_df(X_row=...)`` (SHAP only);
 - ``ExplanationPanel.show_row(row)`` for rows whose local explanation is already cached.
@@ -341,10 +341,11 @@ def job_local(tool: str, X, y, model) -> tuple[Clock, dict]:
         import lifecycle_widgets as lw
 
         with Clock() as setup:
-            exp = lw.explain(model, X, y, max_rows=LOCAL_N, progress=False)
+            explainer = lw.Explainer(model)
+            explainer.explain(X, y, max_rows=LOCAL_N, progress=False)
 
         def one(r: int) -> None:
-            exp.local(r)
+            explainer.local(r)
     elif tool == DIRECT:
         import pandas as pd
         import shap
@@ -445,15 +446,16 @@ def job_panel(X, y, model, repeat: int = 5) -> tuple[Clock, dict]:
     """ExplanationPanel.show_row for rows whose local explanation is cached."""
     import lifecycle_widgets as lw
 
-    exp = lw.explain(model, X, y, max_rows=LOCAL_N, progress=False)
-    panel = lw.ExplanationPanel(exp)
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=LOCAL_N, progress=False)
+    panel = lw.ExplanationPanel(exp, explainer=explainer)
     with Clock() as tab:
         panel.tabs.selected_index = 1  # the Local tab: built now, explains the default row
     assert panel.tabs.children[1].children, "the Local tab was not built"
     rows = local_rows(len(X))
     with Clock() as warm:
         for r in rows:
-            exp.local(r)
+            explainer.local(r)
     times = []
     with Clock() as clock:
         for _ in range(repeat):
@@ -664,7 +666,7 @@ SHAP_LABELS = {
 
 
 LOCAL_LABELS = {
-    OURS: "lifecycle_widgets `exp.local(row)`: SHAP + LIME + counterfactual + ICE",
+    OURS: "lifecycle_widgets `explainer.local(row)`: SHAP + LIME + counterfactual + ICE",
     DIRECT: "directly: SHAP of the row + `LimeTabularExplainer.explain_instance` (1,000 samples)",
     ED: "explainerdashboard `get_contrib_df(X_row=...)`: SHAP only",
 }

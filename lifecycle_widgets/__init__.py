@@ -24,10 +24,12 @@ from lifecycle_widgets.core import (
     monitor,
     profile,
 )
+from lifecycle_widgets.core.card import SensitiveColumn
 from lifecycle_widgets.core.explain import (
     BiasBands,
     BiasReport,
     Calibration,
+    Explainer,
     Explanation,
     LocalExplanation,
     Stability,
@@ -48,6 +50,7 @@ from lifecycle_widgets.core.explain.bias_mitigation import (
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.core.lineage_sklearn import register_feature_mapper
 from lifecycle_widgets.core.openlineage import DataSource, OpenLineageEmitter
+from lifecycle_widgets.core.profile_compare import ProfileComparison
 from lifecycle_widgets.exceptions import (
     ColumnError,
     LifecycleWidgetsError,
@@ -99,6 +102,7 @@ __all__ = [
     "DataSource",
     "DriftPanel",
     "DriftReport",
+    "Explainer",
     "Explanation",
     "ExplanationPanel",
     "GroupThresholdClassifier",
@@ -113,11 +117,13 @@ __all__ = [
     "ModelRegistry",
     "OpenLineageEmitter",
     "ParameterError",
+    "ProfileComparison",
     "ProfilePanel",
     "RegistryPanel",
     "Result",
     "RunStore",
     "Runs",
+    "SensitiveColumn",
     "Stability",
     "Timeline",
     "TimelinePanel",

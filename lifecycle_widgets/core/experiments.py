@@ -355,13 +355,14 @@ class ChampionChallenger(Result):
 
 
 def _task(model: Any, which: str) -> str:
-    from sklearn.base import is_classifier, is_regressor
+    # the task is read from the estimator (duck-typed models too), never from the labels
+    from lifecycle_widgets.core.explain.estimator import predicts_classes
 
-    if is_classifier(model):
-        return CLASSIFICATION
-    if is_regressor(model):
-        return REGRESSION
-    raise ParameterError.bad_value(which, "compare_models", "a scikit-learn classifier or regressor", model)
+    if not callable(getattr(model, "predict", None)):
+        raise ParameterError.bad_value(
+            which, "compare_models", "a fitted model with a predict method", type(model).__name__
+        )
+    return CLASSIFICATION if predicts_classes(model) else REGRESSION
 
 
 def _outputs(model: Any, X: Any, spec: ComparisonMetric, which: str) -> np.ndarray:

@@ -288,7 +288,7 @@ def test_thresholds_are_the_reference_chunks_realized_mean_plus_minus_three_sd()
         assert t.lower == pytest.approx(max(0.0, np.mean(values) - 3 * np.std(values)), abs=1e-12)
         assert t.upper == pytest.approx(min(1.0, np.mean(values) + 3 * np.std(values)), abs=1e-12)
         assert [c.values[m].realized for c in est.reference] == pytest.approx(values, abs=1e-12)
-    assert len(est.reference) == 6 and est.reference[0].label == "reference rows 0–49"
+    assert len(est.reference) == 6 and est.reference[0].label == "reference rows 1 to 50"
 
 
 # --- following a covariate shift ---------------------------------------------------------------

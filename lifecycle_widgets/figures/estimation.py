@@ -147,7 +147,7 @@ def performance_figure(
         template=template,
         xaxis={"type": "category", "title": {"text": "chunk"}},
         yaxis={"title": {"text": label}},
-        legend={"orientation": "h", "y": -0.3},
+        legend={"traceorder": "normal"},
     )
 
 
@@ -217,7 +217,7 @@ def reconstruction_figure(
         template=template,
         xaxis={"type": "category", "title": {"text": "chunk"}},
         yaxis={"title": {"text": "mean reconstruction error"}},
-        legend={"orientation": "h", "y": -0.3},
+        legend={"traceorder": "normal"},
     )
 
 

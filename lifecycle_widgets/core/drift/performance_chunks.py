@@ -9,6 +9,8 @@ The conventions are NannyML's (0.13), so results can be compared with it:
   (``DefaultChunker``). A mapping of frames is one chunk per frame, as :func:`lifecycle_widgets.monitor`
   takes batches; the reference is then cut into chunks of the batches' median size, unless
   ``chunk_size`` or ``chunk_number`` says otherwise.
+- a frame's chunks are labelled as :func:`lifecycle_widgets.monitor` labels them
+  (``"rows 1 to 500"``); NannyML's keys count from 0 (``"[0:499]"``).
 - alert thresholds are the mean of a statistic over the reference's chunks plus and minus three
   standard deviations (``StandardDeviationThreshold``), cut to the statistic's range. Unlike
   NannyML, a reference chunk shorter than half the others is left out of the thresholds: its
@@ -174,7 +176,7 @@ def batches_of(
         return out
     frame = check_frame(data, name, caller)
     return [
-        Batch(f"{prefix}rows {start:,}–{stop - 1:,}", frame.iloc[start:stop], start, stop)
+        Batch(f"{prefix}rows {start + 1:,} to {stop:,}", frame.iloc[start:stop], start, stop)
         for start, stop in chunk_bounds(len(frame), chunk_size=chunk_size, chunk_number=chunk_number)
     ]
 

@@ -159,7 +159,7 @@ class PerformanceEstimate(Result):
     >>> reference = X[200:400].assign(target=y[200:400])
     >>> est = estimate_performance(model, reference, X[400:], target="target", chunk_size=50)
     >>> est.method, [c.label for c in est.analysis]
-    ('cbpe', ['rows 0–49', 'rows 50–99', 'rows 100–149', 'rows 150–168'])
+    ('cbpe', ['rows 1 to 50', 'rows 51 to 100', 'rows 101 to 150', 'rows 151 to 169'])
     >>> est.analysis[0].values["accuracy"].estimate > 0.9
     True
     """
@@ -722,7 +722,7 @@ class PerformanceEstimator:
             self._fit_cbpe(fitted, y[labelled], calibration)
         else:
             self._fit_dle(reference.loc[labelled], fitted, y[labelled])
-        batches = [Batch(f"reference rows {a:,}–{b - 1:,}", reference.iloc[a:b], a, b) for a, b in bounds]
+        batches = [Batch(f"reference rows {a + 1:,} to {b:,}", reference.iloc[a:b], a, b) for a, b in bounds]
         chunks = [self._chunk(b, "reference", _slice(outputs, b), y[b.start : b.stop]) for b in batches]
         for m in self.metrics:
             realized = [c.values[m].realized for c, full in zip(chunks, counted, strict=True) if full]

@@ -158,7 +158,17 @@ def batches_of(
     prefix: str = "",
 ) -> list[Batch]:
     """The chunks of ``data``: a DataFrame cut by :func:`chunk_bounds`, or a mapping of labels to
-    DataFrames, one chunk each. Every frame is checked (:func:`check_frame`)."""
+    DataFrames, one chunk each. Every frame is checked (:func:`check_frame`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": range(250)})
+    >>> [b.label for b in batches_of(frame, name="data", caller="example", chunk_size=100, chunk_number=None)]
+    ['rows 1 to 100', 'rows 101 to 200', 'rows 201 to 250']
+    >>> [b.label for b in batches_of({"jan": frame, "feb": frame}, name="data", caller="example",
+    ...                               chunk_size=None, chunk_number=None)]
+    ['jan', 'feb']
+    """
     if isinstance(data, Mapping):
         if not data:
             raise ParameterError(
@@ -233,6 +243,12 @@ def split_features(frame: pd.DataFrame, features: Sequence[str], caller: str) ->
 
     A date or time column is refused: later batches have later times by construction, so it
     would always look drifted and would let a model tell batches apart by time alone.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [30, 40], "region": ["n", "s"], "owner": [True, False]})
+    >>> split_features(frame, ["age", "region", "owner"], "example")
+    (['age'], ['region', 'owner'])
     """
     numeric, categorical = [], []
     for name in features:

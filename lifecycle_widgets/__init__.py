@@ -25,6 +25,12 @@ from lifecycle_widgets.core import (
     profile,
 )
 from lifecycle_widgets.core.card import SensitiveColumn
+from lifecycle_widgets.core.drift.multivariate import MultivariateDrift, multivariate_drift
+from lifecycle_widgets.core.drift.performance_estimation import (
+    PerformanceEstimate,
+    PerformanceEstimator,
+    estimate_performance,
+)
 from lifecycle_widgets.core.explain import (
     BiasBands,
     BiasReport,
@@ -115,8 +121,11 @@ __all__ = [
     "MissingDependencyError",
     "MitigationReport",
     "ModelRegistry",
+    "MultivariateDrift",
     "OpenLineageEmitter",
     "ParameterError",
+    "PerformanceEstimate",
+    "PerformanceEstimator",
     "ProfileComparison",
     "ProfilePanel",
     "RegistryPanel",
@@ -136,6 +145,7 @@ __all__ = [
     "compare_mitigation",
     "config_context",
     "datasets",
+    "estimate_performance",
     "explain",
     "fit_weighted",
     "get_config",
@@ -145,6 +155,7 @@ __all__ = [
     "load_model",
     "mitigate",
     "monitor",
+    "multivariate_drift",
     "profile",
     "record",
     "register_feature_mapper",

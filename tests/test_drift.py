@@ -165,11 +165,14 @@ def test_model_quality(train) -> None:
     assert base.model_quality["auc"] == pytest.approx(
         roc_auc_score(train["defaulted"], model.predict_proba(x)[:, 1])
     )
-    good = base.check(ref)
+    good = base.check(ref, model=model)
     assert "model_quality_check" not in checks(good)
     flipped = ref.assign(defaulted=1 - ref["defaulted"])
-    bad = base.check(flipped)
+    bad = base.check(flipped, model=model)
     assert "model_quality_check" in checks(bad)
+    # a baseline holds no model: without one given, the batch's quality is not judged at all
+    assert not hasattr(base, "_model") and base.check(flipped).model_quality is None
+    assert "model_quality_check" not in checks(base.check(flipped))
     assert bad.model_quality["accuracy"] == pytest.approx(1 - good.model_quality["accuracy"])
     # labels given as an array, predictions given directly
     preds = model.predict(x)
@@ -406,16 +409,16 @@ def _with_group(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_feature_attribution_and_bias_drift(model_baseline, clean) -> None:
-    base, _model = model_baseline
+    base, model = model_baseline
     assert set(base.attribution) == {"age", "utilization", "late_payments", "n_accounts"}
     assert base.constraints["attribution_constraints"] == {"ndcg_threshold": 0.9}
-    calm = base.check(_with_group(clean))
+    calm = base.check(_with_group(clean), model=model)
     assert calm.attribution_ndcg > 0.9
     assert not checks(calm) & {"feature_attribution_drift_check", "bias_drift_check"}
     # the model now leans on late payments, and only for the 60+ group
     shifted = _with_group(clean).assign(utilization=0.3)
     shifted["late_payments"] = np.where(shifted["age"] >= 60, 6, 0)
-    report = base.check(shifted)
+    report = base.check(shifted, model=model)
     assert report.attribution_ndcg < 0.9
     assert {"feature_attribution_drift_check", "bias_drift_check"} <= checks(report)
 
@@ -425,7 +428,7 @@ def test_model_drift_survives_save_and_load(model_baseline, clean, tmp_path) -> 
     base.save(tmp_path / "b")
     loaded = lw.Baseline.load(tmp_path / "b")
     assert loaded.attribution == base.attribution and loaded.bias == base.bias
-    a, b = loaded.check(_with_group(clean), model=model), base.check(_with_group(clean))
+    a, b = loaded.check(_with_group(clean), model=model), base.check(_with_group(clean), model=model)
     assert a.attribution_ndcg == pytest.approx(b.attribution_ndcg)
     cons = json.loads((tmp_path / "b" / "constraints.json").read_text())
     cons["bias_constraints"]["metrics"]["DPPL"]["upper"] = "high"

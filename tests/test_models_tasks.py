@@ -156,7 +156,7 @@ def test_baseline_with_a_regressor_of_an_integer_target(diabetes) -> None:
     assert "regression_constraints" in base.constraints["model_quality_constraints"]
     mean_abs = np.abs(shap.TreeExplainer(model)(X.head(500)).values).mean(0)
     assert [base.attribution[c] for c in X.columns] == pytest.approx(mean_abs.tolist())
-    report = base.check(frame.iloc[:200])
+    report = base.check(frame.iloc[:200], model=model)
     assert report.model_quality["problem_type"] == "regression"
     assert report.model_quality["r2"] == pytest.approx(metrics.r2_score(y[:200], model.predict(X.iloc[:200])))
 
@@ -263,7 +263,7 @@ def test_multiclass_baseline_ranks_features_over_every_class(wine) -> None:
         metrics.roc_auc_score(y, forest.predict_proba(X), multi_class="ovr")
     )
     batch = X.assign(cultivar=y).iloc[:59]  # class 0 only: the batch lacks classes 1 and 2
-    assert base.check(batch).model_quality["accuracy"] == pytest.approx(
+    assert base.check(batch, model=forest).model_quality["accuracy"] == pytest.approx(
         metrics.accuracy_score(y[:59], forest.predict(X.iloc[:59]))
     )
 

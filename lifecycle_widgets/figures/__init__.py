@@ -11,6 +11,11 @@ from lifecycle_widgets.figures.drift import (
     timeline_violations_figure,
     violations_figure,
 )
+from lifecycle_widgets.figures.estimation import (
+    domain_classifier_figure,
+    performance_figure,
+    reconstruction_figure,
+)
 from lifecycle_widgets.figures.experiments import (
     comparison_figure,
     lineage_figure,
@@ -57,6 +62,7 @@ __all__ = [
     "defaults",
     "dependence_figure",
     "distribution_figure",
+    "domain_classifier_figure",
     "drift_overview_figure",
     "feature_over_time_figure",
     "importance_figure",
@@ -70,7 +76,9 @@ __all__ = [
     "overlay_figure",
     "overview_figure",
     "parallel_figure",
+    "performance_figure",
     "quality_figure",
+    "reconstruction_figure",
     "row_ice_figure",
     "saliency_figure",
     "stability_figure",

@@ -355,15 +355,12 @@ class Baseline(Result):
             attribution=attributions,
             bias=bias,
         )
-        object.__setattr__(base, "_model", model)
         return base
 
     def with_constraints(self, constraints: dict[str, Any]) -> Baseline:
         """A copy with other (validated) constraints."""
         checked = validate(constraints, {f.name: f.kind for f in self.features})
-        new = replace(self, constraints=checked)
-        object.__setattr__(new, "_model", getattr(self, "_model", None))
-        return new
+        return replace(self, constraints=checked)
 
     # --- files in Model Monitor's layout ----------------------------------------------------
     def statistics_json(self) -> dict[str, Any]:
@@ -470,7 +467,6 @@ class Baseline(Result):
             attribution=stats.get("attribution"),
             bias=stats.get("bias"),
         )
-        object.__setattr__(base, "_model", None)
         return base
 
     def check(
@@ -487,7 +483,8 @@ class Baseline(Result):
 
         ``labels``: a column of the batch, or values aligned with its rows (default: the
         baseline's target column when the batch has it). Predictions come from ``predictions``,
-        else from ``model`` or the model given to :meth:`fit`.
+        else from ``model``: a baseline holds no model (it is a plain result that round-trips
+        through its files), so the model-based checks run only where one of them is given.
         """
         from lifecycle_widgets.core.drift.check import check
 
@@ -496,7 +493,7 @@ class Baseline(Result):
             data,
             labels=labels,
             predictions=predictions,
-            model=model if model is not None else getattr(self, "_model", None),
+            model=model,
             chunk_rows=chunk_rows,
             progress=progress,
         )

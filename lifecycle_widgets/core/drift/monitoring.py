@@ -394,7 +394,7 @@ def monitor(
     labels : str, optional
         Column of each batch holding the true labels (default: the baseline's target).
     model : optional
-        Fitted model to predict each batch (default: the model given to ``Baseline.fit``).
+        Fitted model to predict each batch, for the model-based checks (a baseline holds none).
 
     Examples
     --------
@@ -416,13 +416,11 @@ def monitor(
             raise ParameterError(
                 "chunk_size cuts a pandas DataFrame; cut a Dask DataFrame by time_column and window."
             )
-        model = model if model is not None else getattr(baseline, "_model", None)
         reports = _dask_windows(baseline, batches, time_column, window, labels, model)
         return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports)
     items = list(_batches(batches, time_column, window, chunk_size))
     if not items:
         raise ParameterError("monitor needs at least one batch.")
-    model = model if model is not None else getattr(baseline, "_model", None)
     show = progress if progress is not None else len(items) > 3
     reports = tuple(
         check(baseline, data, labels=labels, model=model, progress=False, label=label)

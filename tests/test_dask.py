@@ -176,8 +176,25 @@ print(prof.n_rows, before, after)
     assert growth_mb < 8 * one_group_mb + 100, (growth_mb, one_group_mb)
 
 
-def test_run_many_on_the_cluster(client, tmp_path: Path) -> None:
+def _set_environment(values: dict[str, str]) -> None:
+    import os
+
+    os.environ.update(values)
+
+
+def test_run_many_on_the_cluster(client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import nbformat
+
+    from lifecycle_widgets.store.keys import new_key
+
+    # records are signed: a key of the test's own, trusted by the verifier's configuration
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_KEYS", str(tmp_path / "keys"))
+    trusted = tmp_path / "allowed_signers"
+    trusted.write_text(new_key("tester").public_line() + "\n")
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_TRUSTED_KEYS", str(trusted))
+    monkeypatch.setenv("LIFECYCLE_WIDGETS_STORE", str(tmp_path / "lifecycle.db"))
+    # each worker process signs with a key of its own keys folder (never one shipped to it)
+    client.run(_set_environment, {"LIFECYCLE_WIDGETS_KEYS": str(tmp_path / "keys")})
 
     template = tmp_path / "t.ipynb"
     nb = nbformat.v4.new_notebook()
@@ -196,7 +213,7 @@ def test_run_many_on_the_cluster(client, tmp_path: Path) -> None:
         template, [{"k": k} for k in (1, 2, 3, 4)], out=out, store=store, client=client
     )
     frame = summary.to_frame().sort_values("param.k")
-    assert frame["status"].tolist() == ["succeeded", "succeeded", "failed", "succeeded"]
+    assert frame["status"].tolist() == ["succeeded", "succeeded", "failed", "succeeded"], frame["error"].tolist()
     assert frame["square"].dropna().tolist() == [1, 4, 16]
     assert "k must not be 3" in frame["error"].iloc[2]
     records = sorted(p for p in out.iterdir() if not p.name.startswith("."))

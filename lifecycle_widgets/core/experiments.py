@@ -122,6 +122,43 @@ class RegistryState(Result):
     def names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.name for v in self.versions))
 
+    def to_frame(self) -> Any:
+        """One row per model version, as the registry holds them: name, version, status,
+        aliases (comma-separated), run_id, artifact_sha256, registered_by and registered_at.
+
+        Examples
+        --------
+        >>> v = ModelVersion("credit", 1, "r1", "ab", "Approved", "2024-01-01T00:00:00Z",
+        ...                  ("champion",), {}, (Event("registered", "", "ana", "2024-01-01T00:00:00Z"),))
+        >>> RegistryState("lifecycle.db", (v,)).to_frame()[["name", "version", "aliases", "registered_by"]]
+             name  version   aliases registered_by
+        0  credit        1  champion           ana
+        """
+        import pandas as pd
+
+        def registered_by(v: ModelVersion) -> str:
+            return next((e.by for e in v.history if e.event == "registered"), "")
+
+        return pd.DataFrame(
+            [
+                {
+                    "name": v.name,
+                    "version": v.version,
+                    "status": v.status,
+                    "aliases": ", ".join(v.aliases),
+                    "run_id": v.run_id,
+                    "artifact_sha256": v.artifact_sha256,
+                    "registered_by": registered_by(v),
+                    "registered_at": v.created,
+                }
+                for v in self.versions
+            ],
+            columns=[
+                "name", "version", "status", "aliases", "run_id", "artifact_sha256",
+                "registered_by", "registered_at",
+            ],
+        )  # fmt: skip
+
 
 # --- champion/challenger --------------------------------------------------------------------------
 
@@ -335,6 +372,46 @@ class ChampionChallenger(Result):
     interval: str = ""
     at: str = ""
     by: str = ""
+
+    def to_frame(self) -> Any:
+        """One row per model, champion then challenger: role, name, version, metric and the
+        model's value, then the comparison's numbers (the same on both rows): difference
+        (challenger minus champion), ci_low, ci_high, test, statistic, p_value, rows and
+        recommendation. A statistic or p-value the test did not give is NaN.
+
+        Examples
+        --------
+        >>> c = ChampionChallenger("credit", 1, 2, "auc", 0.70, 0.74, 0.04, 0.01, 0.07, "DeLong",
+        ...                        2.5, 0.012, 400, "Promote the challenger.")
+        >>> c.to_frame()[["role", "version", "value", "p_value"]]
+                 role  version  value  p_value
+        0    champion        1   0.70    0.012
+        1  challenger        2   0.74    0.012
+        """
+        import pandas as pd
+
+        shared = {
+            "metric": self.metric,
+            "difference": self.difference,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "test": self.test,
+            "statistic": np.nan if self.statistic is None else self.statistic,
+            "p_value": np.nan if self.p_value is None else self.p_value,
+            "rows": self.rows,
+            "recommendation": self.recommendation,
+        }
+        models = (
+            ("champion", self.champion, self.champion_value),
+            ("challenger", self.challenger, self.challenger_value),
+        )
+        return pd.DataFrame(
+            [
+                {"role": role, "name": self.name, "version": version, "value": value, **shared}
+                for role, version, value in models
+            ],
+            columns=["role", "name", "version", "metric", "value", *list(shared)[1:]],
+        )
 
     @property
     def improvement(self) -> float:

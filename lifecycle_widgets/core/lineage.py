@@ -115,6 +115,30 @@ class LineageGraph(Result):
         # a graph stored before fields were recorded: the sources, manner unknown
         return tuple(FieldUse(c, "mixing", "") for c in self.feature_sources[feature])
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model feature and raw column it comes from, in the features' order:
+        feature, source, how (``identity``, ``transformation`` or ``mixing``, as :meth:`fields`
+        gives it) and description (what the steps do to it).
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.decomposition import PCA
+        >>> df = lw.datasets.credit(50)[["age", "n_accounts"]]
+        >>> lw.lineage(PCA(1).fit(df), df).to_frame()[["feature", "source", "how"]]
+          feature      source     how
+        0    pca0         age  mixing
+        1    pca0  n_accounts  mixing
+        """
+        return pd.DataFrame(
+            [
+                {"feature": feature, "source": use.field, "how": use.how, "description": use.description}
+                for feature in self.features
+                for use in self.fields(feature)
+            ],
+            columns=["feature", "source", "how", "description"],
+        )
+
     def _check_feature(self, feature: str) -> None:
         if feature not in self.feature_sources:
             raise ParameterError(

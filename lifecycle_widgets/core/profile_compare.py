@@ -11,10 +11,11 @@ a profile saved a year ago compares with today's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.spatial.distance import jensenshannon
 
 from lifecycle_widgets.core.profile_parts import Histogram
@@ -188,6 +189,25 @@ class ProfileComparison(Result):
         raise ColumnError(
             name, f"not in both profiles; columns in both are {[c.name for c in self.columns][:20]}"
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per column in both profiles, in the left profile's order: name, both kinds,
+        method, distance, both missing shares, means and distinct counts, and a note. Missing
+        numbers are NaN; columns in one profile only are in ``only_left`` and ``only_right``.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> left = lw.profile(lw.datasets.credit(300))
+        >>> frame = left.compare(lw.profile(lw.datasets.credit_batch(300))).to_frame()
+        >>> list(frame.columns[:5])
+        ['name', 'left_kind', 'right_kind', 'method', 'distance']
+        """
+        columns = [f.name for f in fields(ColumnComparison)]
+        frame = pd.DataFrame([vars(c) for c in self.columns], columns=columns)
+        numbers = ["distance", "left_mean", "right_mean"]
+        frame[numbers] = frame[numbers].astype(float)  # None -> NaN
+        return frame
 
     @property
     def shifted(self) -> tuple[ColumnComparison, ...]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from lifecycle_widgets.core.drift.constraints import (
     DEFAULT_MONITORING_CONFIG,
@@ -279,6 +280,48 @@ class Baseline(Result):
             f"{name!r} is not a feature of this baseline; features are "
             f"{[f.name for f in self.features][:20]}."
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per feature, in the data's order: name, kind, type (Model Monitor's
+        ``inferred_type``), family, count (present values), missing, completeness, distinct,
+        mean, std, min, max and sum. Statistics a feature's kind has none of are NaN.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> frame = lw.Baseline.fit(lw.datasets.credit(300)).to_frame()
+        >>> row = frame.set_index("name").loc["age"]
+        >>> row["kind"], int(row["count"])
+        ('integer', 300)
+        """
+
+        def num(value: float | None) -> float:
+            return np.nan if value is None else value
+
+        return pd.DataFrame(
+            [
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "type": f.inferred_type,
+                    "family": f.family,
+                    "count": f.num_present,
+                    "missing": f.num_missing,
+                    "completeness": f.completeness,
+                    "distinct": f.distinct_count,
+                    "mean": num(f.mean),
+                    "std": num(f.std_dev),
+                    "min": num(f.min),
+                    "max": num(f.max),
+                    "sum": num(f.sum),
+                }
+                for f in self.features
+            ],
+            columns=[
+                "name", "kind", "type", "family", "count", "missing", "completeness", "distinct",
+                "mean", "std", "min", "max", "sum",
+            ],
+        )  # fmt: skip
 
     @classmethod
     def fit(

@@ -44,7 +44,7 @@ from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.core.ingest import collect, fingerprint, sample_quantiles
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, dtype_family, numeric_values
 from lifecycle_widgets.core.result import Result, atomic_write_text
-from lifecycle_widgets.exceptions import ColumnError, UnknownNameError
+from lifecycle_widgets.exceptions import ColumnError, ParameterError, UnknownNameError
 
 OTHER_BIN = "(other values)"
 
@@ -167,8 +167,52 @@ class DriftReport(Result):
             ]
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per feature, in the baseline's order: name, kind, method, distance, threshold,
+        test, p_value, p_adjusted, alpha, drifted, flagged (the feature has a violation) and the
+        completeness in the baseline and in the batch. Missing numbers are NaN.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> base = lw.Baseline.fit(lw.datasets.credit(500))
+        >>> frame = base.check(lw.datasets.credit_batch(500)).to_frame()
+        >>> list(frame.columns[:5]), len(frame) == len(base.features)
+        (['name', 'kind', 'method', 'distance', 'threshold'], True)
+        """
+        flagged = set(self.flagged_features)
+
+        def num(value: float | None) -> float:
+            return np.nan if value is None else value
+
+        return pd.DataFrame(
+            [
+                {
+                    "name": f.name,
+                    "kind": f.kind,
+                    "method": f.method,
+                    "distance": num(f.distance),
+                    "threshold": num(f.threshold),
+                    "test": f.test,
+                    "p_value": num(f.p_value),
+                    "p_adjusted": num(f.p_adjusted),
+                    "alpha": num(f.alpha),
+                    "drifted": f.drifted,
+                    "flagged": f.name in flagged,
+                    "completeness_baseline": f.completeness_baseline,
+                    "completeness_current": f.completeness_current,
+                }
+                for f in self.features
+            ],
+            columns=[
+                "name", "kind", "method", "distance", "threshold", "test", "p_value", "p_adjusted",
+                "alpha", "drifted", "flagged", "completeness_baseline", "completeness_current",
+            ],
+        )  # fmt: skip
+
     def save(self, folder: str | os.PathLike[str]) -> Path:
-        """Write ``constraint_violations.json`` and ``drift_report.json`` into ``folder``."""
+        """Write ``constraint_violations.json`` (Model Monitor's) and ``drift_report.json`` (the
+        whole report, which :meth:`load` reads back) into ``folder``; returns the folder."""
         out = Path(folder)
         atomic_write_text(
             out / "constraint_violations.json",
@@ -176,6 +220,47 @@ class DriftReport(Result):
         )
         self.to_json(out / "drift_report.json")
         return out
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> DriftReport:
+        """Read a report written by :meth:`save`: ``DriftReport.load(report.save(folder)) == report``.
+
+        Parameters
+        ----------
+        folder : str or path
+            A folder written by :meth:`save`; its ``drift_report.json`` holds the whole report
+            (``constraint_violations.json`` beside it is Model Monitor's summary, not read).
+
+        Returns
+        -------
+        DriftReport
+
+        Raises
+        ------
+        ParameterError
+            When the file is missing or is not a drift report; the message names its path.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import lifecycle_widgets as lw
+        >>> report = lw.Baseline.fit(lw.datasets.credit(500)).check(lw.datasets.credit_batch(500))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     DriftReport.load(report.save(folder)) == report
+        True
+        """
+        path = Path(folder) / "drift_report.json"
+        if not path.is_file():
+            raise ParameterError(
+                f"{str(path)!r} does not exist; expected a folder written by DriftReport.save."
+            )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
+            return cls.from_dict(data)
+        except (ValueError, TypeError, KeyError, ParameterError) as err:
+            raise ParameterError(f"{str(path)!r} is not a readable drift report: {err}") from err
 
     def __repr__(self) -> str:
         return (

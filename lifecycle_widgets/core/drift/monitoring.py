@@ -73,6 +73,42 @@ class Timeline(Result):
             data[r.label] = col
         return pd.DataFrame(data).reindex(list(self.features))
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per batch and feature compared for drift (:meth:`distance_frame` and
+        :meth:`drifted_frame` in long form, with the numbers behind them): batch, feature,
+        method, distance, threshold, p_adjusted and drifted. Missing numbers are NaN.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> base = lw.Baseline.fit(lw.datasets.credit(500))
+        >>> timeline = lw.monitor(base, {"jan": lw.datasets.credit_batch(300, seed=2)})
+        >>> frame = timeline.to_frame()
+        >>> frame["batch"].unique().tolist(), frame["feature"].tolist() == list(timeline.features)
+        (['jan'], True)
+        """
+
+        def num(value: float | None) -> float:
+            return np.nan if value is None else value
+
+        return pd.DataFrame(
+            [
+                {
+                    "batch": r.label,
+                    "feature": f.name,
+                    "method": f.method,
+                    "distance": num(f.distance),
+                    "threshold": num(f.threshold),
+                    "p_adjusted": num(f.p_adjusted),
+                    "drifted": f.drifted,
+                }
+                for r in self.reports
+                for f in r.features
+                if f.method is not None
+            ],
+            columns=["batch", "feature", "method", "distance", "threshold", "p_adjusted", "drifted"],
+        )
+
     def drifted_frame(self) -> pd.DataFrame:
         """Whether each feature (rows) drifted in each batch (columns): its distance crossed the
         threshold and its test says beyond sampling noise."""

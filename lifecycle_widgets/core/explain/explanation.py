@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from lifecycle_widgets.core.explain.bias import BiasReport
@@ -92,6 +93,39 @@ class LocalExplanation(Result):
     ice: tuple[RowDependence, ...]
     uncertainty: Uncertainty | None = None
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per feature contribution: the feature, its value in the row, its SHAP
+        attribution and its LIME weight (NaN where LIME gave the feature none), in SHAP's order.
+
+        Examples
+        --------
+        >>> from lifecycle_widgets.core.explain.explanation import Contribution
+        >>> from lifecycle_widgets.core.explain.counterfactual import Counterfactual
+        >>> local = LocalExplanation(0, 0.7, "1", None, 0.5, "probability",
+        ...     (Contribution("age", "40", 0.15), Contribution("income", "9000", 0.05)),
+        ...     (Contribution("income", "9000", 0.1),), 0.5, 0.9, Counterfactual(False), ())
+        >>> local.to_frame()
+          feature value  shap  lime
+        0     age    40  0.15   NaN
+        1  income  9000  0.05   0.1
+        """
+        lime = {c.feature: c.attribution for c in self.lime}
+        rows = [
+            {
+                "feature": c.feature,
+                "value": c.value,
+                "shap": c.attribution,
+                "lime": lime.pop(c.feature, np.nan),
+            }
+            for c in self.shap
+        ]
+        rows += [
+            {"feature": c.feature, "value": c.value, "shap": np.nan, "lime": c.attribution}
+            for c in self.lime
+            if c.feature in lime
+        ]
+        return pd.DataFrame(rows, columns=["feature", "value", "shap", "lime"])
+
 
 @dataclass(frozen=True)
 class Explanation(Result):
@@ -152,6 +186,12 @@ class Explanation(Result):
         """Mean |SHAP| and permutation importance (mean, std) per feature, most important first."""
         frame = pd.DataFrame([vars(i) for i in self.importance]).set_index("feature")
         return frame.sort_values("shap_mean_abs", ascending=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The global importance as plain columns: one row per feature (``feature``, then mean
+        |SHAP| and permutation importance), most important first; :meth:`global_importance` with
+        the feature as a column rather than the index."""
+        return self.global_importance().reset_index()
 
     def importance_by_class(self) -> pd.DataFrame:
         """Multiclass: mean |SHAP| of each class's output (columns) per feature (rows), the

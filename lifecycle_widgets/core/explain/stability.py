@@ -46,6 +46,20 @@ class Stability(Result):
     scores: tuple[StabilityScore, ...]
     noise: float
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per method and kind of variation: method, variation, kendall_tau,
+        top_k_overlap, max_change and runs.
+
+        Examples
+        --------
+        >>> stab = Stability(3, (StabilityScore("shap", "seeds", 1.0, 1.0, 0.0, 5),), 0.01)
+        >>> stab.to_frame()
+          method variation  kendall_tau  top_k_overlap  max_change  runs
+        0   shap     seeds          1.0            1.0         0.0     5
+        """
+        columns = ["method", "variation", "kendall_tau", "top_k_overlap", "max_change", "runs"]
+        return pd.DataFrame([vars(s) for s in self.scores], columns=columns)
+
     def score(self, method: str) -> float:
         """Mean Kendall tau of ``method`` ("shap" or "lime") over every variation."""
         return float(np.mean([s.kendall_tau for s in self.scores if s.method == method]))

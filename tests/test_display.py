@@ -154,15 +154,22 @@ def test_ipython_publishes_the_static_twin_then_the_panel(credit_profile: lw.Dat
     from IPython.utils.capture import capture_output
 
     InteractiveShell.instance()
-    with lw.config_context(display="live"), capture_output() as captured:
-        ipy_display(credit_profile)
+    try:
+        with lw.config_context(display="live"), capture_output() as captured:
+            ipy_display(credit_profile)
+    finally:  # no shell left behind for later tests of this process (lw.record displays in one)
+        InteractiveShell.clear_instance()
     twin, panel = (out.data for out in captured.outputs)
     assert WIDGET_MIME not in twin and 'class="lw-fallback"' in twin["text/html"]
     assert twin["text/html"].count(PLOTLY_MARKER) == 1  # reopened, the twin draws its own figures
     assert set(panel) == {"text/plain", WIDGET_MIME} and panel["text/plain"] == ""
 
-    with lw.config_context(display="static"), capture_output() as captured:
-        ipy_display(credit_profile)
+    InteractiveShell.instance()
+    try:
+        with lw.config_context(display="static"), capture_output() as captured:
+            ipy_display(credit_profile)
+    finally:
+        InteractiveShell.clear_instance()
     (only,) = (out.data for out in captured.outputs)
     assert WIDGET_MIME not in only and 'class="lw-fallback"' not in only["text/html"]
 

@@ -118,9 +118,9 @@ def _check_store(store_path: Path) -> None:
     """Refuse a store that is a folder, or a SQLite file that is not a store, before anything is
     written; create (and migrate) it otherwise."""
     check_store_path(store_path)
-    if store_path.exists():
-        with connect(store_path, readonly=True):
-            pass
+    # connect() reads the store's mark before it changes anything, so a foreign SQLite file is
+    # refused untouched. (A read-only look first raced with another process creating the store:
+    # between its creation and its first migration the file is an empty SQLite database.)
     with connect(store_path):
         pass
 

@@ -127,6 +127,8 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
                 # an array, not a list: NaN (a missing value) is not JSON, but a typed array carries it
                 "color": np.asarray(colors, dtype=float),
                 "colorscale": [[0, NEGATIVE], [1, POSITIVE]],
+                "cmin": 0,  # values are scaled to 0..1: the bar's ends are the feature's low and high
+                "cmax": 1,
                 "size": 5,
                 "opacity": 0.7,
                 "colorbar": {

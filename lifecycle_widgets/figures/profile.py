@@ -57,6 +57,8 @@ def overview_figure(
             hovertemplate="%{x}: %{y} columns<br>%{hovertext}<extra></extra>",
         )
     )
+    if max(counts, default=0) <= 10:
+        fig.update_yaxes(dtick=1)  # counts of columns: no half-column ticks
     return finish(
         fig,
         title=title or "Columns by kind",

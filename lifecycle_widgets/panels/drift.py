@@ -259,8 +259,10 @@ class TimelinePanel(ResultPanel):
         others: list[widgets.Widget] = [plotly_output(figs.timeline_violations_figure(timeline))]
         if not timeline.quality_frame().empty:
             others.append(plotly_output(figs.timeline_quality_figure(timeline)))
-        header = html_widget(f"<h2>Drift over {len(timeline.reports)} batches</h2>{signals_html(timeline)}")
-        super().__init__(timeline, [header, self.heatmap, self.detail, *others], **kwargs)
+        # the title alone first, so the headline (what needs attention) comes before the signals
+        title = html_widget(f"<h2>Drift over {len(timeline.reports)} batches</h2>")
+        signals = html_widget(signals_html(timeline))
+        super().__init__(timeline, [title, signals, self.heatmap, self.detail, *others], **kwargs)
 
     def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
         if points.point_inds:

@@ -197,7 +197,7 @@ def _adapters() -> tuple[type, type]:
             self.model = model
 
         def fit(self, X: Any, y: Any = None) -> Any:
-            raise NotImplementedError("A wrapped model is already fitted and is not refitted.")
+            raise TypeError("A wrapped model is already fitted; it is never refitted.")
 
         def __sklearn_is_fitted__(self) -> bool:
             return True

@@ -707,3 +707,40 @@ def test_estimates_agree_with_nannyml(nannyml_python: Path, tmp_path: Path) -> N
                     assert v.estimate == pytest.approx(theirs_m["value"], abs=1e-9), (name, c.label, m)
                     assert v.alert == bool(theirs_m["alert"]), (name, c.label, m)
         assert_follows(est, follow[name])
+
+
+def test_estimates_ride_on_the_monitoring_timeline() -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    import lifecycle_widgets as lw
+
+    features = ["age", "income", "utilization", "late_payments"]
+    train = lw.datasets.credit(3000, seed=30)
+    model = RandomForestClassifier(30, max_depth=5, random_state=0).fit(
+        train[features].fillna(0), train["defaulted"]
+    )
+    reference = lw.datasets.credit(2000, seed=31)
+    reference[features] = reference[features].fillna(0)
+    batches = {}
+    for name, seed, drift in (("w1", 32, False), ("w2", 33, True)):
+        batch = lw.datasets.credit_batch(1000, seed=seed, drift=drift)
+        batch[features] = batch[features].fillna(0)
+        batches[name] = batch
+    estimator = lw.PerformanceEstimator.fit(
+        model, reference[[*features, "defaulted"]], target="defaulted", chunk_size=500
+    )
+    base = lw.Baseline.fit(reference, target="defaulted")
+    timeline = lw.monitor(base, {k: v[[*features, "defaulted"]] for k, v in batches.items()}, estimator=estimator)
+    est = timeline.performance
+    # one estimate per batch, after the reference's chunks, with the realized value beside it
+    data_chunks = [c for c in est.analysis if c.label in batches]
+    assert [c.label for c in data_chunks] == ["w1", "w2"]
+    direct = estimator.estimate({k: v[[*features, "defaulted"]] for k, v in batches.items()})
+    assert [c.values["accuracy"].estimate for c in data_chunks] == pytest.approx(
+        [c.values["accuracy"].estimate for c in direct.analysis if c.label in batches]
+    )
+    assert all(c.values["accuracy"].realized is not None for c in data_chunks)
+    assert lw.Timeline.from_dict(timeline.to_dict()) == timeline
+    assert any(name.startswith("estimate_") for name in timeline.figures())
+    with pytest.raises(lw.ParameterError, match="'estimator' parameter of monitor"):
+        lw.monitor(base, batches, estimator="cbpe")

@@ -219,6 +219,16 @@ def timeline_sections(timeline: Timeline) -> list[static.Section]:
     ]
     if not timeline.quality_frame().empty:
         sections.append(S("Model quality over time", (F("quality", figs.timeline_quality_figure(timeline)),)))
+    if timeline.performance is not None:
+        from lifecycle_widgets.figures.estimation import performance_figure
+
+        est = timeline.performance
+        sections.append(
+            S(
+                "Estimated performance (no labels needed)",
+                tuple(F(f"estimate_{m}", performance_figure(est, m)) for m in est.metrics),
+            )
+        )
     if timeline.features:
         sections.append(
             S(
@@ -358,12 +368,17 @@ def report_headline(report: DriftReport) -> list[static.Attention]:
 
 
 def timeline_headline(timeline: Timeline) -> list[static.Attention]:
+    from lifecycle_widgets.panels.estimation import estimate_headline
+
+    estimated = []
+    if timeline.performance is not None:
+        estimated = [a for a in estimate_headline(timeline.performance) if a.severity != "ok"]
     if timeline.retrain_recommended:
-        reasons = ", ".join(
+        reasons = [
             f"{s.constraint_check_type} on {s.feature_name or '(dataset)'}" for s in timeline.signals[:5]
-        )
-        return [static.Attention("high", f"Retraining recommended: {reasons}")]
-    return [static.Attention("ok", f"No retraining signal after {len(timeline.reports)} batches.")]
+        ] or ["the estimated performance left the reference's range"]
+        return [static.Attention("high", f"Retraining recommended: {', '.join(reasons)}"), *estimated]
+    return [*estimated, static.Attention("ok", f"No retraining signal after {len(timeline.reports)} batches.")]
 
 
 display.describe(

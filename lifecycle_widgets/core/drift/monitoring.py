@@ -13,6 +13,7 @@ import pandas as pd
 
 from lifecycle_widgets.core.drift.baseline import Baseline
 from lifecycle_widgets.core.drift.check import DriftReport, check, get_check
+from lifecycle_widgets.core.drift.performance_estimation import PerformanceEstimate, PerformanceEstimator
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
@@ -47,6 +48,8 @@ class Timeline(Result):
 
     baseline_fingerprint: str
     reports: tuple[DriftReport, ...]
+    #: the model's performance estimated batch by batch without labels (``monitor(estimator=...)``)
+    performance: PerformanceEstimate | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -154,8 +157,11 @@ class Timeline(Result):
     def retrain_recommended(self) -> bool:
         """True when the latest batch violates a drift, quality, completeness, domain or schema
         constraint (a check registered with ``retrain=True``): the data the model sees is no
-        longer the data it learned from."""
-        return any(get_check(s.constraint_check_type).retrain for s in self.signals)
+        longer the data it learned from; or when the latest batch's estimated performance left
+        the reference's range."""
+        latest = self.performance.analysis[-1] if self.performance and self.performance.analysis else None
+        estimated = latest is not None and any(v.alert for v in latest.values.values())
+        return estimated or any(get_check(s.constraint_check_type).retrain for s in self.signals)
 
     def __repr__(self) -> str:
         return (
@@ -407,6 +413,7 @@ def monitor(
     chunk_size: int | None = None,
     labels: str | None = None,
     model: Any = None,
+    estimator: PerformanceEstimator | None = None,
     progress: bool | None = None,
 ) -> Timeline:
     """Check every batch against ``baseline`` and collect the reports in a :class:`Timeline`.
@@ -431,6 +438,9 @@ def monitor(
         Column of each batch holding the true labels (default: the baseline's target).
     model : optional
         Fitted model to predict each batch, for the model-based checks (a baseline holds none).
+    estimator : PerformanceEstimator, optional
+        Estimates the model's performance on each batch without labels (CBPE, DLE), with the
+        realized value beside it where a batch has its labels; pandas batches only.
 
     Examples
     --------
@@ -445,9 +455,15 @@ def monitor(
     """
     if not isinstance(baseline, Baseline):
         raise ParameterError.bad_value("baseline", "monitor", "a Baseline", type(baseline).__name__)
+    if estimator is not None and not isinstance(estimator, PerformanceEstimator):
+        raise ParameterError.bad_value(
+            "estimator", "monitor", "a fitted PerformanceEstimator", type(estimator).__name__
+        )
     from lifecycle_widgets.core.distributed import is_dask
 
     if is_dask(batches):
+        if estimator is not None:
+            raise ParameterError("estimator= estimates pandas batches; pass the batches as frames.")
         if chunk_size is not None:
             raise ParameterError(
                 "chunk_size cuts a pandas DataFrame; cut a Dask DataFrame by time_column and window."
@@ -462,4 +478,8 @@ def monitor(
         check(baseline, data, labels=labels, model=model, progress=False, label=label)
         for label, data in progress_bar(items, total=len(items), desc="monitoring", enabled=show)
     )
-    return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports)
+    performance = None
+    if estimator is not None:
+        frames = {label: d if isinstance(d, pd.DataFrame) else pd.read_parquet(d) for label, d in items}
+        performance = estimator.estimate(frames)  # each batch's target column gives the realized values
+    return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports, performance=performance)

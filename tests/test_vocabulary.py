@@ -3,8 +3,6 @@ item, plain column names), and ``save``/``load`` are symmetric wherever one exis
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,23 +12,9 @@ from sklearn.ensemble import RandomForestClassifier
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.drift.check import DriftReport
 from lifecycle_widgets.core.result import Result
+from tests.test_every_result import all_result_classes
 
 FEATURES = ["age", "income", "utilization", "late_payments"]
-
-
-def all_result_classes() -> set[type]:
-    """Every Result subclass of the package (as tests/test_every_result.py walks them)."""
-    import lifecycle_widgets
-
-    for info in pkgutil.walk_packages(lifecycle_widgets.__path__, "lifecycle_widgets."):
-        importlib.import_module(info.name)
-    found, todo = set(), [Result]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub.__module__.startswith("lifecycle_widgets.") and sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
 
 
 #: Result classes whose to_frame this file checks against the result's items

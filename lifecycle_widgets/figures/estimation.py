@@ -36,6 +36,16 @@ def _band(
     ]
 
 
+def _alert_markers(x: list[str], alerts: list[float | None], hover: str) -> list[go.Scatter]:
+    """Open red circles on the analysed chunks whose value left the reference's range (none
+    when no chunk did)."""
+    if all(a is None for a in alerts):
+        return []
+    marker = {"color": SEVERITY_COLORS["high"], "size": 11, "symbol": "circle-open", "line": {"width": 2}}
+    hovertemplate = f"%{{x}}: {hover}<extra></extra>"
+    return [go.Scatter(x=x, y=alerts, mode="markers", name="alert", marker=marker, hovertemplate=hovertemplate)]
+
+
 def _thresholds(x: list[str], thresholds: Thresholds | None) -> list[go.Scatter]:
     out = []
     for name, value in (
@@ -122,22 +132,7 @@ def performance_figure(
         )
     traces += _thresholds(x, result.thresholds.get(metric))
     alerts = [v.estimate if v.alert and not r else None for v, r in zip(values, ref, strict=True)]
-    if any(a is not None for a in alerts):
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=alerts,
-                mode="markers",
-                name="alert",
-                marker={
-                    "color": SEVERITY_COLORS["high"],
-                    "size": 11,
-                    "symbol": "circle-open",
-                    "line": {"width": 2},
-                },
-                hovertemplate="%{x}: estimate %{y:.4g} outside the reference's range<extra></extra>",
-            )
-        )
+    traces += _alert_markers(x, alerts, "estimate %{y:.4g} outside the reference's range")
     fig = go.Figure(traces)
     _split_line(fig, sum(ref), len(ref))
     method = "CBPE" if result.method == "cbpe" else "DLE"
@@ -193,22 +188,7 @@ def reconstruction_figure(
         c.reconstruction_error if c.reconstruction_alert and not r else None
         for c, r in zip(result.chunks, ref, strict=True)
     ]
-    if any(a is not None for a in alerts):
-        traces.append(
-            go.Scatter(
-                x=x,
-                y=alerts,
-                mode="markers",
-                name="alert",
-                marker={
-                    "color": SEVERITY_COLORS["high"],
-                    "size": 11,
-                    "symbol": "circle-open",
-                    "line": {"width": 2},
-                },
-                hovertemplate="%{x}: %{y:.4g} outside the reference's range<extra></extra>",
-            )
-        )
+    traces += _alert_markers(x, alerts, "%{y:.4g} outside the reference's range")
     fig = go.Figure(traces)
     _split_line(fig, sum(ref), len(ref))
     return finish(

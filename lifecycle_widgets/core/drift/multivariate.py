@@ -39,6 +39,7 @@ import pandas as pd
 
 from lifecycle_widgets.core.drift.performance_chunks import (
     Batch,
+    ChunkPeriods,
     Thresholds,
     as_plain,
     batches_of,
@@ -99,7 +100,7 @@ class MultivariateChunk:
 
 
 @dataclass(frozen=True)
-class MultivariateDrift(Result):
+class MultivariateDrift(ChunkPeriods, Result):
     """Reconstruction error and domain-classifier ROC AUC of each chunk against a reference.
 
     Examples
@@ -130,16 +131,6 @@ class MultivariateDrift(Result):
     chunk_size: int | None = None
     chunk_number: int | None = None
     notes: tuple[str, ...] = ()
-
-    @property
-    def reference(self) -> tuple[MultivariateChunk, ...]:
-        """The reference's chunks (their reconstruction errors set the thresholds)."""
-        return tuple(c for c in self.chunks if c.period == "reference")
-
-    @property
-    def analysis(self) -> tuple[MultivariateChunk, ...]:
-        """The chunks of the data compared, in order."""
-        return tuple(c for c in self.chunks if c.period == "analysis")
 
     @property
     def drifted(self) -> tuple[str, ...]:

@@ -55,6 +55,23 @@ THRESHOLD_STDS = 3.0  # NannyML's StandardDeviationThreshold
 SMALL_DATA_ROWS = 20_000  # below this, gradient boosting runs on one thread (see limited_threads)
 
 
+class ChunkPeriods:
+    """The reference's chunks and the analysed ones, for results that hold ``chunks`` each with a
+    ``period`` of ``"reference"`` or ``"analysis"``."""
+
+    chunks: tuple[Any, ...]
+
+    @property
+    def reference(self) -> tuple[Any, ...]:
+        """The reference's chunks (they set the thresholds)."""
+        return tuple(c for c in self.chunks if c.period == "reference")
+
+    @property
+    def analysis(self) -> tuple[Any, ...]:
+        """The chunks of the data compared, in order."""
+        return tuple(c for c in self.chunks if c.period == "analysis")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """The range a statistic keeps on the reference: an alert is a value outside it.

@@ -39,6 +39,7 @@ import pandas as pd
 
 from lifecycle_widgets.core.drift.performance_chunks import (
     Batch,
+    ChunkPeriods,
     Thresholds,
     as_plain,
     batches_of,
@@ -143,7 +144,7 @@ class EstimateChunk:
 
 
 @dataclass(frozen=True)
-class PerformanceEstimate(Result):
+class PerformanceEstimate(ChunkPeriods, Result):
     """Estimated (and, where labels came, realized) performance of a model chunk by chunk.
 
     Examples
@@ -180,16 +181,6 @@ class PerformanceEstimate(Result):
     chunk_size: int | None = None
     chunk_number: int | None = None
     notes: tuple[str, ...] = ()
-
-    @property
-    def reference(self) -> tuple[EstimateChunk, ...]:
-        """The reference's chunks (in-sample estimates; their realized values set the thresholds)."""
-        return tuple(c for c in self.chunks if c.period == "reference")
-
-    @property
-    def analysis(self) -> tuple[EstimateChunk, ...]:
-        """The chunks of the data estimated, in order."""
-        return tuple(c for c in self.chunks if c.period == "analysis")
 
     @property
     def alerts(self) -> tuple[tuple[str, str], ...]:

@@ -32,6 +32,9 @@ def _method(report: MitigationReport) -> str:
 
 
 # --- figures ---------------------------------------------------------------------------------------
+BIAS_AXIS_CAP = 1.0  # distance from no bias beyond which a bar is cut (and labelled)
+
+
 def bias_change_figure(
     report: MitigationReport, *, title: str | None = None, template: str | None = None
 ) -> go.Figure:
@@ -44,11 +47,17 @@ def bias_change_figure(
     names = [a.name for _, a in pairs]
     colors = defaults.colorway
     fig = go.Figure()
+    # ratio-like metrics (DCAcc, DCR) can reach hundreds: the axis stops at the cap (a longer bar
+    # runs off it; its hover has the value), so the differences near 0 that the bands judge stay visible
+    clipped = False
     for label, index, color in (("before", 0, colors[1]), ("after", 1, colors[0])):
         chosen = [p[index] for p in pairs]
+        raw = [deviation(m) for m in chosen]
+        over = [d is not None and d > BIAS_AXIS_CAP for d in raw]
+        clipped = clipped or any(over)
         fig.add_trace(
             go.Bar(
-                x=[deviation(m) for m in chosen],
+                x=raw,
                 y=names,
                 orientation="h",
                 name=label,
@@ -66,7 +75,9 @@ def bias_change_figure(
         height=min(900, 160 + 30 * len(names)),
         barmode="group",
         yaxis={"autorange": "reversed", "type": "category", "title": {"text": "metric"}},
-        xaxis_title="distance from no bias (|value − ideal|; DI: 1 − min(DI, 1/DI))",
+        xaxis_title="distance from no bias (|value − ideal|; DI: 1 − min(DI, 1/DI))"
+        + (f"; bars cut at {BIAS_AXIS_CAP:g}" if clipped else ""),
+        **({"xaxis_range": [0, BIAS_AXIS_CAP * 1.02]} if clipped else {}),
     )
 
 

@@ -1,6 +1,7 @@
 """Plotly figure builders: result objects in, ``go.Figure`` out. Pure: nothing is shown."""
 
 from lifecycle_widgets.figures._common import defaults
+from lifecycle_widgets.figures.calibration import calibration_figure
 from lifecycle_widgets.figures.drift import (
     drift_overview_figure,
     feature_over_time_figure,
@@ -27,7 +28,6 @@ from lifecycle_widgets.figures.experiments import (
 from lifecycle_widgets.figures.explain import (
     beeswarm_figure,
     bias_figure,
-    calibration_figure,
     class_importance_figure,
     cohort_figure,
     dependence_figure,

@@ -1,4 +1,4 @@
-"""The explanation panel, and the static displays of explanations, bias reports and calibration."""
+"""The explanation panel, and the static displays of explanations and bias reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from lifecycle_widgets.core.explain.bias import BiasReport
-from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.explainer import Explainer
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation
 from lifecycle_widgets.core.explain.stability import Stability
@@ -16,6 +15,7 @@ from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.calibration import calibration_headline, calibration_sections
 from lifecycle_widgets.panels.widgets import (
     ResultPanel,
     figure_widget,
@@ -157,27 +157,6 @@ def bias_headline(report: BiasReport) -> list[static.Attention]:
     if not out:
         out.append(static.Attention("ok", "Every defined bias metric is inside its band."))
     return out
-
-
-def calibration_html(cal: Calibration) -> str:
-    rows = [
-        (
-            label,
-            fmt_number(getattr(cal.before, name)),
-            fmt_number(getattr(cal.after, name)) if cal.after else "",
-        )
-        for name, label in (("ece", "ECE"), ("mce", "MCE"), ("brier", "Brier"), ("log_loss", "log loss"))
-    ]
-    head = (
-        f"<p>Temperature fitted on {cal.n_fit:,} validation rows: <b>{fmt_number(cal.temperature)}</b>; "
-        f"measured on {cal.n_eval:,} other rows.</p>"
-        if cal.temperature is not None
-        else ""
-    )
-    notes = "".join(f'<p class="lw-note">{static.esc(n)}</p>' for n in cal.notes)
-    return (
-        head + static.table(rows, ["metric", "before", "after temperature scaling"], numeric=(1, 2)) + notes
-    )
 
 
 def default_row(exp: Explanation) -> int:
@@ -450,23 +429,6 @@ def stability_sections(stab: Stability) -> list[static.Section]:
     )
 
 
-def calibration_headline(cal: Calibration) -> list[static.Attention]:
-    ece = cal.before.ece
-    if ece is None:
-        return []
-    if ece > 0.1:
-        return [static.Attention("high", f"Poorly calibrated: ECE {fmt_number(ece)} (above 0.1)")]
-    if ece > 0.05:
-        return [static.Attention("medium", f"Calibration error ECE {fmt_number(ece)} (above 0.05)")]
-    return [static.Attention("ok", f"Well calibrated: ECE {fmt_number(ece)}")]
-
-
-def calibration_sections(cal: Calibration) -> list[static.Section]:
-    return static.table_and_figure(
-        "Calibration", calibration_html(cal), "calibration", figs.calibration_figure(cal)
-    )
-
-
 def bias_sections(report: BiasReport) -> list[static.Section]:
     return static.table_and_figure("Bias", bias_html(report), "bias", figs.bias_figure(report))
 
@@ -504,13 +466,5 @@ display.describe(
         title=lambda r: f"Bias: {' & '.join(r.facet)} = {' | '.join(r.facet_values)}",
         sections=bias_sections,
         headline=bias_headline,
-    ),
-)
-display.describe(
-    Calibration,
-    display.Description(
-        title=lambda c: f"Calibration of {c.n:,} predictions",
-        sections=calibration_sections,
-        headline=calibration_headline,
     ),
 )

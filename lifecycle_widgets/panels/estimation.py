@@ -20,6 +20,8 @@ HIGHER_IS_WORSE = {"mae", "rmse"}
 def _range(lower: float | None, upper: float | None) -> str:
     if lower is None and upper is None:
         return "no range"
+    if lower == upper:
+        return f"every reference chunk {fmt_number(lower)}"
     return f"{fmt_number(lower) if lower is not None else '−∞'} to {fmt_number(upper) if upper is not None else '∞'}"
 
 
@@ -52,7 +54,7 @@ def estimate_headline(result: PerformanceEstimate) -> list[static.Attention]:
                     "high",
                     f"Estimated {label} {direction} the reference's range ({_range(t.lower, t.upper)}) in "
                     f"{len(alerted)} of {len(chunks)} chunks: {_chunks_named([c.label for c in alerted])}; "
-                    f"latest {last.label!r} {fmt_number(v.estimate)}{realized}",
+                    f"the latest, {last.label!r}, estimated {fmt_number(v.estimate)}{realized}",
                 )
             )
         realized_out = [

@@ -34,6 +34,8 @@ store = lw.RunStore("every_panel.db")
 for depth in (3, 5, 7):
     with store.start_run(experiment="every-panel") as run:
         run.log_params({"depth": depth}); run.log_metrics({"auc": 0.7 + depth / 100})
+group = lambda frame: frame.assign(g=np.where(frame.age >= 60, "old", "young"))
+later = batch[features].fillna(0)
 """
 PANELS = {
     "profile": "lw.profile(df, target='defaulted')",
@@ -47,6 +49,16 @@ PANELS = {
     "calibration": "lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1])",
     "lineage": "lw.lineage(model, X_test)",
     "runs": "lw.compare(store.runs(experiment='every-panel'))",
+    "estimate": (
+        "lw.PerformanceEstimator.fit(model, X_test.assign(defaulted=y_test), target='defaulted',"
+        " chunk_size=100).estimate(later)"
+    ),
+    "multivariate": "lw.multivariate_drift(X_test, later, features=features, chunk_size=200)",
+    "mitigation": (
+        "lw.mitigate(model, group(X[:1000]), y[:1000], group(X_test), y_test, facet='g',"
+        " facet_values='old', features=features).report"
+    ),
+    "profile comparison": "lw.profile(df).compare(lw.profile(batch))",
 }
 
 

@@ -1,10 +1,15 @@
-"""Probability calibration: reliability bins, ECE/MCE, Brier score, log loss, temperature scaling.
+"""Probability calibration: reliability bins, ECE/MCE, Brier score, log loss, and recalibration
+by temperature scaling, Platt scaling or isotonic regression, chosen on held-out rows.
 
 Binary problems are judged on the probability of the positive class (the reliability curve of
 ``sklearn.calibration.calibration_curve``); multiclass problems on the top-class confidence
 against top-class accuracy, as in Guo et al., "On Calibration of Modern Neural Networks"
 (ICML 2017), which also introduced temperature scaling: divide the logits by one ``T > 0``
-fitted to minimize the negative log-likelihood on held-out data.
+fitted to minimize the negative log-likelihood on held-out data. Multiclass problems also get
+one reliability curve per class, one-vs-rest (the probability of the class against the share of
+rows of that class), with its ECE; their mean is the classwise ECE of Kull et al., "Beyond
+temperature scaling" (NeurIPS 2019). The recalibration maps and the rule that picks one live in
+:mod:`lifecycle_widgets.core.explain.calibration_methods`.
 """
 
 from __future__ import annotations
@@ -16,12 +21,24 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.calibration_methods import (
+    METHODS,
+    T_BOUNDS,
+    choose_method,
+    fit_map,
+    logits,
+    row_log_loss,
+    scaled,
+    temperature_fit,
+)
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.exceptions import ParameterError
+from lifecycle_widgets.exceptions import ParameterError, UnknownNameError
 
 __all__ = [
     "Calibration",
+    "CalibrationMethod",
     "CalibrationMetrics",
+    "ClassReliability",
     "ReliabilityBin",
     "apply_temperature",
     "calibration",
@@ -31,8 +48,6 @@ __all__ = [
 
 _CALLER = "calibration"
 _STRATEGIES = ("uniform", "quantile")
-_T_BOUNDS = (1e-2, 1e2)
-_LOG_FLOOR = 1e-12  # probabilities are clipped to [1e-12, 1 - 1e-12] before taking logits
 
 
 @dataclass(frozen=True)
@@ -50,23 +65,63 @@ class ReliabilityBin:
 
 
 @dataclass(frozen=True)
+class ClassReliability:
+    """The one-vs-rest reliability of one class: its probability against the share of rows of
+    that class, bin by bin, with the ECE and MCE of those bins."""
+
+    label: str
+    ece: float
+    mce: float
+    bins: tuple[ReliabilityBin, ...]
+
+
+@dataclass(frozen=True)
 class CalibrationMetrics:
-    """Calibration of one set of probabilities: ECE, MCE, Brier score, log loss and the bins."""
+    """Calibration of one set of probabilities: ECE, MCE, Brier score, log loss and the bins.
+
+    Multiclass problems add one reliability curve per class (``per_class``, one-vs-rest) and
+    their mean ECE (``classwise_ece``); both are empty for binary problems, whose one curve is
+    the positive class's.
+    """
 
     ece: float
     mce: float
     brier: float
     log_loss: float
     bins: tuple[ReliabilityBin, ...]
+    per_class: tuple[ClassReliability, ...] = ()
+    classwise_ece: float | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationMethod:
+    """One recalibration map, fitted on the fit rows and measured on the evaluation rows.
+
+    ``parameters`` are what was fitted (``temperature``; Platt's ``slope`` and ``intercept``,
+    per class as ``slope[c]``; isotonic's number of ``steps``). ``improvement`` is the drop in
+    mean log loss from the uncalibrated probabilities on the evaluation rows, and
+    ``improvement_se`` the standard error of that mean of paired per-row differences.
+    """
+
+    name: str
+    parameters: dict[str, float]
+    metrics: CalibrationMetrics
+    improvement: float
+    improvement_se: float
 
 
 @dataclass(frozen=True)
 class Calibration(Result):
-    """Calibration before and after temperature scaling, on the evaluation rows.
+    """Calibration before and after recalibration, on the evaluation rows.
 
-    ``n`` rows were given; temperature ``T`` was fitted on ``n_fit`` rows (the ``validation`` set
-    when one was given, else a stratified share of the rows) and ``before`` and ``after`` are
-    measured on the other ``n_eval`` rows (all given rows when a validation set was given).
+    ``n`` rows were given; every recalibration map (``none``, ``temperature``, ``platt``,
+    ``isotonic``: ``methods``) was fitted on ``n_fit`` rows (the ``validation`` set when one was
+    given, else a stratified share of the rows) and measured on the other ``n_eval`` rows (all
+    given rows when a validation set was given). ``method`` names the map chosen by held-out log
+    loss (``selection == "auto"``; see :func:`calibration`) or by the caller (``"given"``);
+    ``before`` holds the metrics of the probabilities as given and ``after`` those of the chosen
+    map (equal to ``before`` when the choice is ``none``). ``temperature`` is the fitted
+    temperature whichever map was chosen.
 
     Examples
     --------
@@ -76,8 +131,8 @@ class Calibration(Result):
     >>> y = rng.random(20_000) < p
     >>> sharp = 1 / (1 + np.exp(-3 * np.log(p / (1 - p))))  # overconfident: logits times 3
     >>> result = calibration(y, sharp)
-    >>> round(result.temperature), result.after.ece < result.before.ece
-    (3, True)
+    >>> round(result.temperature), result.method, result.after.ece < result.before.ece
+    (3, 'temperature', True)
     """
 
     kind: ClassVar[str] = "calibration"
@@ -95,14 +150,22 @@ class Calibration(Result):
     before: CalibrationMetrics
     after: CalibrationMetrics
     notes: tuple[str, ...] = ()
+    method: str = "temperature"  # records older than the choice of methods scaled by temperature
+    selection: str = "given"
+    methods: tuple[CalibrationMethod, ...] = ()
 
     @property
     def multiclass(self) -> bool:
         """True when there are more than two classes (reliability of the top-class confidence)."""
         return len(self.classes) > 2
 
+    @property
+    def chosen(self) -> CalibrationMethod | None:
+        """The chosen recalibration map with its held-out metrics (None in older records)."""
+        return next((m for m in self.methods if m.name == self.method), None)
+
     def to_frame(self) -> pd.DataFrame:
-        """The reliability bins before and after scaling, one row per bin and stage."""
+        """The reliability bins before and after recalibration, one row per bin and stage."""
         rows = [
             {"stage": stage, **vars(b)}
             for stage, metrics in (("before", self.before), ("after", self.after))
@@ -110,12 +173,63 @@ class Calibration(Result):
         ]
         return pd.DataFrame(rows, columns=["stage", "lower", "upper", "count", "mean_predicted", "observed"])
 
+    def methods_frame(self) -> pd.DataFrame:
+        """One row per recalibration map: its held-out ECE, MCE, Brier score, log loss, the drop
+        in log loss with its standard error, and whether it was chosen.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> y = np.array([0, 1] * 200)
+        >>> p = np.where(y == 1, 0.7, 0.3)
+        >>> list(calibration(y, p).methods_frame()["method"])
+        ['none', 'temperature', 'platt', 'isotonic']
+        """
+        rows = [
+            {
+                "method": m.name,
+                "ece": m.metrics.ece,
+                "mce": m.metrics.mce,
+                "brier": m.metrics.brier,
+                "log_loss": m.metrics.log_loss,
+                "classwise_ece": m.metrics.classwise_ece,
+                "improvement": m.improvement,
+                "improvement_se": m.improvement_se,
+                "chosen": m.name == self.method,
+            }
+            for m in self.methods
+        ]
+        columns = [
+            "method",
+            "ece",
+            "mce",
+            "brier",
+            "log_loss",
+            "classwise_ece",
+            "improvement",
+            "improvement_se",
+            "chosen",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def classes_frame(self) -> pd.DataFrame:
+        """Multiclass: the one-vs-rest reliability bins of every class, before and after
+        recalibration, one row per class, stage and bin (empty for a binary problem)."""
+        rows = [
+            {"stage": stage, "class": c.label, "class_ece": c.ece, **vars(b)}
+            for stage, metrics in (("before", self.before), ("after", self.after))
+            for c in metrics.per_class
+            for b in c.bins
+        ]
+        columns = ["stage", "class", "class_ece", "lower", "upper", "count", "mean_predicted", "observed"]
+        return pd.DataFrame(rows, columns=columns)
+
     def __repr__(self) -> str:
         kind = "multiclass" if self.multiclass else "binary"
         return (
             f"<Calibration {kind}, {self.n_eval:,} evaluation rows: ECE {self.before.ece:.4f} -> "
             f"{self.after.ece:.4f}, Brier {self.before.brier:.4f} -> {self.after.brier:.4f} "
-            f"(T = {self.temperature:.3g})>"
+            f"({self.method}; T = {self.temperature:.3g})>"
         )
 
 
@@ -282,32 +396,6 @@ def _errors(bins: tuple[ReliabilityBin, ...]) -> tuple[float, float]:
     return float(sum(c * g for c, g in gaps) / n), float(max(g for _, g in gaps))
 
 
-def _logits(proba: np.ndarray) -> np.ndarray:
-    p = np.clip(proba, _LOG_FLOOR, 1 - _LOG_FLOOR)
-    return np.log(p / (1 - p)) if p.ndim == 1 else np.log(p)
-
-
-def _scaled(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits / temperature
-    if z.ndim == 1:
-        from scipy.special import expit  # 1 / (1 + exp(-z)) without overflowing for large |z|
-
-        return expit(z)
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _nll(logits: np.ndarray, target: np.ndarray, temperature: float) -> float:
-    """Mean negative log-likelihood of the scaled logits (``target``: 0/1, or class indices)."""
-    from scipy.special import logsumexp
-
-    z = logits / temperature
-    if z.ndim == 1:
-        return float(np.mean(np.logaddexp(0.0, -(2 * target - 1) * z)))
-    return float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(z)), target]))
-
-
 def apply_temperature(proba: Any, temperature: float) -> np.ndarray:
     """Rescale probabilities by a temperature: ``sigmoid(logit(p) / T)``, or ``softmax(log p / T)``.
 
@@ -321,7 +409,7 @@ def apply_temperature(proba: Any, temperature: float) -> np.ndarray:
     """
     if not temperature > 0:
         raise ParameterError.bad_value("temperature", "apply_temperature", "a positive number", temperature)
-    return _scaled(_logits(_proba("proba", proba)), float(temperature))
+    return scaled(logits(_proba("proba", proba)), float(temperature))
 
 
 def fit_temperature(y_true: Any, proba: Any, *, positive_label: Any = None) -> float:
@@ -349,30 +437,18 @@ def fit_temperature(y_true: Any, proba: Any, *, positive_label: Any = None) -> f
         target = (y == pos).astype(int)
     else:
         target = np.searchsorted(classes, y)
-    return _fit(_logits(p), target)[0]
+    return temperature_fit(logits(p), target)[0]
 
 
-def _fit(logits: np.ndarray, target: np.ndarray) -> tuple[float, bool]:
-    from scipy.optimize import minimize_scalar
-
-    lo, hi = np.log(_T_BOUNDS[0]), np.log(_T_BOUNDS[1])
-    res = minimize_scalar(
-        lambda t: _nll(logits, target, float(np.exp(t))),
-        bounds=(lo, hi),
-        method="bounded",
-        options={"xatol": 1e-6},
-    )
-    at_bound = min(res.x - lo, hi - res.x) < 1e-3
-    return float(np.exp(res.x)), bool(at_bound)
-
-
-def _metrics(target: np.ndarray, proba: np.ndarray, n_bins: int, strategy: str) -> CalibrationMetrics:
-    """Metrics of positive-class probabilities (1-D, target 0/1) or class probabilities (2-D)."""
-    eps = np.finfo(float).eps
+def _metrics(
+    target: np.ndarray, proba: np.ndarray, n_bins: int, strategy: str, classes: Sequence[str]
+) -> CalibrationMetrics:
+    """Metrics of positive-class probabilities (1-D, target 0/1) or class probabilities (2-D,
+    with one reliability curve per class)."""
+    per_class: tuple[ClassReliability, ...] = ()
     if proba.ndim == 1:
         correct, confidence = target.astype(float), proba
         brier = float(np.mean((proba - target) ** 2))
-        p_true = np.where(target == 1, proba, 1 - proba)
     else:
         rows = np.arange(len(proba))
         confidence = proba.max(axis=1)
@@ -380,11 +456,24 @@ def _metrics(target: np.ndarray, proba: np.ndarray, n_bins: int, strategy: str) 
         onehot = np.zeros_like(proba)
         onehot[rows, target] = 1.0
         brier = float(np.mean(((proba - onehot) ** 2).sum(axis=1)))
-        p_true = proba[rows, target]
-    log_loss = float(-np.mean(np.log(np.clip(p_true, eps, 1 - eps))))
+        per_class = tuple(
+            ClassReliability(label, *_errors(bins), bins)
+            for label, bins in (
+                (label, reliability_bins(onehot[:, c], proba[:, c], n_bins=n_bins, strategy=strategy))
+                for c, label in enumerate(classes)
+            )
+        )
     bins = reliability_bins(correct, confidence, n_bins=n_bins, strategy=strategy)
     ece, mce = _errors(bins)
-    return CalibrationMetrics(ece=ece, mce=mce, brier=brier, log_loss=log_loss, bins=bins)
+    return CalibrationMetrics(
+        ece=ece,
+        mce=mce,
+        brier=brier,
+        log_loss=float(np.mean(row_log_loss(target, proba))),
+        bins=bins,
+        per_class=per_class,
+        classwise_ece=float(np.mean([c.ece for c in per_class])) if per_class else None,
+    )
 
 
 def _split(target: np.ndarray, fraction: float, random_state: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -420,8 +509,10 @@ def calibration(
     random_state: int = 0,
     positive_label: Any = None,
     classes: Sequence[Any] | None = None,
+    method: str = "auto",
 ) -> Calibration:
-    """Reliability, ECE, MCE, Brier score and log loss, before and after temperature scaling.
+    """Reliability, ECE, MCE, Brier score and log loss, before and after recalibration by
+    temperature scaling, Platt scaling or isotonic regression, the map chosen on held-out rows.
 
     Binary problems use the probability of the positive class: ECE and the bins then match
     ``sklearn.calibration.calibration_curve``. Multiclass problems use the top-class confidence
@@ -430,10 +521,21 @@ def calibration(
     the mean over rows of the sum over classes (multiclass, range [0, 2]); log loss clips
     probabilities to machine epsilon, as scikit-learn does.
 
-    Temperature scaling fits one ``T > 0`` (searched in [0.01, 100]) minimizing the negative
-    log-likelihood of ``sigmoid(logit(p) / T)`` (binary) or ``softmax(log p / T)`` (multiclass)
-    on the validation rows: ``validation`` when given, else a stratified ``validation_fraction``
-    of the rows. The before/after metrics are measured on the rows not used to fit ``T``.
+    Multiclass problems also get one reliability curve per class, one-vs-rest, with its ECE
+    (``per_class``) and their mean (``classwise_ece``).
+
+    Every map of :mod:`~lifecycle_widgets.core.explain.calibration_methods` is fitted on the
+    validation rows (``validation`` when given, else a stratified ``validation_fraction`` of the
+    rows) and measured on the rows not used to fit it: temperature scaling (one ``T > 0``,
+    searched in [0.01, 100], minimizing the negative log-likelihood of ``sigmoid(logit(p) / T)``
+    or ``softmax(log p / T)``), Platt scaling (``LogisticRegression`` on the logit; one-vs-rest
+    and renormalized for several classes) and isotonic regression (``IsotonicRegression``;
+    likewise). With ``method="auto"`` the map of lowest held-out log loss is chosen, except
+    that a simpler one (in the order none, temperature, platt, isotonic) within one standard
+    error of the paired per-row difference is preferred; ``none`` when no map lowers the log
+    loss beyond that noise. The choice is made on the rows its metrics are reported on, so the
+    chosen map's ``after`` is slightly optimistic; pass ``validation`` and a third set to
+    :func:`calibration` again to measure it untouched.
 
     Parameters
     ----------
@@ -459,6 +561,9 @@ def calibration(
         The classes the columns of ``proba`` stand for, in their order (a model's ``classes_``);
         then the labels may lack some classes, and every label must be one of them. Default:
         the sorted labels.
+    method : {"auto", "none", "temperature", "platt", "isotonic"}, default "auto"
+        The map whose metrics are ``after``: chosen by held-out log loss, or this one. Every
+        map is fitted and reported in ``methods`` either way.
 
     Returns
     -------
@@ -472,11 +577,15 @@ def calibration(
     >>> result = calibration(y, p, n_bins=5, validation=(y, p))  # evaluate on every row
     >>> round(result.before.ece, 3), round(result.before.brier, 3)
     (0.25, 0.085)
+    >>> result.method  # the scores rank perfectly: the least temperature makes them near 0 and 1
+    'temperature'
     """
     if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 2:
         raise ParameterError.bad_value("n_bins", _CALLER, "an integer of at least 2", n_bins)
     if strategy not in _STRATEGIES:
         raise ParameterError.bad_value("strategy", _CALLER, f"one of {list(_STRATEGIES)}", strategy)
+    if method != "auto" and method not in METHODS:
+        raise UnknownNameError("calibration method", method, ("auto", *METHODS))
     if not isinstance(validation_fraction, float | int) or not 0 < validation_fraction < 1:
         raise ParameterError.bad_value(
             "validation_fraction", _CALLER, "a number strictly between 0 and 1", validation_fraction
@@ -566,10 +675,33 @@ def calibration(
         source = "split"
         if note:
             notes.append(note)
-    temperature, at_bound = _fit(_logits(fit_probs), fit_target)
-    if at_bound:
-        notes.append(f"the fitted temperature sits at the edge of the search range {list(_T_BOUNDS)}")
-    after = _scaled(_logits(eval_probs), temperature)
+    labels = tuple(str(c) for c in classes)
+    before = _metrics(eval_target, eval_probs, n_bins, strategy, labels)
+    base_loss = row_log_loss(eval_target, eval_probs)
+    losses: dict[str, np.ndarray] = {}
+    fitted: list[CalibrationMethod] = []
+    temperature = 1.0
+    for name in METHODS:
+        fit = fit_map(name, fit_target, fit_probs)
+        if name == "temperature":
+            temperature = fit.parameters["temperature"]
+            if fit.at_bound:
+                notes.append(f"the fitted temperature sits at the edge of the search range {list(T_BOUNDS)}")
+        calibrated = fit.apply(eval_probs)
+        losses[name] = row_log_loss(eval_target, calibrated)
+        diff = base_loss - losses[name]
+        fitted.append(
+            CalibrationMethod(
+                name=name,
+                parameters=fit.parameters,
+                metrics=before
+                if name == "none"
+                else _metrics(eval_target, calibrated, n_bins, strategy, labels),
+                improvement=float(np.mean(diff)),
+                improvement_se=float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0,
+            )
+        )
+    chosen = choose_method(losses) if method == "auto" else method
     return Calibration(
         n=len(y),
         n_fit=len(fit_target),
@@ -581,7 +713,10 @@ def calibration(
         strategy=strategy,
         validation=source,
         temperature=temperature,
-        before=_metrics(eval_target, eval_probs, n_bins, strategy),
-        after=_metrics(eval_target, after, n_bins, strategy),
+        before=before,
+        after=next(m.metrics for m in fitted if m.name == chosen),
         notes=tuple(notes),
+        method=chosen,
+        selection="auto" if method == "auto" else "given",
+        methods=tuple(fitted),
     )

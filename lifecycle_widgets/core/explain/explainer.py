@@ -17,7 +17,13 @@ from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.estimator import ModelTask, check_labels, model_task
 from lifecycle_widgets.core.explain.explanation import Cohort, Explanation, LocalExplanation
-from lifecycle_widgets.core.explain.global_ import Dependence, FeatureImportance, Surrogate
+from lifecycle_widgets.core.explain.global_ import (
+    AccumulatedEffects,
+    Dependence,
+    FeatureImportance,
+    PairDependence,
+    Surrogate,
+)
 from lifecycle_widgets.core.explain.lime_ import LimeExplainer
 from lifecycle_widgets.core.explain.local import local_explanation, text
 from lifecycle_widgets.core.explain.models import ModelView, check_fitted, explained_class_of, view_model
@@ -28,7 +34,9 @@ from lifecycle_widgets.exceptions import ColumnError, ParameterError
 BACKGROUND_ROWS = 100
 PERMUTATION_ROWS = 2000  # rows of X that permutation importance shuffles
 SURROGATE_ROWS = 5000  # rows of X the surrogate tree imitates
-EXPLAIN_STEPS = 6  # the named steps of Explainer.explain, for its progress bar
+EXPLAIN_STEPS = 7  # the named steps of Explainer.explain, for its progress bar
+ALE_ROWS = 1000  # rows whose local effects the ALE of each top numeric feature averages
+PAIR_ROWS = 200  # rows averaged at each cell of the top pair's two-feature partial dependence
 
 
 class Explainer:
@@ -259,6 +267,7 @@ class Explainer:
         importance = importance_step(view, X, y_arr, attributions, n_repeats, self.random_state, rng)
         advance()
         dependence = dependence_step(view, X, attributions, top_features, self.random_state)
+        ale = ale_step(view, X, dependence, self.random_state)
         advance()
         surrogate = surrogate_step(view, X, self.random_state)
         advance()
@@ -313,7 +322,10 @@ class Explainer:
             else tuple(
                 tuple(float(v) for v in column) for column in np.abs(attributions.per_class).mean(0).T
             ),
+            ale=ale,
         )
+        exp = replace(exp, pair_dependence=pair_step(view, X, exp, top_features, self.random_state))
+        advance()
         self.explanation_ = exp
         featured = int(rows[int(np.argmax(predictions))])
         self.explanation_ = replace(exp, featured=self.local(featured))
@@ -448,6 +460,80 @@ class Explainer:
             background_rows=BACKGROUND_ROWS,
         )
 
+    # --- more global views of the explained rows ------------------------------------------------
+    def _explained(self, caller: str) -> tuple[ModelView, pd.DataFrame]:
+        if self._view is None or self._X is None:
+            raise ParameterError(
+                f"This Explainer has explained no rows yet: call explain(X, y) before {caller}."
+            )
+        return self._view, self._X
+
+    def partial_dependence_2d(
+        self, feature_x: str, feature_y: str, *, grid_resolution: int = 15, max_rows: int = 300
+    ) -> PairDependence:
+        """Partial dependence of the output on two features at once, on the rows last explained,
+        with the share of it the two one-feature effects do not explain (``interaction``).
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.ensemble import RandomForestClassifier
+        >>> df = lw.datasets.credit(500)
+        >>> X, y = df[["age", "utilization", "late_payments"]], df["defaulted"]
+        >>> explainer = lw.Explainer(RandomForestClassifier(20, random_state=0).fit(X, y))
+        >>> _ = explainer.explain(X, y, max_rows=50)
+        >>> pair = explainer.partial_dependence_2d("age", "utilization", grid_resolution=5)
+        >>> pair.features, len(pair.average), 0 <= pair.interaction <= 1
+        (('age', 'utilization'), 5, True)
+        """
+        view, X = self._explained("partial_dependence_2d")
+        return glob.pair_dependence(
+            view,
+            X,
+            (feature_x, feature_y),
+            grid_resolution=grid_resolution,
+            max_rows=max_rows,
+            random_state=self.random_state,
+            caller="Explainer.partial_dependence_2d",
+        )
+
+    def ale(self, feature: str, *, bins: int = 20, max_rows: int = 2000) -> AccumulatedEffects:
+        """Accumulated local effects of a numeric ``feature`` on the rows last explained: the
+        effect to read where features are correlated (partial dependence averages over
+        combinations of values that do not occur there).
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.linear_model import LinearRegression
+        >>> df = lw.datasets.credit(400)
+        >>> X = df[["age", "utilization"]]
+        >>> explainer = lw.Explainer(LinearRegression().fit(X, 2 * X["age"]))
+        >>> _ = explainer.explain(X, max_rows=40)
+        >>> effects = explainer.ale("age", bins=8)
+        >>> round((effects.effect[-1] - effects.effect[0]) / (effects.edges[-1] - effects.edges[0]), 6)
+        2.0
+        """
+        view, X = self._explained("ale")
+        return glob.accumulated_local_effects(
+            view,
+            X,
+            feature,
+            bins=bins,
+            max_rows=max_rows,
+            random_state=self.random_state,
+            caller="Explainer.ale",
+        )
+
+    def surrogate(self, *, depth: int = 3) -> Surrogate:
+        """A surrogate tree of another ``depth`` on the rows last explained (up to 5,000 of
+        them): its rules in raw terms and its fidelity on held-out rows."""
+        view, X = self._explained("surrogate")
+        sub = X.sample(min(len(X), SURROGATE_ROWS), random_state=self.random_state)
+        return glob.surrogate_tree(
+            view, sub, depth=depth, random_state=self.random_state, caller="Explainer.surrogate"
+        )
+
 
 def _check_count(name: str, value: Any, *, minimum: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
@@ -499,6 +585,35 @@ def surrogate_step(view: ModelView, X: pd.DataFrame, random_state: int) -> Surro
     """A shallow tree imitating the model on up to 5,000 rows (none below 20 rows)."""
     sub = X.sample(min(len(X), SURROGATE_ROWS), random_state=random_state)
     return glob.surrogate(view, sub, random_state=random_state) if len(sub) >= 20 else None
+
+
+def ale_step(
+    view: ModelView, X: pd.DataFrame, dependence: tuple[Dependence, ...], random_state: int
+) -> tuple[AccumulatedEffects, ...]:
+    """ALE of the numeric features with a partial dependence, on up to 1,000 rows, to show beside it."""
+    out = []
+    for dep in dependence:
+        if not dep.categorical and X[dep.feature].nunique() >= 2:
+            out.append(
+                glob.accumulated_local_effects(
+                    view, X, dep.feature, max_rows=ALE_ROWS, random_state=random_state
+                )
+            )
+    return tuple(out)
+
+
+def pair_step(
+    view: ModelView, X: pd.DataFrame, exp: Explanation, top_features: int, random_state: int
+) -> PairDependence | None:
+    """Two-feature partial dependence of the most important feature and the feature that most
+    modulates its SHAP values (none with fewer than two features or ``top_features`` 0)."""
+    if len(exp.features) < 2 or top_features == 0:
+        return None
+    top = str(exp.global_importance().index[0])
+    partner = exp.strongest_interaction(top)
+    if partner is None:
+        partner = str(exp.global_importance().index[1])
+    return glob.pair_dependence(view, X, (top, partner), max_rows=PAIR_ROWS, random_state=random_state)
 
 
 def metrics_step(

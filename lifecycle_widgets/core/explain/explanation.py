@@ -14,9 +14,42 @@ import pandas as pd
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.counterfactual import Counterfactual
-from lifecycle_widgets.core.explain.global_ import Dependence, FeatureImportance, Surrogate
+from lifecycle_widgets.core.explain.global_ import (
+    AccumulatedEffects,
+    Dependence,
+    FeatureImportance,
+    PairDependence,
+    Surrogate,
+    interaction_scores,
+)
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.exceptions import ParameterError
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+MARGINS = ("log-odds", "logit")  # output spaces in which SHAP values add up to a margin, not a probability
+
+
+def space_note(output_space: str, explained: str | None) -> str | None:
+    """One sentence saying how SHAP values in ``output_space`` relate to the probability shown as
+    the prediction, or None where they are in the prediction's own units.
+
+    Examples
+    --------
+    >>> space_note("log-odds", "yes")[:52]
+'SHAP values and the base value are in log-odds of yes'
+    >>> space_note("probability", "yes") is None
+    True
+    """
+    if output_space == "log-odds":
+        return (
+            f"SHAP values and the base value are in log-odds of {explained}: they add up to the "
+            "model's margin f(x), and the probability is 1 / (1 + exp(-f(x)))."
+        )
+    if output_space == "logit":
+        return (
+            f"SHAP values and the base value are in the raw score (logit) of class {explained}: they "
+            "add up to its margin f(x); the probabilities are the softmax of every class's margin."
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -92,6 +125,20 @@ class LocalExplanation(Result):
     counterfactual: Counterfactual
     ice: tuple[RowDependence, ...]
     uncertainty: Uncertainty | None = None
+
+    @property
+    def shap_output(self) -> float:
+        """What the SHAP values add up to: the base value plus every attribution, in
+        ``output_space`` (the prediction itself, or the margin ``f(x)`` in log-odds)."""
+        return float(self.base_value + sum(c.attribution for c in self.shap))
+
+    @property
+    def probability_of_output(self) -> float | None:
+        """For log-odds SHAP values, the probability their sum stands for (``1 / (1 + e^-f)``,
+        the model's own probability up to the explainer's precision); None in other spaces."""
+        if self.output_space != "log-odds":
+            return None
+        return float(1.0 / (1.0 + np.exp(-self.shap_output)))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per feature contribution: the feature, its value in the row, its SHAP
@@ -181,6 +228,52 @@ class Explanation(Result):
     population_rows: int | None = None  # with a Dask frame: rows whose SHAP values the importance averages
     featured: LocalExplanation | None = None
     class_importance: tuple[tuple[float, ...], ...] | None = None  # multiclass: per class, per feature
+    ale: tuple[AccumulatedEffects, ...] = ()  # numeric features among those with a partial dependence
+    pair_dependence: PairDependence | None = None  # the top feature and its strongest interaction
+
+    def interaction_scores(self, feature: str) -> pd.Series:
+        """How strongly each other feature modulates ``feature``'s SHAP values over the explained
+        rows (shap's ``approximate_interactions``, see
+        :func:`~lifecycle_widgets.core.explain.global_.interaction_scores`), strongest first.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.ensemble import RandomForestRegressor
+        >>> df = lw.datasets.credit(300)
+        >>> X = df[["age", "utilization", "late_payments"]]
+        >>> exp = lw.explain(RandomForestRegressor(10, random_state=0).fit(X, df["income"].fillna(0)),
+        ...                  X, max_rows=60)
+        >>> list(exp.interaction_scores("age").index) in (["utilization", "late_payments"],
+        ...                                             ["late_payments", "utilization"])
+        True
+        """
+        index = self._feature_index(feature, "Explanation.interaction_scores")
+        scaled = np.array(
+            [[np.nan if v is None else v for v in row] for row in self.feature_scaled], dtype=float
+        ).reshape(len(self.rows), len(self.features))
+        scores = interaction_scores(np.asarray(self.shap_values, dtype=float), scaled, index)
+        series = pd.Series(scores, index=list(self.features), name="interaction").drop(feature)
+        return series.sort_values(ascending=False, kind="stable")
+
+    def strongest_interaction(self, feature: str) -> str | None:
+        """The feature that most modulates ``feature``'s SHAP values (the dependence plot's
+        colour), or None when no other feature varies with them."""
+        scores = self.interaction_scores(feature)
+        return None if scores.empty or not scores.iloc[0] > 0 else str(scores.index[0])
+
+    def _feature_index(self, feature: str, caller: str) -> int:
+        if feature not in self.features:
+            raise ColumnError(
+                feature, f"{caller}: not an explained feature; features are {list(self.features)[:20]}"
+            )
+        return self.features.index(feature)
+
+    @property
+    def space_note(self) -> str | None:
+        """How the SHAP values relate to the predicted probability (None when they are in its
+        units): see :func:`space_note`."""
+        return space_note(self.output_space, self.explained_class)
 
     def global_importance(self) -> pd.DataFrame:
         """Mean |SHAP| and permutation importance (mean, std) per feature, most important first."""

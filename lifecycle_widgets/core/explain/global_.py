@@ -1,5 +1,6 @@
-"""Global explanations beside SHAP: permutation importance, partial dependence with ICE curves,
-and a global surrogate tree, each computed with scikit-learn."""
+"""Global explanations beside SHAP: permutation importance, partial dependence with ICE curves
+(one feature and pairs), the SHAP interaction screen behind the dependence plot's colour, and
+(from their own modules) the surrogate rules and accumulated local effects."""
 
 from __future__ import annotations
 
@@ -9,8 +10,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.ale import AccumulatedEffects, accumulated_local_effects, output_label
 from lifecycle_widgets.core.explain.estimator import ModelTask, as_estimator
 from lifecycle_widgets.core.explain.models import ModelView
+from lifecycle_widgets.core.explain.surrogate import Surrogate, SurrogateRule, is_categorical, surrogate_tree
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+__all__ = [
+    "AccumulatedEffects",
+    "Dependence",
+    "FeatureImportance",
+    "PairDependence",
+    "Surrogate",
+    "SurrogateRule",
+    "accumulated_local_effects",
+    "dependence",
+    "grid_for",
+    "interaction_scores",
+    "pair_dependence",
+    "permutation",
+    "surrogate",
+]
 
 MAX_ICE_ROWS = 50
 
@@ -37,17 +57,6 @@ class Dependence:
     ice_rows: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Surrogate:
-    """A shallow decision tree that imitates the model, how faithfully, and its rules."""
-
-    depth: int
-    fidelity: float
-    fidelity_metric: str
-    rules: str
-    leaves: int
-
-
 def permutation(
     view: ModelView, X: pd.DataFrame, y: Any, *, n_repeats: int, random_state: int, scoring: str | None = None
 ) -> dict[str, tuple[float, float]]:
@@ -67,15 +76,11 @@ def permutation(
     }
 
 
-def _is_categorical(series: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-
-
 def grid_for(col: pd.Series, resolution: int, percentiles: tuple[float, float] = (0.05, 0.95)) -> list[Any]:
     """scikit-learn's partial dependence grid: the sorted distinct values when there are fewer
     than ``resolution``, else ``resolution`` points evenly spaced between two percentiles."""
     values = col.dropna()
-    if _is_categorical(col):
+    if is_categorical(col):
         return sorted(values.unique().tolist(), key=str)
     distinct = np.unique(values.to_numpy(dtype=float))
     if len(distinct) < resolution:
@@ -99,7 +104,7 @@ def dependence(
     brute-force method of scikit-learn's ``partial_dependence`` (which refuses integer columns;
     this works on any column the model accepts)."""
     rng = np.random.default_rng(random_state)
-    categorical = _is_categorical(X[feature])
+    categorical = is_categorical(X[feature])
     frame = X if len(X) <= max_rows else X.iloc[np.sort(rng.choice(len(X), max_rows, replace=False))]
     grid = grid_for(X[feature], grid_resolution)
     stacked = pd.concat([frame] * len(grid), ignore_index=True)
@@ -123,43 +128,146 @@ def dependence(
 
 
 def surrogate(view: ModelView, X: pd.DataFrame, *, depth: int = 3, random_state: int = 0) -> Surrogate:
-    """A decision tree fitted to the model's predictions; fidelity measured on held-out rows."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.metrics import accuracy_score, r2_score
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OrdinalEncoder
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_text
+    """A decision tree fitted to the model's predictions, read as rules in raw terms; fidelity
+    measured on held-out rows (see :func:`~lifecycle_widgets.core.explain.surrogate.surrogate_tree`)."""
+    return surrogate_tree(view, X, depth=depth, random_state=random_state)
 
-    target = view.model.predict(X)
-    categorical = [c for c in X.columns if _is_categorical(X[c])]
-    encoder = ColumnTransformer(
-        [
-            (
-                "cat",
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
-                ),
-                categorical,
-            )
-        ],
-        remainder="passthrough",
-        verbose_feature_names_out=False,
+
+@dataclass(frozen=True)
+class PairDependence:
+    """Partial dependence of the model output on two features at once, over a grid of each.
+
+    ``average[i][j]`` is the mean output with the first feature at ``grid_x[i]`` and the second
+    at ``grid_y[j]``. ``interaction`` is the share of its variance over the grid that the sum of
+    the two one-feature effects leaves unexplained: 0 for a model additive in the two, up to 1
+    (Friedman and Popescu's H-squared, 2008, taken over the grid rather than the data's points).
+    """
+
+    features: tuple[str, str]
+    categorical: tuple[bool, bool]
+    grid_x: tuple[str | float, ...]
+    grid_y: tuple[str | float, ...]
+    average: tuple[tuple[float, ...], ...]
+    interaction: float | None
+    rows: int
+    output: str = "prediction"
+
+
+def _grid_column(X: pd.DataFrame, feature: str, values: np.ndarray) -> np.ndarray:
+    """Grid values as a column ``X[feature]`` accepts: floats, integers where the column holds
+    them and the grid is whole, objects for categories."""
+    if is_categorical(X[feature]):
+        return values
+    column = values.astype(float)
+    if pd.api.types.is_integer_dtype(X[feature]) and np.all(column == np.round(column)):
+        return column.astype(X[feature].dtype)
+    return column
+
+
+def pair_dependence(
+    view: ModelView,
+    X: pd.DataFrame,
+    features: tuple[str, str],
+    *,
+    grid_resolution: int = 15,
+    max_rows: int = 300,
+    random_state: int = 0,
+    caller: str = "partial_dependence_2d",
+) -> PairDependence:
+    """Two-feature partial dependence by the brute-force method of scikit-learn's
+    ``partial_dependence`` (each of up to ``max_rows`` rows predicted at every pair of grid values,
+    in one model call), on the grids :func:`grid_for` gives each feature.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from lifecycle_widgets.core.explain.models import view_model
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.uniform(-1, 1, (200, 3)), columns=["a", "b", "c"])
+    >>> model = LinearRegression().fit(X, X["a"] + 2 * X["b"])
+    >>> pair = pair_dependence(view_model(model, X), X, ("a", "b"), grid_resolution=5)
+    >>> len(pair.grid_x), len(pair.average[0]), round(pair.interaction, 9)
+    (5, 5, 0.0)
+    """
+    if not isinstance(features, tuple | list) or len(features) != 2:
+        raise ParameterError.bad_value("features", caller, "two column names", features)
+    first, second = features
+    for name in (first, second):
+        if name not in X.columns:
+            raise ColumnError(name, f"not a column of X; columns are {list(X.columns)[:20]}")
+    if first == second:
+        raise ParameterError.bad_value("features", caller, "two different columns", features)
+    for name, value, least in (("grid_resolution", grid_resolution, 2), ("max_rows", max_rows, 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ParameterError.bad_value(name, caller, f"an int of at least {least}", value)
+    rng = np.random.default_rng(random_state)
+    frame = X if len(X) <= max_rows else X.iloc[np.sort(rng.choice(len(X), max_rows, replace=False))]
+    gx, gy = grid_for(X[first], grid_resolution), grid_for(X[second], grid_resolution)
+    cells = len(gx) * len(gy)
+    stacked = pd.concat([frame] * cells, ignore_index=True)
+    stacked[first] = _grid_column(X, first, np.repeat(np.asarray(gx, dtype=object), len(gy) * len(frame)))
+    stacked[second] = _grid_column(
+        X, second, np.tile(np.repeat(np.asarray(gy, dtype=object), len(frame)), len(gx))
     )
-    tree = (DecisionTreeClassifier if view.classes else DecisionTreeRegressor)(
-        max_depth=depth, random_state=random_state
+    surface = view.output(stacked).reshape(len(gx), len(gy), len(frame)).mean(-1)
+    centred = surface - surface.mean()
+    residual = centred - centred.mean(1, keepdims=True) - centred.mean(0, keepdims=True)
+    total = float((centred**2).sum())
+    cat = (is_categorical(X[first]), is_categorical(X[second]))
+
+    def out(grid: list[Any], categorical: bool) -> tuple[str | float, ...]:
+        return tuple(str(g) for g in grid) if categorical else tuple(float(g) for g in grid)
+
+    return PairDependence(
+        (str(first), str(second)),
+        cat,
+        out(gx, cat[0]),
+        out(gy, cat[1]),
+        tuple(tuple(float(v) for v in row) for row in surface),
+        None if total <= 1e-24 else float((residual**2).sum() / total),
+        len(frame),
+        output_label(view),
     )
-    model = make_pipeline(encoder, tree)
-    stratify = target if view.classes and pd.Series(target).value_counts().min() > 1 else None
-    x_fit, x_hold, t_fit, t_hold = train_test_split(
-        X, target, test_size=0.3, random_state=random_state, stratify=stratify
-    )
-    model.fit(x_fit, t_fit)
-    predicted = model.predict(x_hold)
-    if view.classes:
-        fidelity, metric = float(accuracy_score(t_hold, predicted)), "agreement"
-    else:
-        fidelity, metric = float(r2_score(t_hold, predicted)), "R2"
-    names = [str(n) for n in encoder.get_feature_names_out()]
-    rules = export_text(model[-1], feature_names=names, decimals=3)
-    return Surrogate(depth, fidelity, metric, rules, int(model[-1].get_n_leaves()))
+
+
+def interaction_scores(shap_values: np.ndarray, scaled: np.ndarray, index: int) -> np.ndarray:
+    """How strongly each feature modulates the SHAP values of feature ``index``: rows sorted by
+    that feature, cut into runs of ``n / 10`` rows (at most 50), and the absolute correlation of
+    its SHAP values with the other feature's values summed over the runs; also for whether the
+    other feature is missing, the larger of the two kept. The method of shap's
+    ``approximate_interactions`` (``shap/utils/_general.py``). ``scaled`` holds the features'
+    values as numbers (rank-scaled, NaN where missing); the feature itself scores NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, (400, 3))
+    >>> shap_x0 = X[:, 0] * X[:, 1]  # the effect of x0 depends on x1
+    >>> scores = interaction_scores(np.c_[shap_x0, X[:, 1], X[:, 2]], X, 0)
+    >>> int(np.nanargmax(scores))
+    1
+    """
+    n, m = scaled.shape
+    order = np.argsort(scaled[:, index], kind="stable")
+    ref = shap_values[order, index]
+    step = max(min(n // 10, 50), 1)
+    scores = np.full(m, np.nan)
+
+    def summed(other: np.ndarray) -> float:
+        total = 0.0
+        for start in range(0, n, step):
+            a, b = ref[start : start + step], other[start : start + step]
+            keep = ~np.isnan(b)
+            a, b = a[keep], b[keep]
+            if len(a) > 1 and np.std(a) > 0 and np.std(b) > 0:
+                total += abs(float(np.corrcoef(a, b)[0, 1]))
+        return total
+
+    for j in range(m):
+        if j == index:
+            continue
+        other = scaled[order, j]
+        scores[j] = max(summed(other), summed(np.isnan(other).astype(float)))
+    return scores

@@ -193,21 +193,35 @@ def _report_title(report: DriftReport) -> str:
 
 
 def signals_html(timeline: Timeline) -> str:
+    """The retraining decision in a sentence, the reasons behind it (check, feature, batch) and
+    the constraints violated in the latest batch."""
+    signal = timeline.retraining
     head = (
-        "<p><b>Retraining recommended</b>: the latest batch violates these constraints.</p>"
-        if timeline.retrain_recommended
-        else "<p>No retraining signal in the latest batch.</p>"
+        f"<p><b>{static.esc(signal.summary)}</b></p>"
+        if signal.raised
+        else f"<p>{static.esc(signal.summary)}</p>"
     )
-    if not timeline.signals:
-        return head
-    return head + static.table(
-        [
-            (s.constraint_check_type, s.feature_name or "(dataset)", s.since, s.batches)
-            for s in timeline.signals
-        ],
-        ["check", "feature", "since", "batches in a row"],
-        numeric=(3,),
-    )
+    parts = [head]
+    if signal.reasons:
+        parts.append(
+            static.table(
+                [(r.batch, r.check, r.feature or "(dataset)", r.description) for r in signal.reasons],
+                ["batch", "reason", "feature", "what was found"],
+            )
+        )
+    if timeline.signals:
+        parts.append("<p>Constraints violated in the latest batch, and since when:</p>")
+        parts.append(
+            static.table(
+                [
+                    (s.constraint_check_type, s.feature_name or "(dataset)", s.since, s.batches)
+                    for s in timeline.signals
+                ],
+                ["check", "feature", "since", "batches in a row"],
+                numeric=(3,),
+            )
+        )
+    return "".join(parts)
 
 
 def timeline_sections(timeline: Timeline) -> list[static.Section]:
@@ -373,12 +387,17 @@ def timeline_headline(timeline: Timeline) -> list[static.Attention]:
     estimated = []
     if timeline.performance is not None:
         estimated = [a for a in estimate_headline(timeline.performance) if a.severity != "ok"]
-    if timeline.retrain_recommended:
-        reasons = [
-            f"{s.constraint_check_type} on {s.feature_name or '(dataset)'}" for s in timeline.signals[:5]
-        ] or ["the estimated performance left the reference's range"]
-        return [static.Attention("high", f"Retraining recommended: {', '.join(reasons)}"), *estimated]
-    return [*estimated, static.Attention("ok", f"No retraining signal after {len(timeline.reports)} batches.")]
+    signal = timeline.retraining
+    if signal.raised:
+        named = dict.fromkeys(f"{r.check} on {r.feature or '(dataset)'}" for r in signal.reasons)
+        shown = list(named)[:5]
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        text = (
+            f"Retraining recommended ({len(signal.batches)} of the last {len(signal.looked_at)} batches: "
+            f"{', '.join(signal.batches)}): {', '.join(shown)}{more}"
+        )
+        return [static.Attention("high", text), *estimated]
+    return [*estimated, static.Attention("ok", signal.summary)]
 
 
 display.describe(

@@ -12,6 +12,7 @@ from lifecycle_widgets.core.drift.check import (
 from lifecycle_widgets.core.drift.constraints import ConstraintsError
 from lifecycle_widgets.core.drift.distances import DISTANCES, get_distance
 from lifecycle_widgets.core.drift.monitoring import Signal, Timeline, Windows, monitor
+from lifecycle_widgets.core.drift.retraining import RetrainingPolicy, RetrainingSignal, RetrainReason
 
 __all__ = [
     "CHECKS",
@@ -22,6 +23,9 @@ __all__ = [
     "DriftReport",
     "FeatureDrift",
     "FeatureStatistics",
+    "RetrainReason",
+    "RetrainingPolicy",
+    "RetrainingSignal",
     "Signal",
     "Timeline",
     "Violation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -14,6 +14,12 @@ import pandas as pd
 from lifecycle_widgets.core.drift.baseline import Baseline
 from lifecycle_widgets.core.drift.check import DriftReport, check, get_check
 from lifecycle_widgets.core.drift.performance_estimation import PerformanceEstimate, PerformanceEstimator
+from lifecycle_widgets.core.drift.retraining import (
+    ESTIMATED,
+    RetrainingPolicy,
+    RetrainingSignal,
+    RetrainReason,
+)
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
@@ -38,10 +44,11 @@ class Timeline(Result):
     >>> import lifecycle_widgets as lw
     >>> base = lw.Baseline.fit(lw.datasets.credit(2000))
     >>> batches = {"jan": lw.datasets.credit_batch(1000, seed=2, drift=False),
-    ...            "feb": lw.datasets.credit_batch(1000, seed=3)}
-    >>> timeline = lw.monitor(base, batches)
-    >>> timeline.labels, timeline.retrain_recommended
-    (('jan', 'feb'), True)
+    ...            "feb": lw.datasets.credit_batch(1000, seed=3),
+    ...            "mar": lw.datasets.credit_batch(1000, seed=4)}
+    >>> timeline = lw.monitor(base, batches)  # retraining: 2 of the last 3 batches give a reason
+    >>> timeline.labels, timeline.retrain_recommended, timeline.retraining.batches
+    (('jan', 'feb', 'mar'), True, ('feb', 'mar'))
     """
 
     kind: ClassVar[str] = "drift_timeline"
@@ -50,6 +57,8 @@ class Timeline(Result):
     reports: tuple[DriftReport, ...]
     #: the model's performance estimated batch by batch without labels (``monitor(estimator=...)``)
     performance: PerformanceEstimate | None = None
+    #: when the retraining signal is raised: k of the last n batches with a reason
+    policy: RetrainingPolicy = field(default_factory=RetrainingPolicy)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -153,20 +162,49 @@ class Timeline(Result):
             out.append(Signal(key[0], key[1], self.reports[-run].label, run))
         return tuple(out)
 
+    def reasons(self, report: DriftReport) -> tuple[RetrainReason, ...]:
+        """Why ``report``'s batch speaks for retraining: its violations of checks registered
+        with ``retrain=True``, and the alerts of its estimated performance."""
+        out = [
+            RetrainReason(report.label, v.constraint_check_type, v.feature_name, v.description)
+            for v in report.violations
+            if get_check(v.constraint_check_type).retrain
+        ]
+        if self.performance is not None:
+            chunk = next((c for c in self.performance.analysis if c.label == report.label), None)
+            for metric, value in chunk.values.items() if chunk is not None else ():
+                if value.alert:
+                    text = f"the estimated {metric} left the range it keeps on the reference"
+                    out.append(RetrainReason(report.label, ESTIMATED, metric, text))
+        return tuple(out)
+
+    @property
+    def retraining(self) -> RetrainingSignal:
+        """The retraining decision: raised when at least ``policy.k`` of the last ``policy.n``
+        batches give a reason (:meth:`reasons`), with every reason of those batches."""
+        looked_at = self.reports[-self.policy.n :]
+        found = [self.reasons(r) for r in looked_at]
+        return RetrainingSignal(
+            raised=self.policy.raised([bool(f) for f in found]),
+            policy=self.policy,
+            batches=tuple(r.label for r, f in zip(looked_at, found, strict=True) if f),
+            looked_at=tuple(r.label for r in looked_at),
+            reasons=tuple(reason for f in found for reason in f),
+        )
+
     @property
     def retrain_recommended(self) -> bool:
-        """True when the latest batch violates a drift, quality, completeness, domain or schema
-        constraint (a check registered with ``retrain=True``): the data the model sees is no
-        longer the data it learned from; or when the latest batch's estimated performance left
-        the reference's range."""
-        latest = self.performance.analysis[-1] if self.performance and self.performance.analysis else None
-        estimated = latest is not None and any(v.alert for v in latest.values.values())
-        return estimated or any(get_check(s.constraint_check_type).retrain for s in self.signals)
+        """True when the retraining signal is raised (see :attr:`retraining`): at least ``k`` of
+        the last ``n`` batches violate a drift, quality, completeness, domain or schema constraint
+        (a check registered with ``retrain=True``) or have an estimated performance outside the
+        reference's range; one batch alone is not enough under the default policy (2 of 3)."""
+        return self.retraining.raised
 
     def __repr__(self) -> str:
         return (
             f"<Timeline: {len(self.reports)} batches, {len(self.signals)} active signals, "
-            f"retrain {'recommended' if self.retrain_recommended else 'not needed'}>"
+            f"retrain {'recommended' if self.retrain_recommended else 'not needed'} "
+            f"({self.policy.k} of the last {self.policy.n})>"
         )
 
 
@@ -414,6 +452,7 @@ def monitor(
     labels: str | None = None,
     model: Any = None,
     estimator: PerformanceEstimator | None = None,
+    retrain_after: tuple[int, int] | RetrainingPolicy = (2, 3),
     progress: bool | None = None,
 ) -> Timeline:
     """Check every batch against ``baseline`` and collect the reports in a :class:`Timeline`.
@@ -441,6 +480,9 @@ def monitor(
     estimator : PerformanceEstimator, optional
         Estimates the model's performance on each batch without labels (CBPE, DLE), with the
         realized value beside it where a batch has its labels; pandas batches only.
+    retrain_after : (k, n) or RetrainingPolicy
+        Recommend retraining when at least ``k`` of the last ``n`` batches give a reason
+        (default ``(2, 3)``); see :attr:`Timeline.retraining`.
 
     Examples
     --------
@@ -455,6 +497,7 @@ def monitor(
     """
     if not isinstance(baseline, Baseline):
         raise ParameterError.bad_value("baseline", "monitor", "a Baseline", type(baseline).__name__)
+    policy = RetrainingPolicy.of(retrain_after)
     if estimator is not None and not isinstance(estimator, PerformanceEstimator):
         raise ParameterError.bad_value(
             "estimator", "monitor", "a fitted PerformanceEstimator", type(estimator).__name__
@@ -469,7 +512,7 @@ def monitor(
                 "chunk_size cuts a pandas DataFrame; cut a Dask DataFrame by time_column and window."
             )
         reports = _dask_windows(baseline, batches, time_column, window, labels, model)
-        return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports)
+        return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports, policy=policy)
     items = list(_batches(batches, time_column, window, chunk_size))
     if not items:
         raise ParameterError("monitor needs at least one batch.")
@@ -482,4 +525,6 @@ def monitor(
     if estimator is not None:
         frames = {label: d if isinstance(d, pd.DataFrame) else pd.read_parquet(d) for label, d in items}
         performance = estimator.estimate(frames)  # each batch's target column gives the realized values
-    return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports, performance=performance)
+    return Timeline(
+        baseline_fingerprint=baseline.fingerprint, reports=reports, performance=performance, policy=policy
+    )

@@ -163,6 +163,22 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 5: dataset versions looked up by fingerprint (store.datasets()); the feature catalog: each
+    # logged lineage's feature definitions (store.features()), keyed by run and feature name
+    """
+    CREATE INDEX IF NOT EXISTS datasets_fingerprint ON datasets(fingerprint);
+    CREATE TABLE feature_definitions (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        feature TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        graph_definition TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        steps TEXT NOT NULL,
+        exact INTEGER NOT NULL,
+        PRIMARY KEY (run_id, feature)
+    );
+    CREATE INDEX feature_definitions_feature ON feature_definitions(feature, definition);
+    """,
 ]
 
 

@@ -160,14 +160,20 @@ class Run:
             )
         return digest
 
-    def log_lineage(self, lineage: Any) -> None:
-        """Store a :class:`~lifecycle_widgets.LineageGraph` with the run."""
+    def log_lineage(self, lineage: Any, *, model: Any = None) -> None:
+        """Store a :class:`~lifecycle_widgets.LineageGraph` with the run, and its features in the
+        store's feature catalog (:meth:`RunStore.features`); with ``model`` (the estimator the
+        lineage was read from) their definitions include the transformers' parameters."""
         self._open()
+        from lifecycle_widgets.store.features import feature_definitions, record_definitions
+
+        definitions = feature_definitions(lineage, model)
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO lineage (run_id, graph) VALUES (?, ?)",
                 (self.id, lineage.to_json(indent=None)),
             )
+            record_definitions(conn, self.id, definitions)
 
     def end(self, status: str = "FINISHED") -> None:
         """Close the run with ``status``."""
@@ -476,6 +482,61 @@ class RunStore:
         from lifecycle_widgets.core.lineage import LineageGraph
 
         return LineageGraph.from_dict(json.loads(row[0]))
+
+    def datasets(self) -> Any:
+        """Every dataset version (fingerprint) in the store, first seen first, with the runs,
+        audit records and model versions that used it: a DataFrame with columns fingerprint,
+        name, source, rows, columns, first_seen, runs, records, models (see
+        :mod:`lifecycle_widgets.store.datasets`).
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> store = lw.RunStore("/tmp/doc-store.db")
+        >>> with store.start_run(experiment="doc-datasets") as run:
+        ...     fp = run.log_dataset("train", lw.datasets.credit(80, seed=3))
+        >>> row = store.datasets().set_index("fingerprint").loc[fp]
+        >>> int(row["rows"]), run.id in row["runs"]
+        (80, True)
+        """
+        from lifecycle_widgets.store.datasets import dataset_versions, datasets_frame
+
+        return datasets_frame(dataset_versions(self._conn_for_read(), self.path))
+
+    def dataset(self, fingerprint: str) -> Any:
+        """One dataset version (a fingerprint, or a unique prefix of one) with its users: a
+        :class:`~lifecycle_widgets.store.datasets.DatasetVersion`."""
+        from lifecycle_widgets.store.datasets import dataset_versions, find_version
+
+        return find_version(dataset_versions(self._conn_for_read(), self.path), fingerprint)
+
+    def features(self) -> Any:
+        """The feature catalog: one row per feature name and definition that logged lineages
+        give, with the runs and model versions that define it and a ``conflict`` flag where
+        another definition of the same name differs (see :mod:`lifecycle_widgets.store.features`).
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> df = lw.datasets.credit(60)[["age"]]
+        >>> scaler = StandardScaler().fit(df)
+        >>> store = lw.RunStore("/tmp/doc-store.db")
+        >>> with store.start_run(experiment="doc-features") as run:
+        ...     run.log_lineage(lw.lineage(scaler, df), model=scaler)
+        >>> cat = store.features()
+        >>> cat[cat.runs.map(lambda r: run.id in r)][["feature", "sources", "exact"]].values.tolist()
+        [['age', ('age',), True]]
+        """
+        from lifecycle_widgets.store.features import catalog
+
+        return catalog(self._conn_for_read())
+
+    def feature_conflicts(self) -> Any:
+        """The rows of :meth:`features` whose feature name has another, different definition:
+        each definition of such a name, side by side."""
+        cat = self.features()
+        return cat[cat["conflict"]].reset_index(drop=True)
 
     def log_search(self, search: Any, *, experiment: str = "default", name: str | None = None) -> list[str]:
         """Log every candidate of a fitted GridSearchCV / RandomizedSearchCV / HalvingSearch as a

@@ -253,3 +253,155 @@ def test_json_round_trip_with_empty_bins() -> None:
 def test_bad_inputs(y, proba, kwargs, match) -> None:
     with pytest.raises(ParameterError, match=match):
         calibration(y, proba, **kwargs)
+
+
+# --- the choice of recalibration map -------------------------------------------------------------
+def sigmoid_miscalibrated(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Labels from calibrated logits ``z``; the model reports ``sigmoid(2 z + 1.5)``: too sharp and
+    shifted. Exactly a sigmoid of its logit undoes it (Platt: slope 1/2, intercept -3/4);
+    temperature cannot shift, and isotonic pays for its many steps in variance."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, 1.5, n)
+    y = (rng.random(n) < expit(z)).astype(int)
+    return y, expit(2.0 * z + 1.5)
+
+
+def plateau_miscalibrated(n: int = 6000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Scores uniform on [0, 1], true rates 0.1, 0.5 and 0.9 on three plateaus with jumps at 0.35
+    and 0.65: monotone, but flat-jump-flat-jump-flat is no sigmoid of the logit, which bends
+    once; a step function (isotonic) follows it."""
+    rng = np.random.default_rng(seed)
+    s = rng.uniform(0.0, 1.0, n)
+    rate = np.select([s < 0.35, s < 0.65], [0.1, 0.5], 0.9)
+    return (rng.random(n) < rate).astype(int), s
+
+
+def test_platt_is_chosen_for_a_sigmoid_miscalibration_and_recovers_its_map() -> None:
+    y, p = sigmoid_miscalibrated(seed=11)
+    r = calibration(y, p)
+    assert (r.method, r.selection) == ("platt", "auto")
+    platt = r.chosen
+    assert platt is not None and platt.name == "platt" and r.after == platt.metrics
+    assert platt.parameters["slope"] == pytest.approx(0.5, abs=0.05)
+    assert platt.parameters["intercept"] == pytest.approx(-0.75, abs=0.25)  # about 3 standard errors
+    losses = {m.name: m.metrics.log_loss for m in r.methods}
+    assert losses["platt"] == min(losses.values())
+    assert r.after.log_loss < r.before.log_loss and r.after.ece < r.before.ece
+    # the held-out log loss is scikit-learn's on the evaluation rows, and "none" is "before"
+    assert losses["none"] == pytest.approx(r.before.log_loss)
+    assert [m.name for m in r.methods] == ["none", "temperature", "platt", "isotonic"]
+
+
+def test_isotonic_is_chosen_where_no_sigmoid_of_the_logit_fits() -> None:
+    y, p = plateau_miscalibrated(seed=12)
+    r = calibration(y, p)
+    assert r.method == "isotonic"
+    frame = r.methods_frame()
+    best = frame.loc[frame.log_loss.idxmin()]
+    assert best.method == "isotonic" and bool(best.chosen)
+    # the isotonic map's bins sit on the plateaus it learned
+    after = [b for b in r.after.bins if b.count]
+    assert after[0].mean_predicted == pytest.approx(0.1, abs=0.03)
+    assert after[-1].mean_predicted == pytest.approx(0.9, abs=0.03)
+
+
+def test_a_calibrated_model_needs_no_map() -> None:
+    rng = np.random.default_rng(13)
+    z = rng.normal(0.0, 1.5, 6000)
+    y = (rng.random(6000) < expit(z)).astype(int)
+    r = calibration(y, expit(z))
+    assert r.method in ("none", "temperature")  # nothing more flexible beats noise
+    gains = {m.name: m.improvement for m in r.methods}
+    assert max(gains.values()) < 0.005  # no map lowers the log loss by much
+    assert r.temperature == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("method", ["none", "temperature", "platt", "isotonic"])
+def test_a_named_method_is_reported_as_after(method: str) -> None:
+    y, p = sigmoid_miscalibrated(3000, seed=14)
+    r = calibration(y, p, method=method)
+    assert (r.method, r.selection) == (method, "given")
+    assert r.after == next(m.metrics for m in r.methods if m.name == method)
+    if method == "none":
+        assert r.after == r.before
+
+
+def test_platt_and_isotonic_maps_match_scikit_learn() -> None:
+    """Fitted on every row and applied to the same rows: Platt's probabilities are
+    ``CalibratedClassifierCV(method="sigmoid")``'s (same smoothed targets), isotonic's are
+    ``IsotonicRegression``'s."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
+    from lifecycle_widgets.core.explain.calibration_methods import fit_map, logits
+
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(2000, 3))
+    y = (rng.random(2000) < expit(X @ [1.0, -2.0, 0.5])).astype(int)
+    model = LogisticRegression().fit(X[:500], y[:500])
+    p = model.predict_proba(X[500:])[:, 1]
+    ours = fit_map("platt", y[500:], p).apply(p)
+    # scikit-learn's sigmoid calibration works on the decision function, which is our logit here
+    theirs = CalibratedClassifierCV(FrozenEstimator(model), method="sigmoid").fit(X[500:], y[500:])
+    assert ours == pytest.approx(theirs.predict_proba(X[500:])[:, 1], abs=1e-4)
+    assert np.allclose(logits(p), model.decision_function(X[500:]), atol=1e-6)
+    iso = IsotonicRegression(out_of_bounds="clip").fit(p, y[500:]).predict(p)
+    floor = 0.5 / 1500
+    assert fit_map("isotonic", y[500:], p).apply(p) == pytest.approx(np.clip(iso, floor, 1 - floor))
+
+
+def test_multiclass_per_class_reliability_matches_calibration_curve() -> None:
+    y, p = multiclass_data(6000, k=3, t0=2.0, seed=16)
+    r = calibration(y, p, n_bins=8, validation=(y, p))  # evaluate on every row
+    assert [c.label for c in r.before.per_class] == ["0", "1", "2"]
+    for k, cls in enumerate(r.before.per_class):
+        prob_true, prob_pred = calibration_curve((y == k).astype(int), p[:, k], n_bins=8)
+        full = [b for b in cls.bins if b.count]
+        assert [b.observed for b in full] == pytest.approx(prob_true)
+        assert [b.mean_predicted for b in full] == pytest.approx(prob_pred)
+        counts = np.array([b.count for b in full])
+        assert cls.ece == pytest.approx(float(np.sum(counts / len(y) * np.abs(prob_true - prob_pred))))
+        assert sum(b.count for b in cls.bins) == len(y)
+    assert r.before.classwise_ece == pytest.approx(np.mean([c.ece for c in r.before.per_class]))
+    assert r.after.classwise_ece < r.before.classwise_ece  # logits doubled: any map helps
+    frame = r.classes_frame()
+    assert set(frame["class"]) == {"0", "1", "2"} and set(frame.stage) == {"before", "after"}
+    assert len(frame) == 2 * 3 * 8
+    # binary problems have one curve, the positive class's
+    yb, pb = binary_data(500, seed=17)
+    assert calibration(yb, pb).before.per_class == () and calibration(yb, pb).classes_frame().empty
+
+
+def test_multiclass_one_vs_rest_maps_renormalize() -> None:
+    y, p = multiclass_data(4000, k=4, t0=2.5, seed=18)
+    for method in ("platt", "isotonic"):
+        from lifecycle_widgets.core.explain.calibration_methods import fit_map
+
+        out = fit_map(method, y, p).apply(p)
+        assert out.shape == p.shape and np.allclose(out.sum(axis=1), 1.0)
+        r = calibration(y, p, method=method)
+        assert r.after.log_loss < r.before.log_loss
+
+
+def test_json_round_trip_with_methods_and_classes() -> None:
+    y, p = multiclass_data(1500, k=3, t0=1.8, seed=19)
+    r = calibration(y, p)
+    assert Calibration.from_dict(json.loads(r.to_json())) == r
+    # a record written before the methods were compared still reads: temperature scaling
+    old = r.to_dict()
+    for key in ("method", "selection", "methods"):
+        old.pop(key)
+    for stage in ("before", "after"):
+        old[stage].pop("per_class")
+        old[stage].pop("classwise_ece")
+    back = Calibration.from_dict(old)
+    assert back.method == "temperature" and back.chosen is None and back.methods_frame().empty
+
+
+def test_unknown_method_lists_the_valid_ones() -> None:
+    from lifecycle_widgets.exceptions import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match=r"No calibration method named 'beta'\. Available: auto, "):
+        calibration([0, 1, 1], [0.2, 0.5, 0.9], method="beta")

@@ -10,8 +10,10 @@ class) and returns recalibrated probabilities of the same shape.
   without penalty on Platt's smoothed targets ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)`` (each
   row enters twice, once per label, weighted by its target), as
   ``sklearn.calibration._SigmoidCalibration`` does, so a separable fit stays finite.
-- ``isotonic``: scikit-learn's ``IsotonicRegression`` of the label on ``p``, clipped to [0, 1]
-  (Zadrozny and Elkan, KDD 2002).
+- ``isotonic``: scikit-learn's ``IsotonicRegression`` of the label on ``p`` (Zadrozny and Elkan,
+  KDD 2002), bounded to ``[1 / (2 n), 1 - 1 / (2 n)]`` for ``n`` fit rows: a block of fit rows
+  that are all negative says the rate is below about one in ``n``, not that it is zero, and one
+  positive row there would otherwise cost a log loss of 36.
 
 Several classes: Platt and isotonic fit one map per class, one-vs-rest, and divide each row by
 its sum (a row whose maps all give 0 becomes uniform), as ``CalibratedClassifierCV`` does;
@@ -178,8 +180,10 @@ def _fit_platt(target: np.ndarray, probs: np.ndarray) -> FittedMap:
 def _fit_isotonic(target: np.ndarray, probs: np.ndarray) -> FittedMap:
     from sklearn.isotonic import IsotonicRegression
 
+    floor = 0.5 / len(target)
+
     def one(score: np.ndarray, hit: np.ndarray) -> IsotonicRegression:
-        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(score, hit)
+        return IsotonicRegression(y_min=floor, y_max=1 - floor, out_of_bounds="clip").fit(score, hit)
 
     if probs.ndim == 1:
         iso = one(probs, target.astype(float))

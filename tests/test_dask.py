@@ -114,6 +114,29 @@ def test_monitor_windows_in_one_pass(client, frames) -> None:
     assert [r.flagged_features for r in on_dask.reports] == [r.flagged_features for r in local.reports]
 
 
+def test_monitor_chunks_in_one_pass(client) -> None:
+    """chunk_size on a Dask DataFrame: the same chunks, rows and flags as on the pandas frame,
+    with chunks that straddle partitions (1,700 rows in partitions of 2,000 and a short last one)."""
+    base = lw.Baseline.fit(lw.datasets.credit(8_000, seed=3), target="defaulted")
+    data = pd.concat(
+        [lw.datasets.credit_batch(4_000, seed=4, drift=False), lw.datasets.credit_batch(3_000, seed=5)],
+        ignore_index=True,
+    )
+    local = lw.monitor(base, data, chunk_size=1_700)
+    on_dask = lw.monitor(base, dd.from_pandas(data, npartitions=4), chunk_size=1_700)
+    assert on_dask.labels == local.labels == tuple(
+        f"rows {a:,} to {min(a + 1_699, 7_000):,}" for a in range(1, 7_001, 1_700)
+    )
+    assert [r.rows for r in on_dask.reports] == [r.rows for r in local.reports]
+    assert [r.flagged_features for r in on_dask.reports] == [r.flagged_features for r in local.reports]
+    assert "income" not in on_dask.reports[0].drifted_features  # rows 1 to 1,700: undrifted
+    assert "income" in on_dask.reports[-1].drifted_features  # rows 6,801 to 7,000: drifted
+    with pytest.raises(lw.ParameterError, match="sort it by the time column"):
+        lw.monitor(base, dd.from_pandas(data.assign(ts=0), npartitions=2), chunk_size=100, time_column="ts")
+    with pytest.raises(lw.ParameterError, match="chunk_size"):
+        lw.monitor(base, dd.from_pandas(data, npartitions=2), chunk_size=0)
+
+
 def test_explanations_on_the_cluster(client, frames) -> None:
     from sklearn.ensemble import RandomForestClassifier
 

@@ -442,6 +442,61 @@ def _dask_windows(
     )
 
 
+def _dask_chunks(
+    baseline: Baseline,
+    ddf: Any,
+    time_column: str | None,
+    window: str | None,
+    chunk_size: int,
+    labels: str | None,
+    model: Any,
+) -> tuple[DriftReport, ...]:
+    """Consecutive chunks of ``chunk_size`` rows of a Dask DataFrame, in its row order, checked in
+    one pass over the data (after a pass that counts each partition's rows): each row's global
+    position becomes its index, and the chunk is that position floor-divided by the size."""
+    from dask import dataframe as dd
+    from dask import delayed
+
+    from lifecycle_widgets.core.distributed import collect_dask
+    from lifecycle_widgets.core.drift.check import BinCounter, build_report
+    from lifecycle_widgets.core.drift.quality import QualityCollector
+    from lifecycle_widgets.core.sources import unique_names
+
+    names = unique_names(list(ddf.columns))
+    _check_window_args(names, None, window, chunk_size)
+    if time_column is not None:
+        raise ParameterError(
+            "chunk_size cuts a Dask DataFrame in its row order; sort it by the time column first "
+            "(ddf.set_index(time_column)) and pass no time_column, or cut it by time_column and window."
+        )
+    size = int(chunk_size)
+    lengths = [int(n) for n in ddf.map_partitions(len).compute()]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64).tolist()
+
+    def positioned(frame: pd.DataFrame, start: int) -> pd.DataFrame:
+        return frame.set_axis(pd.RangeIndex(start, start + len(frame)), axis=0)
+
+    parts = [delayed(positioned)(p, s) for p, s in zip(ddf.to_delayed(), starts, strict=True)]
+    meta = ddf._meta.set_axis(pd.RangeIndex(0, 0), axis=0)
+    numbered = dd.from_delayed(parts, meta=meta, verify_meta=False)
+    label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
+    accs = [BinCounter.for_baseline(baseline), QualityCollector(label_column=label_column, model=model)]
+    grouped = collect_dask(
+        numbered,
+        names,
+        sample_size=50_000,
+        accumulators=accs,
+        group=lambda chunk: np.asarray(chunk.index, dtype=np.int64) // size,
+    )
+    total = sum(lengths)
+    out = []
+    for k, (part, acc) in sorted(grouped.items()):
+        first, last = int(k) * size + 1, min(total, (int(k) + 1) * size)
+        label = f"rows {first:,} to {last:,}"
+        out.append(build_report(baseline, label, part, acc[1].metrics(), label, acc[0], model=model))
+    return tuple(out)
+
+
 def monitor(
     baseline: Baseline,
     batches: Any,
@@ -472,7 +527,8 @@ def monitor(
         and each label shows its window's range (``"2026-01-01 to 2026-01-07"``). Rows without
         a timestamp are checked as one more batch, labelled ``"no timestamp"``.
     chunk_size : int, optional
-        Rows per chunk, instead of time windows (pandas frames only).
+        Rows per chunk, instead of time windows. A Dask DataFrame is cut in its row order, in
+        one pass over the data on the workers.
     labels : str, optional
         Column of each batch holding the true labels (default: the baseline's target).
     model : optional
@@ -508,10 +564,9 @@ def monitor(
         if estimator is not None:
             raise ParameterError("estimator= estimates pandas batches; pass the batches as frames.")
         if chunk_size is not None:
-            raise ParameterError(
-                "chunk_size cuts a pandas DataFrame; cut a Dask DataFrame by time_column and window."
-            )
-        reports = _dask_windows(baseline, batches, time_column, window, labels, model)
+            reports = _dask_chunks(baseline, batches, time_column, window, chunk_size, labels, model)
+        else:
+            reports = _dask_windows(baseline, batches, time_column, window, labels, model)
         return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports, policy=policy)
     items = list(_batches(batches, time_column, window, chunk_size))
     if not items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,10 @@ def importance_figure(exp: Any, *, title: str | None = None, template: str | Non
             col=2,
         )
     fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(title_text="feature", row=1, col=1)
+    fig.update_xaxes(title_text=f"mean |SHAP| ({exp.output_space})", row=1, col=1)
+    if has_perm:
+        fig.update_xaxes(title_text="drop in score when shuffled", row=1, col=2)
     return finish(
         fig,
         title=title or "Global importance",
@@ -100,6 +105,8 @@ def class_importance_figure(exp: Any, *, title: str | None = None, template: str
         height=min(1200, 160 + 24 * len(names)),
         barmode="stack",
         xaxis_title=f"mean |SHAP| ({exp.output_space})",
+        yaxis_title="feature",
+        legend_title_text="class",
     )
 
 
@@ -150,6 +157,7 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
             "tickvals": list(range(len(order))),
             "ticktext": [text(exp.features[j]) for j in order],
             "autorange": "reversed",
+            "title": {"text": "feature"},
         },
     )
 
@@ -220,15 +228,39 @@ def cohort_figure(exp: Any, *, title: str | None = None, template: str | None = 
         title=title or "Mean |SHAP| by cohort",
         template=template,
         barmode="group",
-        xaxis={"type": "category"},
-        yaxis_title="mean |SHAP|",
+        xaxis={"type": "category", "title": {"text": "feature"}},
+        yaxis_title=f"mean |SHAP| ({exp.output_space})",
+        legend_title_text="cohort (rows)",
+    )
+
+
+def _space(output_space: str) -> str:
+    """How an axis names the units SHAP values are in."""
+    return {"log-odds": "log-odds", "logit": "logit (raw score)", "probability": "probability"}.get(
+        output_space, output_space
     )
 
 
 def waterfall_figure(
     local: Any, *, max_features: int = 12, title: str | None = None, template: str | None = None
 ) -> go.Figure:
-    """SHAP waterfall of one row: from the base value, feature by feature, to the prediction."""
+    """SHAP waterfall of one row: bars start at the base value (the mean output over the
+    background, marked by a dashed line) and add each feature's contribution, labelled, up to the
+    output ``f(x)``. The axis spans that path, not 0 (contributions are small beside a base
+    value). All values are in the SHAP values' space, named on the axis; for log-odds, the
+    probability ``f(x)`` stands for is written beside it.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.explain.counterfactual import Counterfactual
+    >>> from lifecycle_widgets.core.explain.explanation import Contribution, LocalExplanation
+    >>> local = LocalExplanation(0, 0.7, "1", None, 0.5, "probability",
+    ...     (Contribution("age", "40", 0.15), Contribution("income", "9000", 0.05)), (), 0.0, 0.0,
+    ...     Counterfactual(False), ())
+    >>> fig = waterfall_figure(local)
+    >>> fig.data[0].base, list(fig.data[0].text)
+    (0.5, ['+0.15', '+0.05', '0.7'])
+    """
     shown = list(local.shap[:max_features])
     rest = sum(c.attribution for c in local.shap[max_features:])
     labels = [f"{text(c.feature)} = {text(c.value)}" for c in shown]
@@ -236,42 +268,51 @@ def waterfall_figure(
     if local.shap[max_features:]:
         labels.append(f"{len(local.shap) - max_features} other features")
         deltas.append(rest)
-    # the axis spans the path from the base value to the prediction, not from 0: contributions
-    # are small beside a base value, and from 0 they would be slivers
     path = np.cumsum([local.base_value, *deltas])
     low, high = float(path.min()), float(path.max())
     pad = 0.08 * (high - low) or 0.05 * max(abs(high), 1e-9)
-    prediction = float(path[-1])
+    output = float(path[-1])
+    space = _space(local.output_space)
+    total_label = "f(x)" if local.output_space in ("log-odds", "logit") else "prediction"
+    total_text = fmt_number(output)
+    if local.output_space == "log-odds":
+        total_text += f" (P = {fmt_number(1 / (1 + np.exp(-output)), digits=3)})"
     fig = go.Figure(
         go.Waterfall(
             orientation="h",
-            y=["base value", *labels, "prediction"],
-            x=[local.base_value, *deltas, 0],
-            text=[
-                fmt_number(local.base_value),
-                *(("+" if d > 0 else "") + fmt_number(d, digits=3) for d in deltas),
-                fmt_number(prediction),
-            ],
+            y=[*labels, total_label],
+            x=[*deltas, 0],
+            base=float(local.base_value),
+            text=[*(("+" if d > 0 else "") + fmt_number(d, digits=3) for d in deltas), total_text],
             textposition="outside",
             cliponaxis=False,
-            measure=["absolute", *["relative"] * len(deltas), "total"],
+            measure=[*["relative"] * len(deltas), "total"],
             increasing={"marker": {"color": POSITIVE}},
             decreasing={"marker": {"color": NEGATIVE}},
             totals={"marker": {"color": NEUTRAL}},
             connector={"line": {"color": "#bbb"}},
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
+    )
+    fig.add_vline(
+        x=float(local.base_value),
+        line={"dash": "dash", "color": NEUTRAL, "width": 1},
+        annotation={"text": f"base value {fmt_number(local.base_value)}", "yref": "paper", "y": 1.0},
+        annotation_position="top",
     )
     return finish(
         fig,
-        title=title if title is not None else f"Row {local.row}: SHAP ({local.output_space})",
+        title=title if title is not None else f"Row {local.row}: SHAP contributions ({space})",
         template=template,
-        height=min(900, 160 + 26 * (len(labels) + 2)),
-        xaxis={
-            "range": [low - 2 * pad, high + 2 * pad],
-            "title": {"text": f"model output ({local.output_space})"},
+        height=min(900, 180 + 26 * (len(labels) + 1)),
+        xaxis={"range": [low - 2.5 * pad, high + 2.5 * pad], "title": {"text": f"model output ({space})"}},
+        yaxis={
+            "autorange": "reversed",
+            "type": "category",
+            "automargin": True,
+            "title": {"text": "feature = value"},
         },
-        yaxis={"autorange": "reversed", "type": "category", "automargin": True},
-    )
+    ).update_layout(margin_t=80, margin_r=40)
 
 
 def lime_figure(
@@ -292,7 +333,7 @@ def lime_figure(
         title=title if title is not None else f"Row {local.row}: LIME (local R² {local.lime_score:.2f})",
         template=template,
         height=min(900, 140 + 26 * len(shown)),
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category", "title": {"text": "feature = value"}},
         xaxis_title="weight",
     )
 
@@ -360,6 +401,7 @@ def stability_figure(stability: Any, *, title: str | None = None, template: str 
         title=title if title is not None else f"Stability of row {stability.row}'s explanation",
         template=template,
         barmode="group",
+        xaxis_title="what varied",
         yaxis={"range": [-1, 1], "title": {"text": "Kendall tau"}},
     )
 
@@ -383,7 +425,7 @@ def bias_figure(report: Any, *, title: str | None = None, template: str | None =
         title=title if title is not None else f"Bias by {facet} (distance from the ideal)",
         template=template,
         height=min(900, 140 + 24 * len(metrics)),
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category", "title": {"text": "metric"}},
         xaxis_title="value − ideal",
     )
 
@@ -424,3 +466,248 @@ def saliency_figure(
         )
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
     return finish(fig, title=title or "Integrated gradients", template=template, height=defaults.height)
+
+
+def _numbers(values: list[str]) -> np.ndarray | None:
+    """The feature's values as floats, or None when some are not numbers (categories)."""
+    try:
+        return np.array([float(v) for v in values])
+    except ValueError:
+        return None
+
+
+def shap_dependence_figure(
+    exp: Any,
+    feature: str,
+    *,
+    color: str | None = "auto",
+    title: str | None = None,
+    template: str | None = None,
+) -> go.Figure:
+    """SHAP dependence plot: each explained row's SHAP value of ``feature`` against the feature's
+    value, coloured by the feature that most modulates it (``color="auto"``: the strongest by
+    :meth:`Explanation.strongest_interaction`; a feature name; or None for one colour). Vertical
+    spread at one value is what other features add.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.ensemble import GradientBoostingRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.uniform(-1, 1, (400, 3)), columns=["x1", "x2", "x3"])
+    >>> model = GradientBoostingRegressor(random_state=0).fit(X, X.x1 * X.x2 + X.x3)
+    >>> fig = shap_dependence_figure(lw.explain(model, X, max_rows=200), "x1")
+    >>> fig.data[0].marker.colorbar.title.text
+    'x2'
+    """
+    if feature not in exp.features:
+        raise KeyError(f"No SHAP values for {feature!r}; features are {list(exp.features)[:20]}.")
+    j = exp.features.index(feature)
+    values = [row[j] for row in exp.feature_values]
+    shap = [row[j] for row in exp.shap_values]
+    numbers = _numbers(values)
+    partner = exp.strongest_interaction(feature) if color == "auto" else color
+    if partner is not None and partner not in exp.features:
+        raise KeyError(
+            f"color: {partner!r} is not an explained feature; features are {list(exp.features)[:20]}"
+        )
+    marker: dict[str, Any] = {"size": 6, "opacity": 0.75, "color": NEGATIVE}
+    hover = [f"row {r}: {text(feature)} = {text(v)}" for r, v in zip(exp.rows, values, strict=True)]
+    if partner is not None:
+        k = exp.features.index(partner)
+        marker.update(
+            color=np.asarray(
+                [np.nan if row[k] is None else row[k] for row in exp.feature_scaled], dtype=float
+            ),
+            colorscale=[[0, NEGATIVE], [1, POSITIVE]],
+            cmin=0,
+            cmax=1,
+            colorbar={"title": {"text": text(partner)}, "tickvals": [0, 1], "ticktext": ["low", "high"]},
+        )
+        hover = [
+            f"{h}<br>{text(partner)} = {text(row[k])}"
+            for h, row in zip(hover, exp.feature_values, strict=True)
+        ]
+    x: list[Any] = numbers.tolist() if numbers is not None else [text(v) for v in values]
+    fig = go.Figure(
+        go.Scattergl(
+            x=x,
+            y=shap,
+            mode="markers",
+            marker=marker,
+            customdata=list(exp.rows),
+            hovertext=hover,
+            hovertemplate="%{hovertext}<br>SHAP %{y:.4f}<extra></extra>",
+        )
+    )
+    colored = f", coloured by {text(partner)}" if partner is not None else ""
+    return finish(
+        fig,
+        title=title if title is not None else f"SHAP dependence of {text(feature)}{colored}",
+        template=template,
+        xaxis={"title": {"text": text(feature)}, "type": "linear" if numbers is not None else "category"},
+        yaxis_title=f"SHAP value of {text(feature)} ({_space(exp.output_space)})",
+    )
+
+
+def ale_figure(
+    effects: Any,
+    *,
+    dependence: Any = None,
+    title: str | None = None,
+    template: str | None = None,
+) -> go.Figure:
+    """Accumulated local effects of one numeric feature (thick), with the partial dependence
+    centred on its mean (dashed) when given, and the rows per bin as a rug of bar heights; where
+    the two curves part, the feature is correlated with others and ALE is the one to read.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.explain.ale import AccumulatedEffects
+    >>> fig = ale_figure(AccumulatedEffects("age", (20.0, 40.0, 60.0), (-1.0, 0.0, 1.0), (5, 5)))
+    >>> [trace.name for trace in fig.data], fig.layout.yaxis.title.text
+    (['ALE', 'rows per bin'], 'effect on prediction (centred)')
+    """
+    edges = list(effects.edges)
+    traces = [
+        go.Scatter(
+            x=edges,
+            y=list(effects.effect),
+            mode="lines+markers",
+            name="ALE",
+            line={"width": 3, "color": POSITIVE},
+        )
+    ]
+    if dependence is not None and not dependence.categorical:
+        average = np.asarray(dependence.average, dtype=float)
+        traces.append(
+            go.Scatter(
+                x=list(dependence.grid),
+                y=(average - average.mean()).tolist(),
+                mode="lines",
+                name="partial dependence (centred)",
+                line={"width": 2, "dash": "dash", "color": NEUTRAL},
+            )
+        )
+    middles = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    traces.append(
+        go.Bar(
+            x=middles,
+            y=list(effects.counts),
+            width=[b - a for a, b in itertools.pairwise(edges)],
+            name="rows per bin",
+            yaxis="y2",
+            marker={"color": "rgba(140,140,140,0.25)"},
+            hovertemplate="%{y} rows<extra></extra>",
+        )
+    )
+    return finish(
+        go.Figure(traces),
+        title=title if title is not None else f"Accumulated local effects of {text(effects.feature)}",
+        template=template,
+        xaxis_title=text(effects.feature),
+        yaxis={"title": {"text": f"effect on {text(effects.output)} (centred)"}},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "title": {"text": "rows"},
+            "rangemode": "tozero",
+        },
+        legend={"orientation": "h", "y": -0.25},
+    )
+
+
+def pair_dependence_figure(pair: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
+    """Two-feature partial dependence as a heat map with contour lines: the mean output with the
+    first feature on x and the second on y; the title gives the share of it that is interaction.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.explain.global_ import PairDependence
+    >>> pair = PairDependence(("a", "b"), (False, False), (0.0, 1.0), (0.0, 1.0),
+    ...                       ((0.0, 1.0), (1.0, 3.0)), 0.05, 100)
+    >>> fig = pair_dependence_figure(pair)
+    >>> [list(row) for row in fig.data[0].z]  # rows follow the second feature
+    [[0.0, 1.0], [1.0, 3.0]]
+    """
+    fx, fy = pair.features
+    z = np.asarray(pair.average, dtype=float).T  # heat map rows are y values
+    x = [text(g) for g in pair.grid_x] if pair.categorical[0] else list(pair.grid_x)
+    y = [text(g) for g in pair.grid_y] if pair.categorical[1] else list(pair.grid_y)
+    contour = not pair.categorical[0] and not pair.categorical[1]
+    trace = (go.Contour if contour else go.Heatmap)(
+        x=x,
+        y=y,
+        z=z.tolist(),
+        colorscale="RdBu",
+        reversescale=True,
+        colorbar={"title": {"text": text(pair.output)}},
+        hovertemplate=f"{text(fx)} = %{{x}}<br>{text(fy)} = %{{y}}<br>{text(pair.output)} = %{{z:.4g}}<extra></extra>",
+        **({"contours": {"coloring": "heatmap", "showlabels": True}} if contour else {}),
+    )
+    share = "" if pair.interaction is None else f" (interaction {pair.interaction:.0%} of its variance)"
+    return finish(
+        go.Figure(trace),
+        title=title if title is not None else f"Partial dependence on {text(fx)} and {text(fy)}{share}",
+        template=template,
+        xaxis={"title": {"text": text(fx)}, "type": "category" if pair.categorical[0] else "linear"},
+        yaxis={"title": {"text": text(fy)}, "type": "category" if pair.categorical[1] else "linear"},
+    )
+
+
+def surrogate_figure(surrogate: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
+    """The surrogate tree's leaves as bars: each rule's share of the rows, coloured by what it
+    predicts, the rule on hover and its purity (classifiers) or spread (regressors) beside it.
+
+    Examples
+    --------
+    >>> from lifecycle_widgets.core.explain.surrogate import Surrogate, SurrogateRule
+    >>> s = Surrogate(1, 0.9, "agreement", "", 2, (SurrogateRule(("age <= 40",), "yes", 0.8, 0.6, 60, 0.8),
+    ...                                           SurrogateRule(("age > 40",), "no", 0.9, 0.4, 40, 0.9)))
+    >>> [trace.name for trace in surrogate_figure(s).data]
+    ['no', 'yes']
+    """
+    rules = list(surrogate.leaf_rules)
+    labels = [f"leaf {i + 1}" for i in range(len(rules))]
+    predictions = sorted({r.prediction for r in rules})
+    traces = []
+    for k, prediction in enumerate(predictions):
+        idx = [i for i, r in enumerate(rules) if r.prediction == prediction]
+        traces.append(
+            go.Bar(
+                x=[rules[i].share for i in idx],
+                y=[labels[i] for i in idx],
+                orientation="h",
+                name=text(prediction),
+                marker_color=defaults.colorway[k % len(defaults.colorway)] if len(predictions) <= 6 else None,
+                text=[
+                    f"{rules[i].purity:.0%} pure"
+                    if rules[i].purity is not None
+                    else f"± {fmt_number(rules[i].std)}"
+                    for i in idx
+                ],
+                textposition="auto",
+                hovertext=[text(" and ".join(rules[i].conditions) or "(all rows)") for i in idx],
+                hovertemplate="%{hovertext}<br>share %{x:.1%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fidelity = (
+        f"{surrogate.fidelity_metric} {surrogate.fidelity:.3f} on {surrogate.held_out_rows:,} held-out rows"
+    )
+    return finish(
+        go.Figure(traces),
+        title=title if title is not None else f"Surrogate tree leaves ({fidelity})",
+        template=template,
+        height=min(900, 160 + 26 * len(rules)),
+        xaxis={"title": {"text": "share of rows"}, "tickformat": ".0%"},
+        yaxis={
+            "title": {"text": "leaf (see the rules table)"},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels,
+            "autorange": "reversed",
+        },
+        legend_title_text="predicts",
+    )

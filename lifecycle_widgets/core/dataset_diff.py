@@ -158,7 +158,9 @@ class DatasetDiff(Result):
         [0.5, 0.0]
         """
         names = [f.name for f in ColumnDiff.__dataclass_fields__.values()]
-        return pd.DataFrame([[getattr(c, n) for n in names] for c in self.columns], columns=names)
+        frame = pd.DataFrame([[getattr(c, n) for n in names] for c in self.columns], columns=names)
+        counts = ("changed_rows", "distinct_before", "distinct_after")
+        return frame.astype({n: "Int64" for n in counts})
 
     def __repr__(self) -> str:
         return f"<DatasetDiff by {list(self.key)}: {self.summary()}>"

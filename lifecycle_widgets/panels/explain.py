@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets as widgets
@@ -9,6 +10,7 @@ import ipywidgets as widgets
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.explainer import Explainer
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation
+from lifecycle_widgets.core.explain.global_ import PairDependence, Surrogate
 from lifecycle_widgets.core.explain.stability import Stability
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.exceptions import ParameterError
@@ -53,17 +55,57 @@ def summary_html(exp: Explanation) -> str:
         ),
     ]
     rows += [(k, fmt_number(v)) for k, v in exp.metrics.items() if isinstance(v, int | float) and k != "rows"]
-    return static.table(rows)
+    note = exp.space_note
+    return static.table(rows) + (f'<p class="lw-note">{static.esc(note)}</p>' if note else "")
 
 
 def surrogate_html(exp: Explanation) -> str:
+    """The surrogate tree's fidelity and its rules, one table row per leaf, in raw terms."""
     s = exp.surrogate
     if s is None:
         return '<p class="lw-note">Too few rows for a surrogate tree.</p>'
-    head = static.table(
-        [("Depth", s.depth), ("Leaves", s.leaves), (f"Fidelity ({s.fidelity_metric})", f"{s.fidelity:.3f}")]
+    fidelity = f"{s.fidelity:.3f}" + (
+        f" on {s.held_out_rows:,} held-out rows (fitted on {s.fit_rows:,})" if s.held_out_rows else ""
     )
-    return head + f"<pre>{static.esc(s.rules)}</pre>"
+    head = static.table(
+        [
+            ("Depth", s.depth),
+            ("Leaves", s.leaves),
+            (f"Fidelity ({s.fidelity_metric} with the model)", fidelity),
+        ]
+    )
+    if not s.leaf_rules:  # a result written before rules were tabulated
+        return head + f"<pre>{static.esc(s.rules)}</pre>"
+    classifier = s.leaf_rules[0].purity is not None
+    rows = [
+        (
+            f"leaf {i + 1}",
+            " and ".join(r.conditions) or "(all rows)",
+            r.prediction,
+            f"{r.share:.1%}",
+            f"{r.purity:.0%}" if classifier and r.purity is not None else fmt_number(r.std),
+        )
+        for i, r in enumerate(s.leaf_rules)
+    ]
+    note = (
+        '<p class="lw-note">A shallow tree fitted to the model\'s predictions on the raw columns; '
+        "read each row as IF rule THEN prediction. Fidelity is measured on rows the tree did not "
+        "see; below about 0.9 the rules are a rough sketch of the model, not its logic.</p>"
+    )
+    table = static.table(
+        rows,
+        ["leaf", "rule", "predicts", "share of rows", "purity" if classifier else "spread (sd)"],
+        numeric=(3, 4),
+    )
+    return head + note + table
+
+
+ALE_NOTE = (
+    "Accumulated local effects move each row only within the small interval of the feature it is "
+    "in, so they stay on combinations of values the data holds. Partial dependence sets every row "
+    "to every value: where the feature is correlated with others it averages over rows that do "
+    "not exist, and the two curves part. With correlated features, read ALE."
+)
 
 
 def counterfactual_html(local: LocalExplanation) -> str:
@@ -86,6 +128,11 @@ def local_html(local: LocalExplanation) -> str:
         ("Decision", local.decision),
         ("Label", local.label if local.label is not None else "(no labels)"),
     ]
+    if local.output_space in ("log-odds", "logit"):
+        margin = f"{local.shap_output:.4g} {local.output_space} (base {local.base_value:.4g} + contributions)"
+        if local.probability_of_output is not None:
+            margin += f", which is P = {local.probability_of_output:.4g}"
+        rows.append(("SHAP output f(x)", margin))
     if local.uncertainty is not None:
         u = local.uncertainty
         rows.append(
@@ -167,6 +214,13 @@ def default_row(exp: Explanation) -> int:
     return exp.rows[best]
 
 
+def ale_figure(exp: Explanation, feature: str) -> Any:
+    """The ALE of ``feature`` with its centred partial dependence, from an explanation."""
+    effects = next(a for a in exp.ale if a.feature == feature)
+    dep = next((d for d in exp.dependence if d.feature == feature), None)
+    return figs.ale_figure(effects, dependence=dep)
+
+
 def explanation_sections(exp: Explanation) -> list[static.Section]:
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
     sections = [
@@ -191,7 +245,34 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
                 ),
             )
         )
-    sections.append(S("Global surrogate tree", (H(surrogate_html(exp)),)))
+    if exp.ale:
+        sections.append(
+            S(
+                "Accumulated local effects (for correlated features)",
+                (
+                    H(f'<p class="lw-note">{static.esc(ALE_NOTE)}</p>'),
+                    P("ale", "Feature", {a.feature: ale_figure(exp, a.feature) for a in exp.ale}),
+                ),
+            )
+        )
+    shown = list(exp.global_importance().index[: max(len(exp.dependence), 1)])
+    sections.append(
+        S(
+            "SHAP dependence",
+            (P("shap_dependence", "Feature", {f: figs.shap_dependence_figure(exp, f) for f in shown}),),
+        )
+    )
+    if exp.pair_dependence is not None:
+        sections.append(
+            S(
+                "Two-feature partial dependence (the top feature and its strongest interaction)",
+                (F("pair_dependence", figs.pair_dependence_figure(exp.pair_dependence)),),
+            )
+        )
+    surrogate_blocks: list[static.Block] = [H(surrogate_html(exp))]
+    if exp.surrogate is not None and exp.surrogate.leaf_rules:
+        surrogate_blocks.append(F("surrogate", figs.surrogate_figure(exp.surrogate)))
+    sections.append(S("Global surrogate tree", tuple(surrogate_blocks)))
     if exp.cohorts:
         sections.append(S("Explanations by cohort", (F("cohorts", figs.cohort_figure(exp)),)))
     if exp.featured is not None:
@@ -219,8 +300,11 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
 
 
 class ExplanationPanel(ResultPanel):
-    """Global, local, stability, bias and calibration tabs of an explanation. The beeswarm is the
-    panel's one FigureWidget: clicking a point picks its row for the Local tab, as the row box does.
+    """Global, local, effects, interactions, surrogate, stability, bias and calibration tabs of an
+    explanation. Effects shows partial dependence beside ALE and the SHAP dependence plot;
+    Interactions the two-feature partial dependence of a pair picked in two drop-downs; Surrogate
+    the rules of a tree imitating the model. The beeswarm is the panel's one FigureWidget:
+    clicking a point picks its row for the Local tab, as the row box does.
 
     Given the :class:`Explainer` whose ``explain`` returned ``exp``, the Local and Stability tabs
     explain any row; without it (a result read back from JSON, computed elsewhere) they show the
@@ -237,6 +321,8 @@ class ExplanationPanel(ResultPanel):
     >>> panel.show_row(5)
     >>> panel.row_picker.value, panel.current.row
     (5, 5)
+    >>> panel.show_pair("age", "income").features
+    ('age', 'income')
     """
 
     def __init__(self, exp: Explanation, *, explainer: Explainer | None = None, **kwargs: Any) -> None:
@@ -270,11 +356,46 @@ class ExplanationPanel(ResultPanel):
         self.dep_feature = widgets.Dropdown(
             options=[d.feature for d in exp.dependence], description="Feature"
         )
-        self.dependence = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.dependence, self.ale = (
+            widgets.Output(layout=widgets.Layout(flex="1 1 0%", min_width="0")) for _ in range(2)
+        )
+        by_importance = list(exp.global_importance().index)
+        self.shap_feature = widgets.Dropdown(options=by_importance, description="SHAP of")
+        self.shap_color = widgets.Dropdown(description="Colour by")
+        self.shap_dependence = widgets.Output(layout=widgets.Layout(width="100%"))
+        pair = exp.pair_dependence.features if exp.pair_dependence is not None else tuple(by_importance[:2])
+        self.pair_x = widgets.Dropdown(
+            options=by_importance, value=pair[0] if pair else None, description="x"
+        )
+        self.pair_y = widgets.Dropdown(
+            options=by_importance, value=pair[1] if len(pair) > 1 else None, description="y"
+        )
+        self.pair_button = widgets.Button(description="Compute", button_style="primary")
+        self.pair_info = widgets.HTML()
+        self.pair_out = widgets.Output(layout=widgets.Layout(width="100%"))
+        self._pairs: dict[tuple[str, str], PairDependence] = {}
+        if exp.pair_dependence is not None:
+            self._pairs[exp.pair_dependence.features] = exp.pair_dependence
+        self.surrogate_depth = widgets.BoundedIntText(
+            value=exp.surrogate.depth if exp.surrogate is not None else 3,
+            min=1,
+            max=8,
+            description="Depth",
+            layout=widgets.Layout(width="12em"),
+        )
+        self.surrogate_info = widgets.HTML()
+        self.surrogate_out = widgets.Output(layout=widgets.Layout(width="100%"))
         self.stability_out = widgets.Output(layout=widgets.Layout(width="100%"))
         self.stability_info = widgets.HTML()
         self.current: LocalExplanation | None = None
-        builders = {"Global": self._global_tab, "Local": self._local_tab, "Stability": self._stability_tab}
+        builders = {
+            "Global": self._global_tab,
+            "Local": self._local_tab,  # second: a click on the beeswarm opens it
+            "Effects": self._effects_tab,
+            "Interactions": self._interactions_tab,
+            "Surrogate": self._surrogate_tab,
+            "Stability": self._stability_tab,
+        }
         if exp.bias is not None:
             builders["Bias"] = lambda: sections_panel(bias_sections)(exp.bias)
         if exp.calibration is not None:
@@ -283,6 +404,10 @@ class ExplanationPanel(ResultPanel):
         self.row_picker.observe(lambda ch: self.show_row(ch["new"]), names="value")
         self.ice_feature.observe(lambda ch: self._draw_ice(), names="value")
         self.dep_feature.observe(lambda ch: self._draw_dependence(), names="value")
+        self.shap_feature.observe(lambda ch: self._color_options(), names="value")
+        self.shap_color.observe(lambda ch: self._draw_shap_dependence(), names="value")
+        self.pair_button.on_click(lambda _: self.show_pair(self.pair_x.value, self.pair_y.value))
+        self.surrogate_depth.observe(lambda ch: self.show_surrogate(ch["new"]), names="value")
         title = f"<h2>Explanation of {static.esc(exp.model_name)}</h2>"
         super().__init__(exp, [html_widget(title), self.tabs], **kwargs)
 
@@ -326,13 +451,92 @@ class ExplanationPanel(ResultPanel):
             html_widget('<p class="lw-note">Click a point to explain its row.</p>'),
             self.beeswarm,
         ]
-        if self.explanation.dependence:
-            self._draw_dependence()
-            parts += [self.dep_feature, self.dependence]
-        parts.append(html_widget("<h3>Global surrogate tree</h3>" + surrogate_html(self.explanation)))
         if self.explanation.cohorts:
             parts.append(plotly_output(figs.cohort_figure(self.explanation)))
         return widgets.VBox(parts)
+
+    def _effects_tab(self) -> widgets.Widget:
+        """Partial dependence and ICE beside ALE for one feature, then the SHAP dependence plot."""
+        parts: list[widgets.Widget] = []
+        if self.explanation.dependence:
+            self._draw_dependence()
+            parts += [
+                html_widget("<h3>Partial dependence and ICE, beside accumulated local effects</h3>"),
+                html_widget(f'<p class="lw-note">{static.esc(ALE_NOTE)}</p>'),
+                self.dep_feature,
+                widgets.HBox([self.dependence, self.ale], layout=widgets.Layout(width="100%")),
+            ]
+        self._color_options()
+        parts += [
+            html_widget("<h3>SHAP dependence</h3>"),
+            widgets.HBox([self.shap_feature, self.shap_color]),
+            self.shap_dependence,
+        ]
+        return widgets.VBox(parts)
+
+    def _interactions_tab(self) -> widgets.Widget:
+        """Two-feature partial dependence for a pair picked in two drop-downs."""
+        if self.explainer is None:
+            self.pair_button.disabled = True
+            self.pair_info.value = (
+                '<p class="lw-note">This result holds the pair shown; other pairs need the model: build '
+                "the panel with the Explainer that computed it.</p>"
+            )
+        pair = self.explanation.pair_dependence
+        if pair is not None:
+            self.show_pair(*pair.features)
+        return widgets.VBox(
+            [
+                html_widget(
+                    '<p class="lw-note">The mean prediction as two features vary together. The title '
+                    "gives the share of it that the two features' separate effects do not explain: "
+                    "their interaction.</p>"
+                ),
+                widgets.HBox([self.pair_x, self.pair_y, self.pair_button]),
+                self.pair_info,
+                self.pair_out,
+            ]
+        )
+
+    def _surrogate_tab(self) -> widgets.Widget:
+        """The surrogate tree's rules and leaves; with the explainer, at another depth."""
+        self.surrogate_info.value = f'<div class="lw">{surrogate_html(self.explanation)}</div>'
+        if self.explanation.surrogate is not None and self.explanation.surrogate.leaf_rules:
+            show_in(self.surrogate_out, figs.surrogate_figure(self.explanation.surrogate))
+        parts: list[widgets.Widget] = [self.surrogate_info, self.surrogate_out]
+        if self.explainer is not None and self.explanation.surrogate is not None:
+            parts.insert(0, self.surrogate_depth)
+        return widgets.VBox(parts)
+
+    def show_pair(self, feature_x: str, feature_y: str) -> PairDependence | None:
+        """Show the two-feature partial dependence of a pair: the result's own, a pair computed
+        before, or (with the explainer) a new one. None, with a note, when it cannot be had."""
+        if self.pair_x.value != feature_x or self.pair_y.value != feature_y:
+            self.pair_x.value, self.pair_y.value = feature_x, feature_y
+        key = (feature_x, feature_y)
+        if key not in self._pairs:
+            if feature_x == feature_y:
+                self.pair_info.value = '<p class="lw-note">Pick two different features.</p>'
+                return None
+            if self.explainer is None:
+                self.pair_info.value = f'<p class="lw-note">{static.esc(NEEDS_EXPLAINER)}</p>'
+                return None
+            self._pairs[key] = self.explainer.partial_dependence_2d(feature_x, feature_y)
+        elif self.explainer is not None:
+            self.pair_info.value = ""
+        show_in(self.pair_out, figs.pair_dependence_figure(self._pairs[key]))
+        return self._pairs[key]
+
+    def show_surrogate(self, depth: int) -> Surrogate | None:
+        """Refit the surrogate tree at ``depth`` (needs the explainer) and show its rules."""
+        if self.explainer is None:
+            return None
+        s = self.explainer.surrogate(depth=depth)
+        self.surrogate_info.value = (
+            f'<div class="lw">{surrogate_html(replace(self.explanation, surrogate=s))}</div>'
+        )
+        show_in(self.surrogate_out, figs.surrogate_figure(s))
+        return s
 
     def _local_tab(self) -> widgets.Widget:
         self.show_row(self.row_picker.value)
@@ -409,8 +613,43 @@ class ExplanationPanel(ResultPanel):
             show_in(self.ice, figs.row_ice_figure(self.explanation, self.current, self.ice_feature.value))
 
     def _draw_dependence(self) -> None:
-        if self.dep_feature.value:
-            show_in(self.dependence, figs.dependence_figure(self.explanation, self.dep_feature.value))
+        feature = self.dep_feature.value
+        if not feature:
+            return
+        show_in(self.dependence, figs.dependence_figure(self.explanation, feature))
+        if any(a.feature == feature for a in self.explanation.ale):
+            show_in(self.ale, ale_figure(self.explanation, feature))
+        else:
+            note = "ALE is for numeric features; this one holds categories."
+            self.ale.outputs = (
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"text/html": f'<p class="lw-note">{note}</p>', "text/plain": note},
+                },
+            )
+
+    def _color_options(self) -> None:
+        feature = self.shap_feature.value
+        if not feature:
+            return
+        partner = self.explanation.strongest_interaction(feature)
+        auto = f"strongest interaction ({partner})" if partner else "strongest interaction (none)"
+        others = [f for f in self.shap_feature.options if f != feature]
+        options = [(auto, "auto"), ("one colour", ""), *[(f, f) for f in others]]
+        if list(self.shap_color.options) == options:
+            self._draw_shap_dependence()
+        else:
+            self.shap_color.options = options  # resets the value, which redraws
+            self.shap_color.value = "auto"
+
+    def _draw_shap_dependence(self) -> None:
+        feature, color = self.shap_feature.value, self.shap_color.value
+        if feature and color is not None:
+            show_in(
+                self.shap_dependence,
+                figs.shap_dependence_figure(self.explanation, feature, color=color or None),
+            )
 
 
 def local_sections(local: LocalExplanation) -> list[static.Section]:

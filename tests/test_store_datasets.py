@@ -183,7 +183,7 @@ def test_unknown_fingerprint_says_what_the_store_knows(tmp_path: Path, frames) -
     _train(store, *frames, name="r")
     with pytest.raises(lw.ParameterError, match=r"No dataset with fingerprint 'ffff' .*it knows 2"):
         store.dataset("ffff")
-    with pytest.raises(lw.ParameterError, match="'fingerprint' parameter of RunStore.dataset"):
+    with pytest.raises(lw.ParameterError, match=r"'fingerprint' parameter of RunStore\.dataset"):
         store.dataset(None)  # type: ignore[arg-type]
     assert store.datasets().empty is False
     assert lw.RunStore(tmp_path / "empty.db").datasets().columns.tolist() == [

@@ -307,13 +307,15 @@ def _check_frame(frame: pd.DataFrame, which: str, keys: list[str]) -> pd.DataFra
             )
     dup = frame.duplicated(keys, keep=False)
     if dup.any():
-        first = frame.loc[dup, keys].iloc[0]
-        example = first.iloc[0] if len(keys) == 1 else tuple(first)
+        first = frame.loc[dup, keys].iloc[0].tolist()  # plain Python values, for the message
+        example = first[0] if len(keys) == 1 else tuple(first)
         label = keys[0] if len(keys) == 1 else keys
+        repeats = int(frame.duplicated(keys).sum())
+        verb = "row repeats" if repeats == 1 else "rows repeat"
         raise ColumnError(
             label,
-            f"the key repeats in {which}: {int(frame.duplicated(keys).sum()):,} rows repeat a key "
-            f"(e.g. {example!r}); a key must identify one row.",
+            f"the key repeats in {which}: {repeats:,} {verb} a key (e.g. {example!r}); "
+            "a key must identify one row.",
         )
     return frame
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle_widgets.core import correlations as corr
-from lifecycle_widgets.core.alerts import Alert, AlertThresholds
+from lifecycle_widgets.core.alerts import Alert, AlertThresholds, sort_alerts
 from lifecycle_widgets.core.card import DataCard
 from lifecycle_widgets.core.ingest import (
     NUMERIC_FAMILIES,
@@ -27,6 +27,7 @@ from lifecycle_widgets.core.ingest import (
 )
 from lifecycle_widgets.core.partial import ColumnPartial, TablePartial
 from lifecycle_widgets.core.profile_alerts import ColumnContext, profile_alerts
+from lifecycle_widgets.core.profile_interactions import Interactions, interactions
 from lifecycle_widgets.core.profile_missing import missing_matrix, nullity_matrix
 from lifecycle_widgets.core.profile_parts import (
     Association,
@@ -38,6 +39,7 @@ from lifecycle_widgets.core.profile_parts import (
 )
 from lifecycle_widgets.core.profile_pii import detect_sensitive
 from lifecycle_widgets.core.profile_text import text_summary
+from lifecycle_widgets.core.profile_timeseries import TimeSeriesProfile, check_time_column, timeseries_profile
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
@@ -141,7 +143,10 @@ class DataProfile(Result):
     ``target_type`` is how the target's association with each column was measured (binary,
     multiclass or regression); ``correlations_left_out`` names every column that is in no
     correlation matrix, and why; ``missing_matrix`` and ``nullity_correlation`` show where
-    values are missing together.
+    values are missing together. ``interactions`` holds any pair of numeric columns from the row
+    sample (points or 2-D histograms); ``timeseries`` the time-series view of a time-indexed
+    frame (autocorrelation, seasonality, trend, stationarity, gaps), whose alerts are among
+    ``alerts``.
 
     Examples
     --------
@@ -173,6 +178,8 @@ class DataProfile(Result):
     correlations_left_out: tuple[LeftOut, ...] = ()
     missing_matrix: MissingMatrix | None = None
     nullity_correlation: Matrix | None = None
+    interactions: Interactions | None = None
+    timeseries: TimeSeriesProfile | None = None
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of column ``name``."""
@@ -583,8 +590,14 @@ def finalize(
     bins: int = 30,
     top_n: int = 20,
     thresholds: AlertThresholds | None = None,
+    time_column: str | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> DataProfile:
-    """Turn merged partial statistics into a :class:`DataProfile`."""
+    """Turn merged partial statistics into a :class:`DataProfile`.
+
+    ``frame`` is the in-memory frame the partial was collected from, if any: the time-series view
+    then reads every row of it, by ``time_column`` or by its ``DatetimeIndex``; without it, a
+    ``time_column`` is read from the row sample in time order."""
     th = thresholds or AlertThresholds()
     finished = [_finalize_column(part.partials[n], part.sample, bins, top_n) for n in part.columns]
     cols = [c for c, _ in finished]
@@ -606,6 +619,8 @@ def finalize(
         for c, sq in finished
     ]
     with_missing = [c.name for c in cols if c.missing]
+    numeric = [c.name for c in cols if c.kind in NUMERIC_KINDS]
+    ts = _timeseries(part, numeric, time_column, frame)
     return DataProfile(
         source=source,
         n_rows=part.rows,
@@ -618,15 +633,20 @@ def finalize(
         correlations=matrices,
         target=target,
         target_association=_target_association(cols, part.sample, target, t_type),
-        alerts=profile_alerts(
-            cols,
-            contexts,
-            rows=part.rows,
-            duplicates=duplicates,
-            matrices=matrices,
-            mixed_pairs=mixed,
-            sample=part.sample,
-            thresholds=th,
+        alerts=sort_alerts(
+            [
+                *profile_alerts(
+                    cols,
+                    contexts,
+                    rows=part.rows,
+                    duplicates=duplicates,
+                    matrices=matrices,
+                    mixed_pairs=mixed,
+                    sample=part.sample,
+                    thresholds=th,
+                ),
+                *(ts.alerts if ts is not None else ()),
+            ]
         ),
         sample_rows=0 if part.sample is None else len(part.sample),
         card=None if card is None else card.with_detected(detect_sensitive(cols)),
@@ -634,6 +654,25 @@ def finalize(
         correlations_left_out=left_out,
         missing_matrix=missing_matrix(part.sample, part.sample_positions, with_missing),
         nullity_correlation=nullity_matrix(part.sample, with_missing),
+        interactions=interactions(part.sample, numeric, first=target),
+        timeseries=ts,
+    )
+
+
+def _timeseries(
+    part: TablePartial, numeric: list[str], time_column: str | None, frame: pd.DataFrame | None
+) -> TimeSeriesProfile | None:
+    """The time-series view: from every row of ``frame`` (by ``time_column`` or a
+    DatetimeIndex), else from the row sample by ``time_column``; None when not time-indexed."""
+    if frame is not None and (time_column is not None or isinstance(frame.index, pd.DatetimeIndex)):
+        named = frame.set_axis(part.columns, axis=1)
+        return timeseries_profile(named, time_column=time_column, columns=numeric)
+    if time_column is None or part.sample is None:
+        return None
+    check_time_column(part.sample, time_column)
+    in_table_order = part.sample.iloc[np.argsort(part.sample_positions, kind="stable")]
+    return timeseries_profile(
+        in_table_order, time_column=time_column, columns=numeric, from_sample=len(part.sample) < part.rows
     )
 
 

@@ -265,7 +265,7 @@ def explanation_sections(exp: Explanation) -> list[static.Section]:
     if exp.pair_dependence is not None:
         sections.append(
             S(
-                "Two-feature partial dependence (the top feature and its strongest interaction)",
+                "Two-feature partial dependence (the important features that interact most)",
                 (F("pair_dependence", figs.pair_dependence_figure(exp.pair_dependence)),),
             )
         )

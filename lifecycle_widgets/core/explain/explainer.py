@@ -605,15 +605,19 @@ def ale_step(
 def pair_step(
     view: ModelView, X: pd.DataFrame, exp: Explanation, top_features: int, random_state: int
 ) -> PairDependence | None:
-    """Two-feature partial dependence of the most important feature and the feature that most
-    modulates its SHAP values (none with fewer than two features or ``top_features`` 0)."""
+    """Two-feature partial dependence of the pair, among the ``top_features`` most important
+    features, whose SHAP values modulate each other most (see
+    :meth:`Explanation.interaction_scores`); the top two when none do. None with fewer than two
+    features or ``top_features`` 0."""
     if len(exp.features) < 2 or top_features == 0:
         return None
-    top = str(exp.global_importance().index[0])
-    partner = exp.strongest_interaction(top)
-    if partner is None:
-        partner = str(exp.global_importance().index[1])
-    return glob.pair_dependence(view, X, (top, partner), max_rows=PAIR_ROWS, random_state=random_state)
+    top = [str(f) for f in exp.global_importance().index[: max(2, min(top_features, 6))]]
+    scores = {f: exp.interaction_scores(f) for f in top}
+    pairs = [(a, b) for i, a in enumerate(top) for b in top[i + 1 :]]
+    strength = {(a, b): float(scores[a][b] + scores[b][a]) for a, b in pairs}
+    best = max(pairs, key=lambda p: strength[p])
+    pair = best if strength[best] > 0 else (top[0], top[1])
+    return glob.pair_dependence(view, X, pair, max_rows=PAIR_ROWS, random_state=random_state)
 
 
 def metrics_step(

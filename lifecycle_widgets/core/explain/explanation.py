@@ -30,14 +30,14 @@ MARGINS = ("log-odds", "logit")  # output spaces in which SHAP values add up to 
 
 def space_note(output_space: str, explained: str | None) -> str | None:
     """One sentence saying how SHAP values in ``output_space`` relate to the probability shown as
-    the prediction, or None where they are in the prediction's own units.
+        the prediction, or None where they are in the prediction's own units.
 
-    Examples
-    --------
-    >>> space_note("log-odds", "yes")[:52]
-'SHAP values and the base value are in log-odds of yes'
-    >>> space_note("probability", "yes") is None
-    True
+        Examples
+        --------
+        >>> space_note("log-odds", "yes")[:52]
+    'SHAP values and the base value are in log-odds of yes'
+        >>> space_note("probability", "yes") is None
+        True
     """
     if output_space == "log-odds":
         return (
@@ -229,7 +229,7 @@ class Explanation(Result):
     featured: LocalExplanation | None = None
     class_importance: tuple[tuple[float, ...], ...] | None = None  # multiclass: per class, per feature
     ale: tuple[AccumulatedEffects, ...] = ()  # numeric features among those with a partial dependence
-    pair_dependence: PairDependence | None = None  # the top feature and its strongest interaction
+    pair_dependence: PairDependence | None = None  # the top features that interact most
 
     def interaction_scores(self, feature: str) -> pd.Series:
         """How strongly each other feature modulates ``feature``'s SHAP values over the explained

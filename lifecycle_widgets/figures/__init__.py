@@ -49,8 +49,11 @@ from lifecycle_widgets.figures.profile import (
     target_figure,
     text_figure,
 )
+from lifecycle_widgets.figures.profile_interactions import interaction_figure
+from lifecycle_widgets.figures.profile_timeseries import acf_figure, decomposition_figure
 
 __all__ = [
+    "acf_figure",
     "alerts_figure",
     "beeswarm_figure",
     "bias_figure",
@@ -59,6 +62,7 @@ __all__ = [
     "cohort_figure",
     "comparison_figure",
     "correlation_figure",
+    "decomposition_figure",
     "defaults",
     "dependence_figure",
     "distribution_figure",
@@ -66,6 +70,7 @@ __all__ = [
     "drift_overview_figure",
     "feature_over_time_figure",
     "importance_figure",
+    "interaction_figure",
     "lime_figure",
     "lineage_figure",
     "metric_by_param_figure",

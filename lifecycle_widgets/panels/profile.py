@@ -14,6 +14,8 @@ from lifecycle_widgets.core.profiling import ColumnProfile, DataProfile, profile
 from lifecycle_widgets.figures import profile as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
+from lifecycle_widgets.panels.profile_interactions import interaction_sections, interactions_tab
+from lifecycle_widgets.panels.profile_timeseries import timeseries_sections, timeseries_tab
 from lifecycle_widgets.panels.widgets import (
     ResultPanel,
     figure_widget,
@@ -234,6 +236,8 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
                 (F("target", figs.target_figure(prof)),),
             )
         )
+    sections += interaction_sections(prof)
+    sections += timeseries_sections(prof)
     sections.append(S("Data card", (H(card_html(prof)),)))
     return sections
 
@@ -250,7 +254,8 @@ def missing_blocks(prof: DataProfile) -> tuple[static.Block, ...]:
 
 class ProfilePanel(ResultPanel):
     """Interactive panel of a data profile: overview, columns, missing values, correlations,
-    alerts and the data card, each in a tab built when first opened.
+    interactions (any pair of numeric columns), the time series of a time-indexed frame, alerts
+    and the data card, each in a tab built when first opened.
 
     The Columns tab holds the panel's only ``FigureWidget``; picking a column updates it in
     place, in one batched message.
@@ -283,6 +288,8 @@ class ProfilePanel(ResultPanel):
                 [plotly_output(b.figure) for b in missing_blocks(result) if isinstance(b, static.FigureBlock)]
             ),
             "Correlations": self._correlations_tab,
+            **({"Interactions": lambda: interactions_tab(result)} if result.interactions is not None else {}),
+            **({"Time series": lambda: timeseries_tab(result)} if result.timeseries is not None else {}),
             "Alerts": lambda: html_widget(alerts_html(result)),
             "Data card": lambda: html_widget(card_html(result)),
         }

@@ -504,10 +504,7 @@ def _step_label(step_ns: int) -> str:
         ("second", 10**9),
     ):
         if step_ns % size == 0:
-            days = step_ns // size
-            if unit == "day" and days % 7 == 0:
-                return _label(days // 7, "week")
-            return _label(days, unit)
+            return _label(step_ns // size, unit)
     return f"{step_ns / 1e9:g} seconds"
 
 

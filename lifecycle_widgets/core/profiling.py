@@ -664,12 +664,12 @@ def _timeseries(
 ) -> TimeSeriesProfile | None:
     """The time-series view: from every row of ``frame`` (by ``time_column`` or a
     DatetimeIndex), else from the row sample by ``time_column``; None when not time-indexed."""
+    check_time_column(frame if frame is not None else part.sample, time_column)
     if frame is not None and (time_column is not None or isinstance(frame.index, pd.DatetimeIndex)):
         named = frame.set_axis(part.columns, axis=1)
         return timeseries_profile(named, time_column=time_column, columns=numeric)
     if time_column is None or part.sample is None:
         return None
-    check_time_column(part.sample, time_column)
     in_table_order = part.sample.iloc[np.argsort(part.sample_positions, kind="stable")]
     return timeseries_profile(
         in_table_order, time_column=time_column, columns=numeric, from_sample=len(part.sample) < part.rows

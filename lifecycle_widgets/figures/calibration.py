@@ -108,8 +108,8 @@ def calibration_classes_figure(
     >>> y = np.array([0, 1, 2] * 100)
     >>> p = np.full((300, 3), 0.2)
     >>> p[np.arange(300), y] = 0.6
-    >>> [t.name for t in calibration_classes_figure(calibration(y, p)).data][1:]
-    ['0 (ECE 0.4)', '1 (ECE 0.4)', '2 (ECE 0.4)']
+    >>> [t.name for t in calibration_classes_figure(calibration(y, p)).data][1:]  # 1/3 * 0.4 + 2/3 * 0.2
+    ['0 (ECE 0.267)', '1 (ECE 0.267)', '2 (ECE 0.267)']
     """
     if stage not in ("before", "after"):
         raise ParameterError.bad_value("stage", "calibration_classes_figure", "'before' or 'after'", stage)

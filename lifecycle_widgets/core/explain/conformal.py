@@ -49,7 +49,7 @@ __all__ = [
 _CALLER = "conformal"
 CONFORMITY_SCORES: dict[str, tuple[str, ...]] = {
     # MAPIE's names; the first of each is the default
-    "regression": ("absolute", "gamma", "residual_normalized"),
+    "regression": ("absolute", "gamma"),
     "classification": ("lac", "aps"),
 }
 SAMPLE_CAP = 200  # test rows kept for the interval figure, evenly spaced by prediction
@@ -287,8 +287,7 @@ def conformal(
     """Conformalize a fitted ``model`` on calibration rows and measure coverage on test rows.
 
     Regressors get intervals (MAPIE's ``SplitConformalRegressor``), classifiers prediction sets
-    (``SplitConformalClassifier``), both with ``prefit=True``: the model is never refitted
-    (``residual_normalized`` fits its own residual model on part of the calibration rows).
+    (``SplitConformalClassifier``), both with ``prefit=True``: the model is never refitted.
     Coverage is counted on ``X_test``/``y_test``, which must not overlap the calibration rows.
 
     Parameters
@@ -303,15 +302,15 @@ def conformal(
     confidence : float, default 0.9
         Target coverage, strictly between 0 and 1.
     method : str, optional
-        MAPIE's conformity score: ``absolute`` (default), ``gamma`` (positive targets; widths
-        grow with the prediction) or ``residual_normalized`` for regression; ``lac`` (default,
+        MAPIE's conformity score: ``absolute`` (default; one width for every row) or ``gamma``
+        (positive targets; widths grow with the prediction) for regression; ``lac`` (default,
         the smallest sets on average) or ``aps`` (adaptive sets) for classification.
     n_bins : int, default 5
         Regression: bins of the predicted value (equal numbers of test rows) for coverage per bin.
     ci_level : float, default 0.95
         Level of the binomial intervals of coverage.
     random_state : int, default 0
-        Seed MAPIE uses where it draws (``residual_normalized``'s split).
+        Seed MAPIE's classifier is given (its randomized scores draw).
 
     Returns
     -------
@@ -382,12 +381,9 @@ def conformal(
             y_pred, sets = mapie.predict_set(X_test)
             out = _classification(task, yt, np.asarray(sets)[:, :, 0].astype(bool), ci_level)
         else:
-            score: Any = method
-            if method == "residual_normalized":  # the score object, to seed its split
-                from mapie.conformity_scores import ResidualNormalisedScore
-
-                score = ResidualNormalisedScore(random_state=random_state)
-            mapie = regressor_cls(estimator, confidence_level=confidence, conformity_score=score, prefit=True)
+            mapie = regressor_cls(
+                estimator, confidence_level=confidence, conformity_score=method, prefit=True
+            )
             mapie.conformalize(X_calib, yc)
             y_pred, intervals = mapie.predict_interval(X_test)
             out = _regression(
@@ -397,7 +393,8 @@ def conformal(
                 n_bins,
                 ci_level,
             )
-    notes += sorted({f"MAPIE: {w.message}" for w in caught if issubclass(w.category, UserWarning)})[:5]
+    # MAPIE's own warnings become notes; scikit-learn's about the arrays MAPIE passes on are noise
+    notes += sorted({f"MAPIE: {w.message}" for w in caught if "mapie" in str(w.filename)})[:5]
     covered = out.pop("covered")
     coverage = covered / n_test
     lo, hi = binomial_interval(covered, n_test, ci_level)

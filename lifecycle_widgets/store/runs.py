@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecycle_widgets.core.experiments import RunRecord, Runs
 from lifecycle_widgets.exceptions import ParameterError
@@ -31,6 +31,11 @@ from lifecycle_widgets.store import trail
 from lifecycle_widgets.store.db import StoreError, connect, default_store_path, write_error
 from lifecycle_widgets.store.keys import Signer, default_signer
 from lifecycle_widgets.store.processes import owner_alive, owner_token
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lifecycle_widgets.store.datasets import DatasetVersion
 
 MAX_PARAM_CHARS = 6000  # as MLflow: longer values are stored cut, with their full length noted
 STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -483,7 +488,7 @@ class RunStore:
 
         return LineageGraph.from_dict(json.loads(row[0]))
 
-    def datasets(self) -> Any:
+    def datasets(self) -> pd.DataFrame:
         """Every dataset version (fingerprint) in the store, first seen first, with the runs,
         audit records and model versions that used it: a DataFrame with columns fingerprint,
         name, source, rows, columns, first_seen, runs, records, models (see
@@ -503,14 +508,14 @@ class RunStore:
 
         return datasets_frame(dataset_versions(self._conn_for_read(), self.path))
 
-    def dataset(self, fingerprint: str) -> Any:
+    def dataset(self, fingerprint: str) -> DatasetVersion:
         """One dataset version (a fingerprint, or a unique prefix of one) with its users: a
         :class:`~lifecycle_widgets.store.datasets.DatasetVersion`."""
         from lifecycle_widgets.store.datasets import dataset_versions, find_version
 
         return find_version(dataset_versions(self._conn_for_read(), self.path), fingerprint)
 
-    def features(self) -> Any:
+    def features(self) -> pd.DataFrame:
         """The feature catalog: one row per feature name and definition that logged lineages
         give, with the runs and model versions that define it and a ``conflict`` flag where
         another definition of the same name differs (see :mod:`lifecycle_widgets.store.features`).
@@ -532,7 +537,7 @@ class RunStore:
 
         return catalog(self._conn_for_read())
 
-    def feature_conflicts(self) -> Any:
+    def feature_conflicts(self) -> pd.DataFrame:
         """The rows of :meth:`features` whose feature name has another, different definition:
         each definition of such a name, side by side."""
         cat = self.features()

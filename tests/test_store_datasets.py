@@ -215,3 +215,22 @@ def test_a_store_of_schema_4_migrates_and_keeps_its_datasets(tmp_path: Path, fra
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"feature_definitions", "datasets_fingerprint"} <= names
     assert again.dataset(_fp(train)).runs == (run.id,)
+
+
+def test_a_run_that_logged_only_a_lineage_used_the_frame_it_was_read_from(tmp_path: Path, frames) -> None:
+    train, _ = frames
+    X = train[FEATURES].fillna(0)
+    model = LogisticRegression(max_iter=500).fit(X, train["defaulted"])
+    store = lw.RunStore(tmp_path / "lifecycle.db")
+    with store.start_run(name="lineage only") as only:
+        only.log_model(model)
+        only.log_lineage(lw.lineage(model, X))
+    with store.start_run(name="both") as both:
+        both.log_dataset("features", X)
+        both.log_lineage(lw.lineage(model, X))
+    lw.ModelRegistry(store).register(only, name="m")
+    version = store.dataset(_fp(X))
+    assert version.runs == (only.id, both.id)  # once each, though `both` logged it twice over
+    users = version.to_frame().set_index("id")
+    assert users.loc[only.id, "role"] == "lineage input" and users.loc[both.id, "role"] == "features"
+    assert version.models == ("m:1",)

@@ -4,8 +4,9 @@ models that used it.
 A dataset version is its content fingerprint (:class:`~lifecycle_widgets.core.ingest.Fingerprint`).
 Three kinds of user are found:
 
-- a **run** logged it (``run.log_dataset(name, data)``); when it was first seen comes from the
-  audit trail entry written with it;
+- a **run** logged it (``run.log_dataset(name, data)``; when it was first seen comes from the
+  audit trail entry written with it), or logged a lineage read from it (its ``input_fingerprint``,
+  the role ``lineage input``);
 - a **model** version in the registry was registered from such a run;
 - an **audit record** names it in its manifest: any value under a key that says ``fingerprint``
   (the data audit template records ``lw.record("fingerprint", ...)``), or any value equal to a
@@ -266,11 +267,31 @@ def _from_runs(conn: sqlite3.Connection, found: dict[str, _Found]) -> None:
             f.add(f.sources, source)
         f.users.append(DatasetUser("run", run_id, run_name, name, first.get((run_id, fp), started)))
         by_run.setdefault(run_id, {}).setdefault(fp, []).append(name)
+    # a lineage names the frame its model reads by fingerprint: that run used it too
+    for run_id, graph, run_name, started in conn.execute(
+        "SELECT l.run_id, l.graph, r.name, r.started FROM lineage l JOIN runs r ON r.id = l.run_id "
+        "ORDER BY r.started, l.run_id"
+    ):
+        fp = _input_fingerprint(graph)
+        if fp is None or fp in by_run.get(run_id, {}):
+            continue
+        found.setdefault(fp, _Found()).users.append(
+            DatasetUser("run", run_id, run_name, "lineage input", started)
+        )
+        by_run.setdefault(run_id, {})[fp] = ["lineage input"]
     for name, version, run_id, created in conn.execute(
         "SELECT name, version, run_id, created FROM model_versions ORDER BY created"
     ):
         for fp, names in by_run.get(run_id, {}).items():
             found[fp].users.append(DatasetUser("model", f"{name}:{version}", name, ", ".join(names), created))
+
+
+def _input_fingerprint(graph: str) -> str | None:
+    try:
+        fp = json.loads(graph).get("input_fingerprint")
+    except (ValueError, AttributeError):
+        return None
+    return fp if isinstance(fp, str) and _HEX64.fullmatch(fp) else None
 
 
 def _schema(text: str | None) -> tuple[tuple[str, str], ...]:

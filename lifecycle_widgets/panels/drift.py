@@ -83,10 +83,22 @@ def features_html(report: DriftReport) -> str:
     )
 
 
+def quality_note_html(quality: dict[str, Any] | None) -> str:
+    """Where the model-quality baseline came from (validation set, out of fold, the reference or
+    the training rows), as a note; a warning when it is in-sample."""
+    note = (quality or {}).get("note")
+    if not note:
+        return ""
+    source = (quality or {}).get("source", "")
+    if source == "training":
+        return f'<p class="lw-note lw-high"><b>In-sample quality baseline.</b> {static.esc(note)}</p>'
+    return f'<p class="lw-note">Quality baseline ({static.esc(source)}): {static.esc(note)}</p>'
+
+
 def quality_html(report: DriftReport) -> str:
     cur, base = report.model_quality or {}, report.baseline_model_quality or {}
     names = [k for k, v in cur.items() if isinstance(v, int | float)]
-    return static.table(
+    return quality_note_html(base) + static.table(
         [(k, fmt_number(base.get(k)), fmt_number(cur.get(k))) for k in names],
         ["metric", "baseline", "batch"],
         numeric=(1, 2),
@@ -360,7 +372,8 @@ def baseline_sections(base: Baseline) -> list[static.Section]:
     sections = [S("Baseline", (H(head),)), S("Features and suggested constraints", (H(baseline_html(base)),))]
     if base.model_quality:
         q = [(k, fmt_number(v)) for k, v in base.model_quality.items() if isinstance(v, int | float)]
-        sections.append(S("Model quality", (H(static.table(q, ["metric", "value"], numeric=(1,))),)))
+        table = static.table(q, ["metric", "value"], numeric=(1,))
+        sections.append(S("Model quality", (H(quality_note_html(base.model_quality) + table),)))
     return sections
 
 
@@ -376,6 +389,13 @@ def report_headline(report: DriftReport) -> list[static.Attention]:
         # the check's own severity, as the violations table shows it
         severity = min((v.severity for v in found), key=static.SEVERITY_ORDER.index)
         out.append(static.Attention(severity, f"{check}: {shown}"))
+    if report.model_quality and (report.baseline_model_quality or {}).get("source") == "training":
+        out.append(
+            static.Attention(
+                "medium",
+                "The model-quality baseline was measured on the model's training rows: see Model quality.",
+            )
+        )
     if not out:
         out.append(static.Attention("ok", f"No violations in {report.rows:,} rows."))
     return out

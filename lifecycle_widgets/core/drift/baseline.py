@@ -33,7 +33,7 @@ from lifecycle_widgets.core.partial import ColumnPartial
 from lifecycle_widgets.core.profiling import finalize
 from lifecycle_widgets.core.result import Result, atomic_write_text
 from lifecycle_widgets.core.sketches import SampleQuantiles
-from lifecycle_widgets.exceptions import ParameterError
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
 TOP_CATEGORIES = 30  # categorical bins: the most frequent values, then "other", then missing
 DOMAIN_LEVELS = 50  # a categorical domain is kept (for categorical_values_check) up to this size
@@ -331,6 +331,8 @@ class Baseline(Result):
         target: str | None = None,
         model: Any = None,
         predictions: Any = None,
+        validation: Any = None,
+        reference_is_training: bool | None = None,
         facet: str | None = None,
         facet_values: Any = None,
         chunk_rows: int = 1_000_000,
@@ -339,16 +341,41 @@ class Baseline(Result):
         """Learn statistics and suggest constraints from ``data`` (frame, Table or Parquet path).
 
         With ``target`` and a fitted ``model`` (or ``predictions``), model quality is measured
-        too and gets constraints; the model is kept (in memory, not in the saved files) to
-        predict later batches in :meth:`check`. With a model, the mean |SHAP| ranking of the
-        features is kept for ``feature_attribution_drift_check``; with a ``facet`` column too,
-        the model's post-training bias metrics for ``bias_drift_check``.
+        too and gets constraints (a baseline holds no model: pass it to :meth:`check`). With a
+        model, the mean |SHAP| of the features is kept for ``feature_attribution_drift_check``;
+        with a ``facet`` column too, the model's post-training bias metrics for
+        ``bias_drift_check``.
+
+        Model quality must come from rows the model did not train on (see
+        :mod:`~lifecycle_widgets.core.drift.reference_quality`): ``validation``, a DataFrame
+        with the ``target`` column, gives them; else ``reference_is_training=False`` says
+        ``data`` is such rows; else (``True``, or ``None`` when the model scores markedly better
+        on ``data`` than out of fold) quality is measured out of fold, by clones of the model
+        refitted on five folds of up to 20,000 rows of ``data``, and a warning says so.
+        ``model_quality["source"]`` and ``["note"]`` say where it came from.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> train, holdout = lw.datasets.credit(2000, seed=1), lw.datasets.credit(1000, seed=2)
+        >>> cols = ["age", "utilization", "late_payments"]
+        >>> model = LogisticRegression().fit(train[cols], train["defaulted"])
+        >>> base = lw.Baseline.fit(train, target="defaulted", model=model, validation=holdout)
+        >>> base.model_quality["source"], base.model_quality["rows"]
+        ('validation', 1000)
         """
+        if reference_is_training not in (None, True, False):
+            raise ParameterError.bad_value(
+                "reference_is_training", "Baseline.fit", "True, False or None", reference_is_training
+            )
         collector = QualityCollector(
             label_column=target,
             model=model,
             predictions=None if predictions is None else np.asarray(predictions),
         )
+        if validation is not None:
+            _check_validation(validation, target, model, collector)
         source, part = collect(
             data,
             required=[c for c in (target, facet) if c],  # checked before any row is read
@@ -369,8 +396,17 @@ class Baseline(Result):
             exact = part.partials[f.name].frequent is not None and part.partials[f.name].frequent.error == 0
             if f.kind in ("categorical", "boolean") and exact and len(counts) <= DOMAIN_LEVELS:
                 domains[f.name] = sorted(counts)
-        quality = collector.metrics()
         from lifecycle_widgets.core.drift import model_drift
+        from lifecycle_widgets.core.drift.reference_quality import reference_quality
+
+        honest = reference_quality(
+            model=model,
+            collector=collector,
+            sample=part.sample,
+            validation=validation,
+            reference_is_training=reference_is_training,
+        )
+        quality = honest.metrics
 
         attributions = model_drift.attribution(model, part.sample, target)
         bias = model_drift.bias(model, part.sample, target, facet, facet_values)
@@ -380,6 +416,8 @@ class Baseline(Result):
             if p.family == "integer" or (p.family == "float" and p.fractional == 0 and p.moments.n > 0)
         }
         constraints = _suggest(features, domains, quality, integral)
+        if quality and honest.sampling:
+            constraints[EXTENSION_KEY]["model_quality"] = honest.sampling
         if attributions is not None:
             constraints["attribution_constraints"] = {"ndcg_threshold": model_drift.NDCG_THRESHOLD}
         if bias is not None:
@@ -550,6 +588,25 @@ class Baseline(Result):
             f"<Baseline {self.source}: {self.item_count:,} rows, {len(self.features)} features "
             f"({compared} compared for drift), fingerprint {self.fingerprint[:12]}>"
         )
+
+
+def _check_validation(validation: Any, target: str | None, model: Any, collector: QualityCollector) -> None:
+    """A validation set is a DataFrame with the target column and the model's features, and needs
+    a model to predict it: checked before any row of the reference is read."""
+    if not isinstance(validation, pd.DataFrame):
+        raise ParameterError.bad_value(
+            "validation", "Baseline.fit", "a pandas DataFrame of rows the model did not train on",
+            type(validation).__name__,
+        )  # fmt: skip
+    if target is None or model is None:
+        raise ParameterError(
+            "Baseline.fit: validation= measures the model's quality; pass target= and model= with it."
+        )
+    if target not in validation.columns:
+        raise ColumnError(
+            target, f"the validation set lacks the target; its columns are {list(validation.columns)[:20]}"
+        )
+    collector.features(validation.head(0))  # the model's features are all there
 
 
 def _feature_from_json(entry: dict[str, Any]) -> FeatureStatistics:

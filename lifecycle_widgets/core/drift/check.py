@@ -820,17 +820,37 @@ def _extra_columns(ctx: CheckContext) -> Iterator[tuple[str, str]]:
 
 
 def _model_quality(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """A metric worse than its constraint's threshold, and worse than the reference's value by
+    more than sampling allows at the batch's number of labelled rows (bootstrap standard errors,
+    one-sided, alpha split over the metrics tested)."""
+    from lifecycle_widgets.core.drift.reference_quality import quality_bound
+
     if not ctx.quality:
         return
-    for group in ctx.baseline.constraints.get("model_quality_constraints", {}).values():
-        for metric, rule in group.items():
-            value = ctx.quality.get(metric)
-            if value is None:
-                continue
-            low = rule["comparison_operator"] == "LessThanThreshold"
-            if (value < rule["threshold"]) if low else (value > rule["threshold"]):
-                text = f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}."
-                yield "", text
+    reference = ctx.baseline.model_quality or {}
+    sampling = ctx.baseline.constraints.get(EXTENSION_KEY, {}).get("model_quality")
+    alpha = float(significance_settings(ctx.baseline)["alpha"])
+    groups = ctx.baseline.constraints.get("model_quality_constraints", {}).values()
+    tested = [(m, rule) for group in groups for m, rule in group.items() if ctx.quality.get(m) is not None]
+    n = int(ctx.quality.get("rows") or 0)
+    for metric, rule in tested:
+        value = ctx.quality[metric]
+        low = rule["comparison_operator"] == "LessThanThreshold"
+        if not ((value < rule["threshold"]) if low else (value > rule["threshold"])):
+            continue
+        text = f"{metric} is {value:.4g}, {'below' if low else 'above'} the threshold {rule['threshold']:.4g}"
+        ref = reference.get(metric)
+        bound = None
+        if alpha < 1 and isinstance(ref, int | float):
+            bound = quality_bound(metric, ref, low, sampling, reference.get("rows"), n, alpha, len(tested))
+        if bound is not None:
+            if (value >= bound) if low else (value <= bound):
+                continue  # within what chance gives at this batch's size
+            text += (
+                f", and {'below' if low else 'above'} {bound:.4g}, the bound sampling allows for {n:,} labelled "
+                f"rows around the reference's {ref:.4g} (alpha {alpha:g} over {len(tested)} metrics)"
+            )
+        yield "", text + "."
 
 
 def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:

@@ -18,6 +18,10 @@ at the batch's size with p < ``alpha`` after the ``correction`` (``holm``, ``bon
 ``none``) for the features tested; ``alpha`` 1 leaves the effect alone, as Model Monitor does.
 ``features``: learned constraints per feature: values within ``[min, max]`` widened on each side
 by ``tolerance`` times ``max - min``; whole numbers only; no value twice.
+``model_quality``: bootstrap standard errors of each quality metric on ``rows`` reference rows;
+a batch of ``n`` labelled rows is flagged only where its metric also falls below the
+reference's by more than chance allows at ``n`` rows (see
+:mod:`~lifecycle_widgets.core.drift.reference_quality`).
 
 Validation is strict: an unknown key, a value of the wrong type, a number that is not finite,
 a value out of its range or nesting deeper than :data:`MAX_DEPTH` levels is a
@@ -185,12 +189,27 @@ def _range(where: str, found: object) -> dict[str, float]:
     return {"min": low, "max": high, "tolerance": tolerance}
 
 
+def _quality_sampling(where: str, found: object) -> dict[str, Any]:
+    """The bootstrap standard errors that size a batch's model-quality threshold: ``rows`` (the
+    resample size) and ``standard_errors`` (metric -> standard deviation at that size)."""
+    rule = _keys(where, found, {"rows": 0, "standard_errors": 0})
+    rows = rule.get("rows")
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise ConstraintsError(f"{where}.rows must be a positive whole number; got {rows!r}.")
+    known = {**CLASSIFICATION_METRICS, **REGRESSION_METRICS}
+    errors = _keys(f"{where}.standard_errors", rule.get("standard_errors", {}), tuple(known))
+    return {
+        "rows": rows,
+        "standard_errors": {k: _number(f"{where}.standard_errors.{k}", v) for k, v in errors.items()},
+    }
+
+
 def _extension(where: str, found: object, features: dict[str, str]) -> dict[str, Any]:
     """Validate the extension key; return it with defaults filled in."""
     out = default_extension()
     if found is None:
         return out
-    ext = _keys(where, found, {**DEFAULT_EXTENSION, "features": 0})
+    ext = _keys(where, found, {**DEFAULT_EXTENSION, "features": 0, "model_quality": 0})
     sig = _keys(f"{where}.significance", ext.get("significance", {}), DEFAULT_EXTENSION["significance"])
     if "alpha" in sig:
         _number(f"{where}.significance.alpha", sig["alpha"], 0, 1)
@@ -201,6 +220,8 @@ def _extension(where: str, found: object, features: dict[str, str]) -> dict[str,
     if "correction" in sig:
         _choice(f"{where}.significance.correction", sig["correction"], CORRECTIONS)
     out["significance"].update(sig)
+    if "model_quality" in ext:
+        out["model_quality"] = _quality_sampling(f"{where}.model_quality", ext["model_quality"])
     learned = {}
     for name, rules in _object(f"{where}.features", ext.get("features", {})).items():
         at = f"{where}.features.{name}"

@@ -22,6 +22,7 @@ MAPIE is the extra ``uncertainty``: ``pip install "lifecycle_widgets[uncertainty
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import dataclass
@@ -359,7 +360,7 @@ def conformal(
             )
     k = math.ceil((n_calib + 1) * confidence)
     if k > n_calib:
-        need = math.ceil(confidence / (1 - confidence))
+        need = next(m for m in itertools.count(n_calib + 1) if math.ceil((m + 1) * confidence) <= m)
         raise ParameterError(
             f"The 'X_calib' parameter of {_CALLER} has {n_calib:,} rows; a {confidence:g} target needs at "
             f"least {need:,} calibration rows for a finite interval or set."

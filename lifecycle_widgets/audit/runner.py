@@ -23,7 +23,7 @@ from typing import Any
 import lifecycle_widgets
 from lifecycle_widgets.audit import manifest as mf
 from lifecycle_widgets.audit.execute import execute_notebook
-from lifecycle_widgets.audit.export import notebook_to_html
+from lifecycle_widgets.audit.export import RECORD_KERNEL_ENV, notebook_to_html
 from lifecycle_widgets.audit.housekeeping import Leftover, claim_path, leftovers, partial_path, recover
 from lifecycle_widgets.audit.parameters import resolve_parameters, template_parameters
 from lifecycle_widgets.audit.recording import recorded_in
@@ -141,6 +141,16 @@ def _error_of(err: BaseException) -> dict[str, Any]:
     return info
 
 
+def _write_compact(path: Path, nb: Any) -> None:
+    """Write the executed notebook as JSON without indentation: nbformat indents one value a
+    line, so a figure's arrays (plotly's mimetype) took twice their size on disk. Any notebook
+    reader opens it the same."""
+    import nbformat
+
+    nbformat.validate(nb)
+    atomic_write_text(path, json.dumps(nb, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
+
+
 def _failing_cell(nb_path: Path) -> int | None:
     import nbformat
 
@@ -213,7 +223,8 @@ def run(
         if no_space(err):
             raise write_error(out_dir, err) from err
         raise
-    kernel_env = {STORE_ENV: str(store_path.resolve()), SIGNER_ENV: key.name}  # templates log runs here
+    # templates log runs here; figures travel as plotly's mimetype (plotly.js once, in the HTML)
+    kernel_env = {STORE_ENV: str(store_path.resolve()), SIGNER_ENV: key.name, **RECORD_KERNEL_ENV}
     if key.path is not None:
         kernel_env[KEYS_ENV] = str(key.path.parent)
 
@@ -247,7 +258,9 @@ def run(
         if notebook.exists():
             import nbformat
 
-            recorded = recorded_in(nbformat.read(notebook, as_version=4))
+            executed = nbformat.read(notebook, as_version=4)
+            recorded = recorded_in(executed)
+            _write_compact(notebook, executed)
             if error is not None and error.get("cell_index") is None:
                 error["cell_index"] = _failing_cell(notebook)
             notebook_to_html(notebook, notebook.with_suffix(".html"))

@@ -17,6 +17,7 @@ every result class of the package is described.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +26,24 @@ import plotly.graph_objects as go
 
 from lifecycle_widgets._config import resolved_display_mode
 from lifecycle_widgets.core.result import Result
-from lifecycle_widgets.exceptions import LifecycleWidgetsError, UnknownNameError
+from lifecycle_widgets.exceptions import LifecycleWidgetsError, ParameterError, UnknownNameError
+from lifecycle_widgets.figures._common import is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
 
 # plotly.js goes into the first static output of a kernel; later outputs in the same notebook
 # find it on the page. A notebook export keeps the outputs in order, so it is there too.
 _plotlyjs_sent = False
 FALLBACK_CLASS = "lw-fallback"  # the static twin of a live panel (see ``live_outputs``)
+
+# How static notebook outputs carry their figures (see ``notebook_outputs``):
+# "html": inside the text/html, drawn by scripts with plotly.js carried once per kernel;
+# "mimetype": as plotly's own mimetype outputs, no plotly.js in the notebook (audit records).
+FIGURES_ENV = "LIFECYCLE_WIDGETS_FIGURES"
+FIGURE_MODES = ("html", "mimetype")
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+# a picker's other figures, beside the default one shown through PLOTLY_MIME
+PICKER_MIME = "application/vnd.lifecycle-widgets.picker+json"
+FIGURE_META = "lifecycle_widgets"  # output metadata key that marks a figure output of this package
 
 
 @dataclass(frozen=True)
@@ -177,14 +189,160 @@ def live_outputs(result: Result, *, panel: Any = None) -> list[dict[str, Any]]:
     return [{"text/plain": repr(result), "text/html": twin}, {"text/plain": "", **view}]
 
 
+def figures_mode() -> str:
+    """How static notebook outputs carry figures: ``$LIFECYCLE_WIDGETS_FIGURES``, ``"html"`` unless
+    set (see :func:`notebook_outputs`)."""
+    value = os.environ.get(FIGURES_ENV, "html") or "html"
+    if value not in FIGURE_MODES:
+        raise ParameterError(
+            f"The environment variable {FIGURES_ENV} must be one of {FIGURE_MODES}; got {value!r}."
+        )
+    return value
+
+
+# template parts only traces of these types use (a figure of bars needs no 3-D scene's styling)
+_SUBPLOTS = {
+    "geo": {"scattergeo", "choropleth"},
+    "polar": {"scatterpolar", "scatterpolargl", "barpolar"},
+    "scene": {"scatter3d", "surface", "mesh3d", "cone", "streamtube", "isosurface", "volume"},
+    "ternary": {"scatterternary"},
+    "mapbox": {"scattermapbox", "choroplethmapbox", "densitymapbox"},
+    "map": {"scattermap", "choroplethmap", "densitymap"},
+}
+
+
+def mimetype_spec(fig: go.Figure) -> dict[str, Any]:
+    """``fig`` as plotly's mimetype data, drawn by JupyterLab's bundled plotly renderer (no kernel,
+    no plotly.js in the notebook): compact JSON, long number arrays typed (``html.typed_arrays``:
+    a notebook indents JSON one number a line), the default template where the figure has none,
+    pruned to the trace types the figure uses."""
+    spec = static.plain_spec(fig)
+    layout = spec.setdefault("layout", {})
+    if is_unstyled(layout.get("template")):
+        template = template_json()
+        used = {trace.get("type", "scatter") for trace in spec.get("data") or []}
+        layout["template"] = {
+            "layout": {
+                k: v
+                for k, v in (template.get("layout") or {}).items()
+                if k not in _SUBPLOTS or _SUBPLOTS[k] & used or k in layout
+            },
+            "data": {k: v for k, v in (template.get("data") or {}).items() if k in used},
+        }
+    spec["config"] = {"displaylogo": False}
+    return static.typed_arrays(spec)
+
+
+def _share_template(spec: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    # a picker's figures name their template by key: each distinct one is stored once
+    template = spec.get("layout", {}).get("template")
+    if isinstance(template, dict):
+        key = static.template_key(template, {})
+        shared[key] = template
+        spec["layout"]["template"] = key
+    return spec
+
+
+def picker_figure(spec: dict[str, Any], templates: dict[str, Any]) -> dict[str, Any]:
+    """A figure of a picker output (``PICKER_MIME``) with its shared template put back in place."""
+    key = (spec.get("layout") or {}).get("template")
+    if isinstance(key, str) and key in templates:
+        spec = {**spec, "layout": {**spec["layout"], "template": templates[key]}}
+    return spec
+
+
+def _figure_title(spec: dict[str, Any]) -> str:
+    title = (spec.get("layout") or {}).get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    return str(text or "figure")
+
+
+def notebook_outputs(result: Result) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The static display of ``result`` as notebook outputs, ``(data, metadata)`` pairs, with its
+    figures as plotly's mimetype.
+
+    The markup between figures is ``text/html``; each figure is an output of its own whose
+    ``application/vnd.plotly.v1+json`` JupyterLab, Notebook 7 and VS Code draw with the plotly.js
+    they bundle, with no kernel and in an untrusted notebook (scripts in ``text/html`` run in
+    neither). A picker shows its default figure, the others ride along packed under ``PICKER_MIME``, and
+    :func:`lifecycle_widgets.audit.export.notebook_to_html` turns each figure output back into
+    the static picker, with plotly.js once per page. So the notebook carries no plotly.js at all,
+    and each figure's data once.
+    """
+    title = description_of(result).title(result)
+    chunks: list[str] = [f"<style>{static.CSS}</style>", f"<h2>{static.short(title, 200)}</h2>"]
+    outputs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def flush() -> None:
+        if chunks:
+            text = repr(result) if not outputs else ""
+            outputs.append(
+                ({"text/plain": text, "text/html": f'<div class="lw">{"".join(chunks)}</div>'}, {})
+            )
+            chunks.clear()
+
+    for section in sections_of(result):
+        if section.title:
+            chunks.append(f"<h3>{static.short(section.title, 200)}</h3>")
+        for block in section.blocks:
+            if isinstance(block, static.HtmlBlock):
+                chunks.append(block.html)
+                continue
+            flush()
+            if isinstance(block, static.FigureBlock):
+                spec = mimetype_spec(block.figure)
+                data: dict[str, Any] = {PLOTLY_MIME: spec}
+                meta = {"figure": block.name}
+            else:
+                names = list(block.figures)
+                default = names.index(block.default) if block.default in names else 0
+                spec = mimetype_spec(block.figures[names[default]])
+                shared: dict[str, Any] = {}
+                others = [
+                    None if i == default else _share_template(mimetype_spec(f), shared)
+                    for i, f in enumerate(block.figures.values())
+                ]
+                data = {
+                    PLOTLY_MIME: spec,
+                    # the figures JupyterLab does not show travel packed (gzip, base64): only
+                    # the record's HTML export reads them
+                    PICKER_MIME: {
+                        "label": block.label,
+                        "options": names,
+                        "default": default,
+                        "packed": static.pack({"figures": others, "templates": shared}),
+                    },
+                }
+                meta = {"figure": block.name, "picker": len(names)}
+            label = _figure_title(spec)
+            note = (
+                f"{static.esc(block.label)}: {static.short(names[default])} "
+                f"(the record's HTML export picks among {len(names)})"
+                if isinstance(block, static.PickerBlock)
+                else ""
+            )
+            data["text/html"] = (
+                f'<p class="lw-note">Figure: {static.short(label, 200)}{" · " + note if note else ""}</p>'
+            )
+            data["text/plain"] = f"<figure: {static.cut(label, 200)}>"
+            outputs.append((data, {FIGURE_META: meta}))
+    flush()
+    return outputs
+
+
 def show(result: Result, *, panel: Any = None) -> None:
     """Publish ``result`` in the running IPython: the static view, or in live mode the static
-    twin followed by the live panel (:func:`live_outputs`)."""
+    twin followed by the live panel (:func:`live_outputs`). With ``$LIFECYCLE_WIDGETS_FIGURES``
+    ``=mimetype`` (audit records) the static view is :func:`notebook_outputs`."""
     from IPython.display import display as publish
+    from IPython.display import publish_display_data
 
     if resolved_display_mode() == "live":
         for bundle in live_outputs(result, panel=panel):
             publish(bundle, raw=True)
+    elif figures_mode() == "mimetype":
+        for data, metadata in notebook_outputs(result):
+            publish_display_data(data, metadata)
     else:
         publish(mimebundle(result), raw=True)
 

@@ -7,10 +7,13 @@ it can close the block; a small bootstrap draws it when plotly.js is ready.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import html
 import itertools
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +148,11 @@ def clip_figure_text(spec: Any) -> Any:
     if isinstance(spec, dict):
         return {k: clip_figure_text(v) for k, v in spec.items()}
     if isinstance(spec, list):
-        if spec and not isinstance(spec[0], str | dict | list) and not isinstance(spec[-1], str | dict | list):
+        if (
+            spec
+            and not isinstance(spec[0], str | dict | list)
+            and not isinstance(spec[-1], str | dict | list)
+        ):
             return spec  # an array of numbers: nothing to clip
         return [clip_figure_text(v) for v in spec]
     return spec
@@ -179,29 +186,179 @@ def _json_for_script(value: object) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
-    spec = clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
-    layout = spec.setdefault("layout", {})
+SPAN_RESOLUTION = 1e-5  # a figure's numbers keep this share of their array's span (a pixel is ~1e-3)
+
+
+def compact_numbers(spec: Any) -> Any:
+    """A JSON-plain figure spec whose arrays of floats are rounded to ``SPAN_RESOLUTION`` of
+    their span (or of their magnitude, where all are equal); integers, strings and lone numbers
+    stay as they are.
+
+    Python writes a float with up to 17 digits; a figure can show at most a few thousand
+    distinct positions on an axis, so most of those digits are noise that a record stores twice.
+    Rounding to a share of the array's own span (never to a fixed number of digits) keeps values
+    such as timestamps or large identifiers, whose spread is small beside their size, apart.
+
+    Examples
+    --------
+    >>> compact_numbers({"x": [0.12345678901, 0.5, 1.0], "name": "a"})
+    {'x': [0.123457, 0.5, 1.0], 'name': 'a'}
+    >>> compact_numbers({"x": [1_000_000.123456789, 1_000_000.5]})
+    {'x': [1000000.123457, 1000000.5]}
+    """
+    if isinstance(spec, dict):
+        return {k: compact_numbers(v) for k, v in spec.items()}
+    if not isinstance(spec, list) or not spec:
+        return spec
+    if any(isinstance(v, float) for v in spec) and all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in spec
+    ):
+        finite = [v for v in spec if isinstance(v, float) and math.isfinite(v)] + [
+            v for v in spec if isinstance(v, int) and not isinstance(v, bool)
+        ]
+        if not finite:
+            return spec
+        scale = (max(finite) - min(finite)) or max(abs(v) for v in finite)
+        if not scale:
+            return spec
+        digits = -math.floor(math.log10(scale * SPAN_RESOLUTION))
+        return [round(v, digits) if isinstance(v, float) and math.isfinite(v) else v for v in spec]
+    return [compact_numbers(v) for v in spec]
+
+
+TYPED_MIN = 16  # arrays at least this long travel as plotly typed arrays (see ``typed_arrays``)
+
+
+def typed_arrays(spec: Any) -> Any:
+    """``spec`` with its long arrays of plain numbers as plotly typed arrays
+    (``{"dtype": "f4", "bdata": <base64>}``), which plotly.js draws as it draws lists.
+
+    A notebook stores JSON indented, one number a line; a typed array is one string. Floats are
+    single precision where that keeps them within ``SPAN_RESOLUTION`` of their span, integers
+    take the narrowest type that holds them; arrays with missing values stay lists.
+
+    Examples
+    --------
+    >>> typed_arrays({"x": list(range(20))})["x"]["dtype"]
+    'i1'
+    >>> typed_arrays({"x": [1, 2]})
+    {'x': [1, 2]}
+    """
+    if isinstance(spec, dict):
+        return {k: typed_arrays(v) for k, v in spec.items()}
+    if not isinstance(spec, list):
+        return spec
+    if len(spec) >= TYPED_MIN and all(isinstance(v, int | float) and not isinstance(v, bool) for v in spec):
+        import numpy as np
+
+        values = np.asarray(spec, dtype=float)
+        if np.isfinite(values).all():
+            if all(isinstance(v, int) for v in spec):
+                low, high = int(values.min()), int(values.max())
+                dtype = next(
+                    (t for t in ("i1", "i2", "i4") if np.iinfo(t).min <= low and high <= np.iinfo(t).max),
+                    None,
+                )
+                if dtype is not None:
+                    data = values.astype(dtype).tobytes()
+                    return {"dtype": dtype, "bdata": base64.b64encode(data).decode("ascii")}
+            else:
+                span = float(values.max() - values.min()) or float(np.abs(values).max())
+                single = values.astype("f4")
+                close = np.abs(single.astype(float) - values).max() <= span * SPAN_RESOLUTION
+                arr = single if close else values.astype("f8")
+                return {
+                    "dtype": "f4" if close else "f8",
+                    "bdata": base64.b64encode(arr.tobytes()).decode("ascii"),
+                }
+        return spec
+    return [typed_arrays(v) for v in spec]
+
+
+def plain_spec(fig: go.Figure) -> dict:
+    """``fig`` as JSON-plain data: long strings clipped (:func:`clip_figure_text`), number arrays
+    compacted (:func:`compact_numbers`), no trace uids."""
+    return compact_numbers(clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True))))
+
+
+def template_key(template: dict, templates: dict[str, str]) -> str:
+    """Store ``template`` once in ``templates`` (key -> JSON text) and return its key."""
+    raw = json.dumps(template, separators=(",", ":"), sort_keys=True)
+    key = hashlib.sha256(raw.encode()).hexdigest()[:12]
+    templates[key] = raw
+    return key
+
+
+def figure_payload(spec: dict, templates: dict[str, str]) -> dict:
+    """The payload of a static figure: ``spec``'s data and layout, its template (the default where
+    it has none) moved into ``templates`` and named by key, so a page holds each template once."""
+    spec = dict(spec)
+    layout = dict(spec.get("layout") or {})
     template = layout.pop("template", None)
     if is_unstyled(template):
         template = template_json()
+    out = {"data": spec.get("data") or [], "layout": layout}
     if template is not None:
-        raw = json.dumps(template, separators=(",", ":"), sort_keys=True)
-        key = hashlib.sha256(raw.encode()).hexdigest()[:12]
-        templates[key] = raw
-        spec["template"] = key
-    return {k: spec[k] for k in ("data", "layout", "template") if k in spec}
+        out["template"] = template_key(template, templates)
+    return out
 
 
-_BOOT = """<script>(function(){var id=%s;function draw(){if(!window.Plotly){return setTimeout(draw,50);}
-var box=document.getElementById(id+"-data");if(!box){return;}var d=JSON.parse(box.textContent);
+def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
+    return figure_payload(plain_spec(fig), templates)
+
+
+def templates_script(templates: dict[str, str]) -> str:
+    """The script that defines ``templates`` for the figures of a page (empty without any)."""
+    tpl = "".join(
+        f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};" for k, v in sorted(templates.items())
+    )
+    return f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
+
+
+_BOOT = """<script>(function(){var id=%s;function load(box){var t=box.textContent;
+if(box.type!=="application/gzip+base64"){return Promise.resolve(JSON.parse(t));}
+var b=Uint8Array.from(atob(t),function(c){return c.charCodeAt(0);});
+return new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(JSON.parse);}
+function draw(){if(!window.Plotly){return setTimeout(draw,50);}
+var box=document.getElementById(id+"-data");if(!box){return;}load(box).then(function(d){
 var T=window.LW_TEMPLATES||{};function show(s){var L=s.layout||{};if(s.template){L.template=T[s.template];}
 return Plotly.react(id,s.data,L,{responsive:true,displaylogo:false});}
 if(d.figures){var p=document.getElementById(id+"-pick");show(d.figures[p.value]);
-p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}}draw();})();</script>"""
+p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}});}draw();})();</script>"""
 
 
-def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str], str | None] | None = None) -> str:
+def pack(value: Any) -> str:
+    """``value`` as compact JSON, gzipped (no time stamp: same value, same bytes) and base64-encoded.
+
+    Examples
+    --------
+    >>> unpack(pack({"x": [1, 2]}))
+    {'x': [1, 2]}
+    """
+    raw = json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, 9, mtime=0)).decode("ascii")
+
+
+def unpack(text: str) -> Any:
+    """The value :func:`pack` packed."""
+    return json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
+
+
+def figure_html(
+    div_id: str,
+    payload: dict,
+    picker: tuple[str, list[str], str | None] | None = None,
+    *,
+    compress: bool = False,
+) -> str:
+    """A static figure: its ``<div>``, its payload (:func:`figure_payload`, or ``{"figures": [...]}``
+    for a picker given as ``(label, options, default)``) and the script that draws it.
+
+    With ``compress``, the payload is gzipped and base64-encoded, and the page inflates it with
+    the browser's ``DecompressionStream`` (every current browser has it): figure JSON shrinks
+    about four times, which matters where a page is archived (audit records). The bytes are the
+    same run to run (no time stamp in the gzip header).
+    """
     parts = []
     if picker is not None:
         label, options, default = picker
@@ -212,7 +369,13 @@ def _figure_html(div_id: str, payload: dict, picker: tuple[str, list[str], str |
         select = f'<select id="{div_id}-pick">{opts}</select>'
         parts.append(f'<label class="lw-note">{esc(label)} {select}</label>')
     parts.append(f'<div id="{div_id}" class="lw-figure"></div>')
-    parts.append(f'<script type="application/json" id="{div_id}-data">{_json_for_script(payload)}</script>')
+    if compress:
+        text = pack(payload)
+        parts.append(f'<script type="application/gzip+base64" id="{div_id}-data">{text}</script>')
+    else:
+        parts.append(
+            f'<script type="application/json" id="{div_id}-data">{_json_for_script(payload)}</script>'
+        )
     parts.append(_BOOT % json.dumps(div_id))
     return "".join(parts)
 
@@ -237,18 +400,15 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
             if isinstance(block, HtmlBlock):
                 body.append(block.html)
             elif isinstance(block, FigureBlock):
-                body.append(_figure_html(div_id, _split_template(block.figure, templates)))
+                body.append(figure_html(div_id, _split_template(block.figure, templates)))
             else:
                 specs = [_split_template(f, templates) for f in block.figures.values()]
                 body.append(
-                    _figure_html(
+                    figure_html(
                         div_id, {"figures": specs}, picker=(block.label, list(block.figures), block.default)
                     )
                 )
-    tpl = "".join(
-        f"window.LW_TEMPLATES[{json.dumps(k)}]={_json_for_script(v)};" for k, v in sorted(templates.items())
-    )
-    head = f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
+    head = templates_script(templates)
     return f'<div class="lw"><h2>{short(title, 200)}</h2>{head}{"".join(body)}</div>'
 
 

@@ -14,12 +14,10 @@ Clicks come back as plotly's own ``Points`` to callbacks registered the FigureWi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anywidget
 import plotly.graph_objects as go
-import plotly.io as pio
 import traitlets
 from plotly.callbacks import Points
 from plotly.offline import get_plotlyjs
@@ -93,9 +91,9 @@ export default { render };
 
 
 def figure_spec(fig: go.Figure) -> dict[str, Any]:
-    """``fig`` as the JSON a front end draws: long strings clipped, the default template where
-    the figure has none, plotly's logo off."""
-    spec = static.clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
+    """``fig`` as the JSON a front end draws: long strings clipped, number arrays compacted
+    (``html.plain_spec``), the default template where the figure has none, plotly's logo off."""
+    spec = static.plain_spec(fig)
     layout = spec.setdefault("layout", {})
     if is_unstyled(layout.get("template")):
         layout["template"] = template_json()

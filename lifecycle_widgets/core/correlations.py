@@ -10,10 +10,54 @@ a second.
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.stats import rankdata
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_CONTROLLER: Any = None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside the block: the profile's matrix products are small, and a BLAS
+    pool that spins beside our own threads (or another process) costs far more than it gives
+    (a 100-column Spearman matrix took 27 s with two OpenBLAS threads on a busy 2-core machine,
+    4.6 s with one)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # scikit-learn brings it; without it, BLAS keeps its own setting
+            yield
+            return
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
+def _threads() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _blas_once(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with BLAS on one thread (:func:`one_blas_thread`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with one_blas_thread():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -90,6 +134,7 @@ def numeric_of(series: pd.Series) -> np.ndarray:
     return out
 
 
+@_blas_once
 def pearson_matrix(X: np.ndarray, *, min_periods: int = 3) -> np.ndarray:
     """Pairwise-complete Pearson matrix of the columns of ``X`` (NaN marks a missing value), as
     ``pd.DataFrame(X).corr(min_periods=min_periods)`` computes it, from five matrix products.
@@ -145,9 +190,10 @@ def _pearson_pair(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.clip((a @ b) / denominator, -1.0, 1.0)) if denominator > 0 else float("nan")
 
 
-RERANK_BUDGET = 150_000_000  # rows x pairs re-ranked exactly: 3,000 pairs of 50,000 rows
+RERANK_BUDGET = 40_000_000  # rows x pairs re-ranked exactly: 800 pairs of 50,000 rows
 
 
+@_blas_once
 def spearman_matrix(
     X: np.ndarray, *, min_periods: int = 3, rerank_budget: int = RERANK_BUDGET
 ) -> tuple[np.ndarray, int]:
@@ -182,23 +228,33 @@ def spearman_matrix(
     differs = (P.T @ (1.0 - P)) > 0
     redo = np.argwhere(np.triu(differs | differs.T, 1))
     affordable = min(len(redo), rerank_budget // max(n, 1))
-    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    pairs = redo[:affordable]
+    if len(pairs) == 0:
+        return out, len(redo) - affordable
+    Xc = np.asfortranarray(X)  # columns contiguous: each sort and gather reads one column
+    present_c = np.asfortranarray(present)
 
     def sorted_groups(i: int) -> tuple[np.ndarray, np.ndarray]:
-        if i not in cache:
-            order = np.argsort(X[:, i], kind="stable")
-            xs = X[order, i]
-            cache[i] = order, np.cumsum(np.concatenate(([False], xs[1:] != xs[:-1])))
-        return cache[i]
+        order = np.argsort(Xc[:, i], kind="stable")
+        xs = Xc[order, i]
+        return order, np.cumsum(np.concatenate(([False], xs[1:] != xs[:-1])))
 
-    for i, j in redo[:affordable]:
-        keep = present[:, i] & present[:, j]
-        if keep.sum() < min_periods:
-            out[i, j] = out[j, i] = np.nan
-            continue
-        ri = _ranks_within(*sorted_groups(i), keep)[keep]
-        rj = _ranks_within(*sorted_groups(j), keep)[keep]
-        out[i, j] = out[j, i] = _pearson_pair(ri, rj)
+    def pair(ij: np.ndarray) -> float:
+        i, j = ij
+        keep = present_c[:, i] & present_c[:, j]
+        if np.count_nonzero(keep) < min_periods:
+            return float("nan")
+        ri = _ranks_within(*cache[i], keep)[keep]
+        rj = _ranks_within(*cache[j], keep)[keep]
+        return _pearson_pair(ri, rj)
+
+    # numpy releases the GIL in the sorts and gathers: the columns, then the pairs, on threads
+    used = np.unique(pairs)
+    with ThreadPoolExecutor(_threads()) as pool:
+        cache = dict(zip(used.tolist(), pool.map(sorted_groups, used.tolist()), strict=True))
+        values = list(pool.map(pair, pairs, chunksize=16))
+    for (i, j), value in zip(pairs, values, strict=True):
+        out[i, j] = out[j, i] = value
     return out, len(redo) - affordable
 
 
@@ -225,6 +281,7 @@ def cramers_v_matrix(codes: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+@_blas_once
 def correlation_ratio_matrix(codes: list[np.ndarray], X: np.ndarray) -> np.ndarray:
     """Correlation ratio eta of every numeric column of ``X`` (NaN for missing) grouped by every
     integer-coded column of ``codes`` (-1 for missing): ``out[c, j]`` groups column ``j`` by

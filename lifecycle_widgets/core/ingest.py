@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+from collections import deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,7 @@ from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.core.sources import open_source
-from lifecycle_widgets.exceptions import ColumnError
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
 NUMERIC_FAMILIES = ("integer", "float", "boolean", "datetime")
 
@@ -57,6 +60,22 @@ def sample_quantiles(part: ColumnPartial, sample: pd.DataFrame | None) -> Sample
     return SampleQuantiles.of(numeric_values(sample[part.name], part.family), part.moments.n)
 
 
+WORKERS: int | None = None  # threads of collect(); None: one per core, up to MAX_WORKERS
+MAX_WORKERS = 8
+
+
+def resolve_workers(workers: int | None, caller: str = "profile") -> int:
+    """The number of threads to use: ``workers``, or :data:`WORKERS`, or one per core (at most
+    :data:`MAX_WORKERS`)."""
+    if workers is None:
+        workers = WORKERS
+    if workers is None:
+        return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError.bad_value("workers", caller, "a positive int or None", workers)
+    return workers
+
+
 def collect(
     data: Any,
     *,
@@ -66,6 +85,7 @@ def collect(
     progress: bool | None = None,
     desc: str = "profiling",
     accumulators: Sequence[Any] = (),
+    workers: int | None = None,
 ) -> tuple[str, TablePartial]:
     """Read ``data`` chunk by chunk and fold the chunks' partial statistics into one.
 
@@ -74,9 +94,24 @@ def collect(
     row is read). ``accumulators`` (objects with ``fresh()``, ``update(chunk, offset)`` and
     ``merge(other)``) see every chunk too, to predict with a model or count into bins; they hold
     the merged result afterwards.
+
+    Chunks (Parquet row groups) are read in order by this thread while ``workers`` threads
+    compute their partial statistics (Arrow and numpy release the GIL); a single chunk has its
+    columns computed on the threads instead. Partials are merged in chunk order whatever the
+    number of workers, so the result is the same for any ``workers``.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> df = lw.datasets.credit(2000)
+    >>> _, one = collect(df, chunk_rows=500, workers=1)
+    >>> _, two = collect(df, chunk_rows=500, workers=2)
+    >>> fingerprint(one) == fingerprint(two), one.rows
+    (True, 2000)
     """
     from lifecycle_widgets.core.distributed import collect_dask, is_dask
 
+    workers = resolve_workers(workers, desc if desc != "profiling" else "profile")
     if is_dask(data):
         from lifecycle_widgets.core.sources import unique_names
 
@@ -88,17 +123,61 @@ def collect(
         return "Dask DataFrame", part
     src = open_source(data, chunk_rows=chunk_rows)
     check_required(required, src.columns)
-    merged_part: TablePartial | None = None
     show = progress if progress is not None else src.n_chunks > 1
+    chunks = progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show)
+    if workers == 1:
+        merged_part: TablePartial | None = None
+        offset = 0
+        for chunk in chunks:
+            part = table_partial(chunk, sample_size=sample_size, offset=offset)
+            for acc in accumulators:
+                acc.update(chunk, offset)
+            offset += len(chunk)
+            merged_part = part if merged_part is None else merged_part.merge(part)
+        assert merged_part is not None  # every source yields at least one chunk
+        return src.name, merged_part
+    with ThreadPoolExecutor(workers, thread_name_prefix="lw-profile") as pool:
+        merged_part = _fold_on(pool, workers, chunks, src.n_chunks, sample_size, accumulators)
+    return src.name, merged_part
+
+
+def _fold_on(
+    pool: ThreadPoolExecutor,
+    workers: int,
+    chunks: Iterable[pd.DataFrame],
+    n_chunks: int,
+    sample_size: int,
+    accumulators: Sequence[Any],
+) -> TablePartial:
+    """Partials of ``chunks`` on ``pool``, merged in chunk order; at most ``workers + 1`` chunks
+    in flight, so memory stays bounded by a few chunks."""
+    merged: TablePartial | None = None
+    pending: deque[Future[TablePartial]] = deque()
     offset = 0
-    for chunk in progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show):
-        part = table_partial(chunk, sample_size=sample_size, offset=offset)
+    column_pool = pool if n_chunks == 1 else None
+    for chunk in chunks:
+        if column_pool is not None:  # one chunk: its columns on the threads
+            pending.append(_done(table_partial(chunk, sample_size=sample_size, offset=offset, pool=pool)))
+        else:
+            pending.append(pool.submit(table_partial, chunk, sample_size=sample_size, offset=offset))
         for acc in accumulators:
             acc.update(chunk, offset)
         offset += len(chunk)
-        merged_part = part if merged_part is None else merged_part.merge(part)
-    assert merged_part is not None  # every source yields at least one chunk
-    return src.name, merged_part
+        del chunk
+        while len(pending) > workers:
+            part = pending.popleft().result()
+            merged = part if merged is None else merged.merge(part)
+    while pending:
+        part = pending.popleft().result()
+        merged = part if merged is None else merged.merge(part)
+    assert merged is not None  # every source yields at least one chunk
+    return merged
+
+
+def _done(value: TablePartial) -> Future[TablePartial]:
+    future: Future[TablePartial] = Future()
+    future.set_result(value)
+    return future
 
 
 def check_required(required: Sequence[str], columns: list[str]) -> None:

@@ -11,10 +11,16 @@ repeated values costs its distinct values, not its rows). Sketched (see :mod:`.s
 distinct counts, frequent values, and a uniform row sample that quantiles, histograms and
 correlations come from. The sample is bottom-k by a key mixed from the row's content hash and its
 position in the table: uniform, deterministic, and the same however the rows were chunked.
+
+Text is counted and hashed in Arrow (a dictionary encoding, then one vectorized hash of each
+distinct value's UTF-8 bytes, :func:`string_hashes`), and numbers in numpy, so that the work
+releases the GIL and chunks (or the columns of one chunk) run on threads in parallel
+(:func:`lifecycle_widgets.core.ingest.collect`).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -288,12 +294,191 @@ def hash_objects(array: np.ndarray, *, categorize: bool = False) -> np.ndarray:
         return pd.util.hash_array(fixed, categorize=categorize)
 
 
+_WORD_STEP, _WORD_SALT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0x51A7)
+_LENGTH_SALT, _TEXT_SALT = np.uint64(0x1E96), np.uint64(0x7E47)
+HASH_BYTE_BUDGET = 1 << 18  # bytes hashed at a time: temporaries stay in the CPU cache
+PADDED_MAX_BYTES = 64  # ASCII values up to this long are hashed as a padded matrix of words
+
+
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The data bytes and the offsets (from 0, int64) of an Arrow string or binary array."""
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    _, offsets_buffer, data_buffer = arr.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    return data, offsets - offsets[0]
+
+
+def _finish(sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return _splitmix(sums ^ _splitmix(lengths.astype(np.uint64), _LENGTH_SALT), _TEXT_SALT)
+
+
+def _word_keys(words: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The mixed key of each 8-byte word of a value, from the word and its index in the value."""
+    return _splitmix(words + index.astype(np.uint64) * _WORD_STEP, _WORD_SALT)
+
+
+_PAD = 0x20  # values are padded with spaces to whole words (the length tells "a" from "a ")
+_PAD_FILL = np.array(
+    [sum(_PAD << (8 * b) for b in range(r, 8)) if r else 0 for r in range(8)], dtype=np.uint64
+)
+
+
+def _padded_hashes(arr: pa.Array, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Hashes of ASCII values padded with spaces to ``width`` bytes (a multiple of 8): one row
+    of words per value, each word mixed with its index, the words of a value summed."""
+    padded = pc.utf8_rpad(arr, width=width, padding=" ").cast(pa.large_binary())
+    data, _ = _buffers(padded)
+    words = data.reshape(len(arr), width).view("<u8")
+    n_words = width // 8
+    keys = _word_keys(words, np.arange(n_words))
+    keys *= np.arange(n_words) * 8 < lengths[:, None]  # words past the value's end count 0
+    sums = keys[:, 0].copy()
+    for w in range(1, n_words):
+        sums += keys[:, w]
+    return _finish(sums, lengths)
+
+
+def _byte_hashes(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The same hashes as :func:`_padded_hashes`, for any values, built from the bytes: each
+    byte shifted into its word, the last word of a value padded with spaces, the mixed words
+    summed per value."""
+    n = offsets.size - 1
+    lengths = np.diff(offsets)
+    sums = np.zeros(n, dtype=np.uint64)
+    total = int(offsets[-1])
+    if total == 0:
+        return _finish(sums, lengths)
+    nonempty = lengths > 0
+    first = offsets[:-1][nonempty]
+    owner_start = np.zeros(total, dtype=np.int64)
+    owner_start[first] = first
+    np.maximum.accumulate(owner_start, out=owner_start)
+    pos = np.arange(total, dtype=np.int64)
+    pos -= owner_start  # each byte's position in its value
+    contribution = data.astype(np.uint64) << ((pos & 7) * 8).astype(np.uint64)
+    word_first = np.flatnonzero((pos & 7) == 0)  # the words of a value are contiguous
+    words = np.add.reduceat(contribution, word_first)
+    value_first = np.searchsorted(word_first, first)
+    last_word = np.append(value_first[1:], word_first.size) - 1
+    words[last_word] += _PAD_FILL[lengths[nonempty] % 8]
+    keys = _word_keys(words, pos[word_first] >> 3)
+    sums[nonempty] = np.add.reduceat(keys, value_first)
+    return _finish(sums, lengths)
+
+
+def string_hashes(arr: pa.Array) -> np.ndarray:
+    """64-bit hashes of the values of an Arrow string (or binary) array, from their UTF-8 bytes,
+    vectorized in numpy and Arrow (no Python per value, and the GIL released): each 8-byte word
+    of a value is mixed with its index, the mixed words are summed modulo 2**64 and the sum is
+    mixed with the length. Null entries hash as the empty value; pass arrays without nulls.
+
+    Examples
+    --------
+    >>> h = string_hashes(pa.array(["ab", "ba", "", "ab", "é" * 40]))
+    >>> bool(h[0] == h[3]), bool(h[0] != h[1]), h.dtype
+    (True, True, dtype('uint64'))
+    """
+    n = len(arr)
+    out = np.empty(n, dtype=np.uint64)
+    if n == 0:
+        return out
+    data, offsets = _buffers(arr)
+    lengths = np.diff(offsets)
+    start = 0
+    with np.errstate(over="ignore"):
+        while start < n:
+            stop = int(np.searchsorted(offsets, offsets[start] + HASH_BYTE_BUDGET, side="right")) - 1
+            stop = min(max(stop, start + 1), n)
+            lo, hi = int(offsets[start]), int(offsets[stop])
+            lens = lengths[start:stop]
+            longest = int(lens.max())
+            width = max(8, -(-longest // 8) * 8)
+            if (
+                longest <= PADDED_MAX_BYTES
+                and pa.types.is_string(arr.type) | pa.types.is_large_string(arr.type)
+                and (hi == lo or int(data[lo:hi].max()) < 128)
+            ):
+                out[start:stop] = _padded_hashes(arr.slice(start, stop - start), lens, width)
+            else:
+                out[start:stop] = _byte_hashes(data[lo:hi], offsets[start : stop + 1] - lo)
+            start = stop
+    return out
+
+
+def _text_array(array: np.ndarray) -> pa.Array | None:
+    """An object array of str as an Arrow string array (lone surrogates as the bytes
+    ``surrogatepass`` gives them, which are the UTF-8 bytes of any other text); None when some
+    value is not a str."""
+    if pd.api.types.infer_dtype(array, skipna=False) != "string":
+        return None
+    try:
+        return pa.array(array, type=pa.large_string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return pa.array([v.encode("utf-8", "surrogatepass") for v in array], type=pa.large_binary())
+
+
 def _value_hashes(values: pd.Index) -> np.ndarray:
-    """64-bit hashes of distinct values; the same value hashes alike whatever its chunk's dtype."""
+    """64-bit hashes of distinct values; the same value hashes alike whatever its chunk's dtype
+    (text by :func:`string_hashes` of its UTF-8 bytes, in a str column or among other objects)."""
     array = values.to_numpy()
-    if array.dtype.kind in "OUST":
-        return hash_objects(array.astype(object, copy=False))
-    return pd.util.hash_array(array)
+    if array.dtype.kind not in "OUST":
+        return pd.util.hash_array(array)
+    array = array.astype(object, copy=False)
+    text = _text_array(array)
+    if text is not None:
+        return string_hashes(text)
+    out = hash_objects(array)
+    is_str = np.fromiter((isinstance(v, str) for v in array), dtype=bool, count=array.size)
+    if is_str.any():
+        out[is_str] = _value_hashes(pd.Index(array[is_str], dtype=object))
+    return out
+
+
+def arrow_text(series: pd.Series) -> pa.Array | None:
+    """The column as one Arrow string array when pandas keeps it in Arrow (the ``str`` dtype
+    with pyarrow storage, or an ``ArrowDtype`` of strings); None otherwise."""
+    dtype = series.dtype
+    if not (
+        (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype))
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
+    ):
+        return None
+    chunked = series.array.__arrow_array__()
+    if isinstance(chunked, pa.ChunkedArray):
+        chunked = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked
+
+
+def _arrow_text_partial(part: ColumnPartial, text: pa.Array) -> np.ndarray:
+    """Counts, distinct values, frequent values and lengths of an Arrow text column, in Arrow
+    and numpy; the hash of each row's value."""
+    encoded = pc.dictionary_encode(text)
+    dictionary = encoded.dictionary
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(dictionary))
+    unique_hashes = string_hashes(dictionary)
+    part.missing = int(codes.size - np.count_nonzero(present))
+    part.distinct.update(unique_hashes)
+    part.frequent = FrequentValues()
+    part.frequent.update_counts(dictionary, counts)
+    if len(dictionary):
+        lengths = pc.utf8_length(dictionary).to_numpy(zero_copy_only=False)
+        part.lengths = LengthStats.of(lengths, counts)
+        hashes = unique_hashes[np.maximum(codes, 0)]
+        if part.missing:
+            hashes[~present] = _MISSING_HASH
+        return hashes
+    return np.full(codes.size, _MISSING_HASH, dtype=np.uint64)
 
 
 _MISSING_HASH = np.uint64(0x5A17_D00D_5A17_D00D)
@@ -325,7 +510,10 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
     part = ColumnPartial(name=name, dtype=str(series.dtype), family=family, rows=len(series))
     if family == "datetime":
         part.timezone = str(series.dt.tz) if series.dt.tz is not None else None
-    if family in ("integer", "boolean", "categorical", "string", "object"):
+    text = arrow_text(series) if family == "string" else None
+    if text is not None:
+        hashes = _arrow_text_partial(part, text)
+    elif family in ("integer", "boolean", "categorical", "string", "object"):
         codes, counts = _discrete(series)
         unique_hashes = _value_hashes(counts.index)
         if len(unique_hashes):
@@ -447,17 +635,27 @@ def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def table_partial(chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int = 0) -> TablePartial:
+def table_partial(
+    chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int = 0, pool: Executor | None = None
+) -> TablePartial:
     """Partial statistics of one chunk of rows whose first row is row ``offset`` of the table
-    (column names must already be unique strings)."""
+    (column names must already be unique strings). With a ``pool``, the columns are computed on
+    its threads (the result is the same: columns are combined in table order)."""
     columns = [str(c) for c in chunk.columns]
     partials: dict[str, ColumnPartial] = {}
     row_hash = np.zeros(len(chunk), dtype=np.uint64)
+
+    def one(position: int) -> tuple[ColumnPartial, np.ndarray]:
+        return column_partial(chunk.iloc[:, position], columns[position])
+
+    positions = range(len(columns))
+    results = pool.map(one, positions) if pool is not None and len(columns) > 1 else map(one, positions)
     with np.errstate(over="ignore"):
-        for position, name in enumerate(columns):
-            series = chunk.iloc[:, position]
-            partials[name], hashes = column_partial(series, name)
-            row_hash = row_hash * _MIX + hashes + np.uint64(position)
+        for position, (column, hashes) in zip(positions, results, strict=True):
+            partials[columns[position]] = column
+            row_hash *= _MIX
+            row_hash += hashes
+            row_hash += np.uint64(position)
         part = TablePartial(columns=columns, partials=partials, rows=len(chunk), sample_size=sample_size)
         part.memory_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
         part.row_hashes = [row_hash]

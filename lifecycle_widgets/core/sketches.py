@@ -19,9 +19,11 @@ answers with a documented error bound:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 _U64 = float(2**64)
 
@@ -140,6 +142,35 @@ class FrequentValues:
     def update(self, value_counts: pd.Series) -> None:
         """Add the exact value counts of one chunk."""
         self.merge(FrequentValues(self.capacity, value_counts[value_counts.to_numpy() > 0]))
+
+    def update_counts(self, values: Any, counts: np.ndarray) -> None:
+        """Add the exact counts of one chunk's distinct ``values`` (an Arrow array or anything
+        indexable by positions), as :meth:`update` does, with the chunk's own counters trimmed
+        before any value is materialized: a chunk of 100,000 distinct strings turns at most
+        ``capacity`` of them into Python objects.
+
+        Examples
+        --------
+        >>> fv = FrequentValues(capacity=2)
+        >>> fv.update_counts(pa.array(["a", "b", "c"]), np.array([5, 1, 3]))
+        >>> fv.counts.to_dict(), fv.error
+        ({'a': 4, 'c': 2}, 1)
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        keep = counts > 0
+        error = 0
+        if np.count_nonzero(keep) > self.capacity:
+            positive = counts[keep]
+            cut = positive.size - self.capacity - 1
+            error = int(np.partition(positive, cut)[cut])
+            keep = counts > error
+        take = np.flatnonzero(keep)
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            index = pd.Index(values.take(pa.array(take)).to_pylist(), tupleize_cols=False)
+        else:
+            index = pd.Index(values[take], tupleize_cols=False)
+        chunk = pd.Series(counts[take] - error, index=index, copy=False)
+        self.merge(FrequentValues(self.capacity, chunk, error))
 
     def merge(self, other: FrequentValues) -> FrequentValues:
         if self.counts.empty:

@@ -414,7 +414,8 @@ def _with_group(frame: pd.DataFrame) -> pd.DataFrame:
 def test_feature_attribution_and_bias_drift(model_baseline, clean) -> None:
     base, model = model_baseline
     assert set(base.attribution) == {"age", "utilization", "late_payments", "n_accounts"}
-    assert base.constraints["attribution_constraints"] == {"ndcg_threshold": 0.9}
+    rule = base.constraints["attribution_constraints"]
+    assert rule["ndcg_threshold"] == 0.9 and set(rule["share_standard_errors"]) == set(base.attribution)
     calm = base.check(_with_group(clean), model=model)
     assert calm.attribution_ndcg > 0.9
     assert not checks(calm) & {"feature_attribution_drift_check", "bias_drift_check"}

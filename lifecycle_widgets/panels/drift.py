@@ -105,6 +105,27 @@ def quality_html(report: DriftReport) -> str:
     )
 
 
+def attribution_html(report: DriftReport) -> str:
+    """The ranking (nDCG) and the magnitude findings: each feature's share of the attribution and
+    the total mean |SHAP|, baseline against batch, with their tests."""
+    ndcg = "" if report.attribution_ndcg is None else f"<p>Ranking: nDCG {report.attribution_ndcg:.3f}.</p>"
+    rows = [
+        (
+            "total mean |SHAP|" if s.measure == "mass" else s.name,
+            s.measure,
+            fmt_number(s.baseline),
+            fmt_number(s.batch),
+            "new" if s.change is None else f"{s.change:+.0%}",
+            f"±{s.threshold:.0%}",
+            p_value_text(s.p_adjusted) if s.p_adjusted is not None else "",
+            "yes" if s.violated else "",
+        )
+        for s in report.attribution_shifts
+    ]
+    header = ["feature", "measure", "baseline", "batch", "change", "allowed", "p (adjusted)", "violated"]
+    return ndcg + (static.table(rows, header, numeric=(2, 3, 4, 6)) if rows else "")
+
+
 def _compared(report: DriftReport) -> list[str]:
     """Compared features, drifted ones first, then by distance over threshold."""
     ranked = sorted(report.features, key=lambda f: (not f.drifted, -((f.distance or 0) / (f.threshold or 1))))
@@ -132,6 +153,13 @@ def report_sections(report: DriftReport) -> list[static.Section]:
     if report.model_quality:
         sections.append(
             S("Model quality", (H(quality_html(report)), F("quality", figs.quality_figure(report))))
+        )
+    if report.attribution:
+        sections.append(
+            S(
+                "Feature attribution",
+                (H(attribution_html(report)), F("attribution", figs.attribution_figure(report))),
+            )
         )
     return sections
 
@@ -168,6 +196,10 @@ class DriftPanel(ResultPanel):
         if report.model_quality:
             builders["Model quality"] = lambda: widgets.VBox(
                 [html_widget(quality_html(report)), plotly_output(figs.quality_figure(report))]
+            )
+        if report.attribution:
+            builders["Feature attribution"] = lambda: widgets.VBox(
+                [html_widget(attribution_html(report)), plotly_output(figs.attribution_figure(report))]
             )
         self.tabs = lazy_tabs(builders)
         super().__init__(

@@ -408,7 +408,11 @@ class Baseline(Result):
         )
         quality = honest.metrics
 
-        attributions = model_drift.attribution(model, part.sample, target)
+        found = model_drift.attribution_rows(model, part.sample, target)
+        attributions = None
+        if found is not None:
+            names, rows = found
+            attributions = {f: float(v) for f, v in zip(names, rows.mean(0), strict=True)}
         bias = model_drift.bias(model, part.sample, target, facet, facet_values)
         integral = {
             n
@@ -418,8 +422,16 @@ class Baseline(Result):
         constraints = _suggest(features, domains, quality, integral)
         if quality and honest.sampling:
             constraints[EXTENSION_KEY]["model_quality"] = honest.sampling
-        if attributions is not None:
-            constraints["attribution_constraints"] = {"ndcg_threshold": model_drift.NDCG_THRESHOLD}
+        if found is not None:
+            errors = model_drift.magnitude_errors(rows, names)
+            constraints["attribution_constraints"] = {
+                "ndcg_threshold": model_drift.NDCG_THRESHOLD,
+                "share_change_threshold": model_drift.SHARE_CHANGE,
+                "mass_change_threshold": model_drift.MASS_CHANGE,
+                "min_share": model_drift.MIN_SHARE,
+                "share_standard_errors": errors["shares"],
+                "mass_standard_error": errors["mass"],
+            }
         if bias is not None:
             tolerances = model_drift.bias_tolerances(model, part.sample, target, facet, facet_values)
             constraints["bias_constraints"] = model_drift.suggest_bias_constraints(

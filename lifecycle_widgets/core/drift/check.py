@@ -32,6 +32,7 @@ from lifecycle_widgets.core.drift.constraints import (
     ConstraintsError,
 )
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
+from lifecycle_widgets.core.drift.model_drift import AttributionShift
 from lifecycle_widgets.core.drift.quality import QualityCollector
 from lifecycle_widgets.core.drift.significance import (
     adjust,
@@ -134,6 +135,10 @@ class DriftReport(Result):
     attribution: dict[str, float] | None = None
     attribution_ndcg: float | None = None
     bias: dict[str, float | None] | None = None
+    #: the baseline's mean |SHAP| per feature, beside the batch's ``attribution``
+    baseline_attribution: dict[str, float] | None = None
+    #: each feature's share of the attribution and the total, against the baseline's
+    attribution_shifts: tuple[AttributionShift, ...] = ()
 
     @property
     def drifted_features(self) -> tuple[str, ...]:
@@ -572,6 +577,7 @@ class ModelDrift:
     ndcg: float | None = None
     bias: dict[str, float | None] | None = None
     bias_error: str | None = None
+    shifts: tuple[AttributionShift, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -854,6 +860,9 @@ def _model_quality(ctx: CheckContext) -> Iterator[tuple[str, str]]:
 
 
 def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """The ranking of the features by mean |SHAP| (nDCG below its threshold), and the magnitude:
+    a feature's share of the attribution, or the total, changed by more than its threshold and
+    beyond sampling noise."""
     from lifecycle_widgets.core.drift.model_drift import NDCG_THRESHOLD
 
     rule = ctx.baseline.constraints.get("attribution_constraints")
@@ -868,6 +877,24 @@ def _attribution_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
             f"the batch's top features are {top}."
         )
         yield "", text
+    for shift in ctx.model.shifts:
+        if not shift.violated:
+            continue
+        evidence = f"p-value {p_value_text(shift.p_adjusted)} after the {_correction(ctx)} correction"
+        moved = "from nothing" if shift.change is None else f"{shift.change:+.0%}"
+        if shift.measure == "mass":
+            text = (
+                f"The total mean |SHAP| moved from {shift.baseline:.4g} to {shift.batch:.4g} ({moved}, "
+                f"more than ±{shift.threshold:.0%}), beyond sampling noise ({evidence})."
+            )
+        else:
+            means = (ctx.baseline.attribution or {}).get(shift.name), attributions.get(shift.name)
+            text = (
+                f"Its share of the attribution moved from {shift.baseline:.1%} to {shift.batch:.1%} "
+                f"({moved}, more than ±{shift.threshold:.0%}; mean |SHAP| "
+                f"{fmt_number(means[0])} to {fmt_number(means[1])}), beyond sampling noise ({evidence})."
+            )
+        yield shift.name, text
 
 
 def _bias_drift(ctx: CheckContext) -> Iterator[tuple[str, str]]:
@@ -915,7 +942,7 @@ CHECKS: dict[str, CheckType] = {
             "feature_attribution_drift_check",
             "medium",
             False,
-            "the feature attribution ranking changed",
+            "the feature attribution ranking or magnitude changed",
             _attribution_drift,
         ),
         CheckType("bias_drift_check", "high", False, "a bias metric left its bounds", _bias_drift),
@@ -994,6 +1021,8 @@ def build_report(
         attribution=ctx.model.attribution,
         attribution_ndcg=ctx.model.ndcg,
         bias=ctx.model.bias,
+        baseline_attribution=baseline.attribution if ctx.model.attribution else None,
+        attribution_shifts=ctx.model.shifts,
     )
 
 
@@ -1043,10 +1072,30 @@ def _model_drift(baseline: Baseline, part: TablePartial, model: Any) -> ModelDri
     if model is None or part.sample is None or part.rows == 0:
         return ModelDrift()
     attributions = score = bias = error = None
-    if baseline.attribution and baseline.constraints.get("attribution_constraints") is not None:
-        attributions = model_drift.attribution(model, part.sample, baseline.target)
-        if attributions:
+    shifts: tuple[AttributionShift, ...] = ()
+    rule = baseline.constraints.get("attribution_constraints")
+    if baseline.attribution and rule is not None:
+        found = model_drift.attribution_rows(model, part.sample, baseline.target)
+        if found is not None:
+            names, rows = found
+            attributions = {f: float(v) for f, v in zip(names, rows.mean(0), strict=True)}
             score = model_drift.ndcg(baseline.attribution, attributions)
+            settings = significance_settings(baseline)
+            errors = {
+                "shares": rule.get("share_standard_errors", {}),
+                "mass": rule.get("mass_standard_error", 0.0),
+            }
+            shifts = model_drift.magnitude_shifts(
+                baseline.attribution,
+                errors,
+                names,
+                rows,
+                share_change=float(rule.get("share_change_threshold", model_drift.SHARE_CHANGE)),
+                mass_change=float(rule.get("mass_change_threshold", model_drift.MASS_CHANGE)),
+                min_share=float(rule.get("min_share", model_drift.MIN_SHARE)),
+                alpha=float(settings["alpha"]),
+                correction=settings["correction"],
+            )
     constraints = baseline.constraints.get("bias_constraints")
     if baseline.bias and constraints is not None and constraints.get("facet") in part.columns:
         try:
@@ -1055,4 +1104,4 @@ def _model_drift(baseline: Baseline, part: TablePartial, model: Any) -> ModelDri
             )
         except (ValueError, TypeError) as err:  # one facet group in this batch, labels not binary...
             error = str(err)
-    return ModelDrift(attributions, score, bias, error)
+    return ModelDrift(attributions, score, bias, error, shifts)

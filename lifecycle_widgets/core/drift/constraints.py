@@ -322,6 +322,39 @@ def _quality(found: object) -> dict[str, Any]:
     return quality
 
 
+ATTRIBUTION_KEYS = {
+    "ndcg_threshold": 0,
+    "share_change_threshold": 0,
+    "mass_change_threshold": 0,
+    "min_share": 0,
+    "share_standard_errors": 0,
+    "mass_standard_error": 0,
+}
+
+
+def _attribution(found: object, features: dict[str, str]) -> dict[str, Any]:
+    """Feature attribution drift: the nDCG of the ranking (``ndcg_threshold``), each feature's
+    share of the mean |SHAP| and their total (relative change thresholds, the smallest share
+    judged, and the baseline's bootstrap standard errors)."""
+    where = "attribution_constraints"
+    rule = _keys(where, found, ATTRIBUTION_KEYS)
+    _number(f"{where}.ndcg_threshold", rule.get("ndcg_threshold", 0.9), 0, 1)
+    for key in ("share_change_threshold", "mass_change_threshold"):
+        if key in rule:
+            _number(f"{where}.{key}", rule[key], 0)
+    if "min_share" in rule:
+        _number(f"{where}.min_share", rule["min_share"], 0, 1)
+    if "mass_standard_error" in rule:
+        _number(f"{where}.mass_standard_error", rule["mass_standard_error"], 0)
+    for name, sd in _object(f"{where}.share_standard_errors", rule.get("share_standard_errors", {})).items():
+        if name not in features:
+            raise ConstraintsError(
+                f"{where}.share_standard_errors.{name}: {name!r} is not a feature of the baseline statistics."
+            )
+        _number(f"{where}.share_standard_errors.{name}", sd, 0)
+    return rule
+
+
 def _bias(found: object) -> dict[str, Any]:
     bias = _keys("bias_constraints", found, {"facet": 0, "facet_values": 0, "metrics": 0})
     if not isinstance(bias.get("facet"), str):
@@ -391,11 +424,7 @@ def validate(constraints: object, features: dict[str, str] | set[str]) -> dict[s
     quality = _quality(constraints.get("model_quality_constraints", {}))
     out: dict[str, Any] = {}
     if constraints.get("attribution_constraints") is not None:
-        attribution = _keys(
-            "attribution_constraints", constraints["attribution_constraints"], {"ndcg_threshold": 0}
-        )
-        _number("attribution_constraints.ndcg_threshold", attribution.get("ndcg_threshold", 0.9), 0, 1)
-        out["attribution_constraints"] = attribution
+        out["attribution_constraints"] = _attribution(constraints["attribution_constraints"], kinds)
     if constraints.get("bias_constraints") is not None:
         out["bias_constraints"] = _bias(constraints["bias_constraints"])
     return {

@@ -1,8 +1,12 @@
 """Drift of how the model decides: its feature attribution ranking (nDCG against the baseline's,
-as SageMaker Clarify's feature attribution drift) and its bias metrics for a facet."""
+as SageMaker Clarify's feature attribution drift), the magnitude of its attributions (each
+feature's share of the mean |SHAP| and their total: a feature whose mean |SHAP| falls from 0.30 to
+0.07 keeps its rank and loses most of its weight), and its bias metrics for a facet."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,17 +30,16 @@ def _features(model: Any, frame: pd.DataFrame, target: str | None) -> pd.DataFra
     return frame.drop(columns=[c for c in (target,) if c and c in frame.columns])
 
 
-def attribution(
+def attribution_rows(
     model: Any, sample: pd.DataFrame | None, target: str | None, *, random_state: int = 0
-) -> dict[str, float] | None:
-    """Mean |SHAP| per raw feature on up to 500 rows of ``sample`` (None without SHAP or a model).
+) -> tuple[list[str], np.ndarray] | None:
+    """|SHAP| of each raw feature on each of up to 500 rows of ``sample``: the feature names and
+    a rows x features matrix (None without SHAP or a model).
 
     Model-agnostic SHAP predicts a background's worth of rows per coalition of features: the
     rows explained are then as many as 2.5 million model predictions allow (for 64 features,
-    195 rows), and at least 50.
-
-    A multiclass model's ranking is that of every class: the mean over classes of each class's
-    mean |SHAP| (all classes come from the same model calls).
+    195 rows), and at least 50. A multiclass model's |SHAP| is the mean over classes of each
+    class's |SHAP| (all classes come from the same model calls).
     """
     if model is None or sample is None or len(sample) == 0:
         return None
@@ -54,10 +57,149 @@ def attribution(
         X = X.head(max(MIN_ATTRIBUTION_ROWS, MODEL_ROWS_BUDGET // cost))
     result = attributor(X)
     if result.per_class is not None:
-        mean_abs = np.abs(result.per_class).mean(0).mean(-1)
+        rows = np.abs(np.asarray(result.per_class, dtype=float)).mean(-1)
     else:
-        mean_abs = np.abs(result.values).mean(0)
-    return {f: float(v) for f, v in zip(view.features, mean_abs, strict=True)}
+        rows = np.abs(np.asarray(result.values, dtype=float))
+    return list(view.features), rows
+
+
+def attribution(
+    model: Any, sample: pd.DataFrame | None, target: str | None, *, random_state: int = 0
+) -> dict[str, float] | None:
+    """Mean |SHAP| per raw feature on up to 500 rows of ``sample`` (None without SHAP or a
+    model); see :func:`attribution_rows`."""
+    found = attribution_rows(model, sample, target, random_state=random_state)
+    if found is None:
+        return None
+    features, rows = found
+    return {f: float(v) for f, v in zip(features, rows.mean(0), strict=True)}
+
+
+# --- magnitude: each feature's share of the attribution, and the total ----------------------------
+
+#: a feature's share of the mean |SHAP| may change by this much (relative) before it counts
+SHARE_CHANGE = 0.25
+#: the total mean |SHAP| (summed over features) likewise
+MASS_CHANGE = 0.25
+#: shares below this on both sides are not judged: a tiny attribution's relative change is noise
+MIN_SHARE = 0.05
+MAGNITUDE_RESAMPLES = 200
+
+
+@dataclass(frozen=True)
+class AttributionShift:
+    """A change in how much the model leans on a feature (``measure`` ``"share"``: the feature's
+    share of the total mean |SHAP|) or on all of them (``"mass"``, ``name`` ``""``: the total),
+    with a test of the change against the sampling error of both sides' per-row |SHAP|."""
+
+    name: str
+    measure: str
+    baseline: float
+    batch: float
+    change: float | None  # relative: (batch - baseline) / baseline; None where the baseline is 0
+    threshold: float
+    p_value: float | None
+    p_adjusted: float | None
+    violated: bool
+
+
+def _shares_and_mass(rows: np.ndarray) -> tuple[np.ndarray, float]:
+    means = rows.mean(0)
+    mass = float(means.sum())
+    return (means / mass if mass > 0 else np.zeros_like(means)), mass
+
+
+def magnitude_errors(rows: np.ndarray, features: list[str], *, random_state: int = 0) -> dict[str, Any]:
+    """Bootstrap standard errors of each feature's share and of the total mean |SHAP| from per-row
+    |SHAP| (rows x features): ``{"shares": {feature: sd}, "mass": sd}``."""
+    rng = np.random.default_rng(random_state)
+    n = len(rows)
+    shares, masses = [], []
+    for _ in range(MAGNITUDE_RESAMPLES):
+        sh, mass = _shares_and_mass(rows[rng.integers(0, n, n)])
+        shares.append(sh)
+        masses.append(mass)
+    sd = np.std(np.asarray(shares), axis=0, ddof=1)
+    return {
+        "shares": {f: float(v) for f, v in zip(features, sd, strict=True)},
+        "mass": float(np.std(masses, ddof=1)),
+    }
+
+
+def magnitude_shifts(
+    baseline: dict[str, float],
+    errors: dict[str, Any] | None,
+    features: list[str],
+    rows: np.ndarray,
+    *,
+    share_change: float = SHARE_CHANGE,
+    mass_change: float = MASS_CHANGE,
+    min_share: float = MIN_SHARE,
+    alpha: float = 0.01,
+    correction: str = "holm",
+) -> tuple[AttributionShift, ...]:
+    """Each feature's share of the attribution and the total attribution of a batch (per-row
+    |SHAP| ``rows``) against the baseline's. A shift is a violation where its relative change
+    passes its threshold and a z test of the difference (batch standard error bootstrapped from
+    its rows, the baseline's from ``errors``) says beyond sampling noise after ``correction``
+    over every measure tested; shares below ``min_share`` on both sides are not judged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> before = np.abs(rng.normal(size=(400, 3))) * [0.375, 0.075, 0.0375]  # mean |SHAP| 0.3, 0.06, 0.03
+    >>> base = dict(zip("abc", before.mean(0)))
+    >>> errors = magnitude_errors(before, list("abc"))
+    >>> after = before * [0.07 / 0.3, 1, 1]  # a falls from 0.30 to 0.07: its rank is unchanged
+    >>> [(s.name, s.measure) for s in magnitude_shifts(base, errors, list("abc"), after) if s.violated]
+    [('a', 'share'), ('b', 'share'), ('c', 'share'), ('', 'mass')]
+    """
+    from lifecycle_widgets.core.drift.significance import adjust
+
+    names = [f for f in features if f in baseline]
+    if not names or len(rows) < 2:
+        return ()
+    index = [features.index(f) for f in names]
+    rows = rows[:, index]
+    batch_errors = magnitude_errors(rows, names)
+    base_means = np.array([baseline[f] for f in names], dtype=float)
+    base_mass = float(base_means.sum())
+    if base_mass <= 0:
+        return ()
+    base_shares = base_means / base_mass
+    shares, mass = _shares_and_mass(rows)
+    base_sd = (errors or {}).get("shares", {})
+    found: list[tuple[str, str, float, float, float, float | None]] = []
+    for f, b, c in zip(names, base_shares, shares, strict=True):
+        if max(b, c) < min_share:
+            continue
+        sd = math.hypot(batch_errors["shares"][f], float(base_sd.get(f, 0.0)))
+        found.append((f, "share", float(b), float(c), share_change, _two_sided(c - b, sd)))
+    sd = math.hypot(batch_errors["mass"], float((errors or {}).get("mass", 0.0)))
+    found.append(("", "mass", base_mass, mass, mass_change, _two_sided(mass - base_mass, sd)))
+    adjusted = adjust([p for *_, p in found], correction)
+    out = []
+    for (name, measure, b, c, threshold, p), p_adj in zip(found, adjusted, strict=True):
+        change = (c - b) / b if b > 0 else math.inf
+        evidence = alpha >= 1 or (p_adj is not None and p_adj < alpha)
+        out.append(
+            AttributionShift(
+                name, measure, b, c, change, threshold, p, p_adj, abs(change) > threshold and evidence
+            )
+        )
+    return tuple(out)
+
+
+def _two_sided(difference: float, sd: float) -> float | None:
+    """The two-sided normal p-value of ``difference`` with standard error ``sd``."""
+    from scipy import stats
+
+    if not math.isfinite(difference):
+        return None
+    if sd <= 0:
+        return 1.0 if difference == 0 else 0.0
+    return float(2 * stats.norm.sf(abs(difference) / sd))
 
 
 def ndcg(baseline: dict[str, float], current: dict[str, float]) -> float:

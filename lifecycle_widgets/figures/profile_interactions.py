@@ -33,11 +33,18 @@ def _spearman(profile: DataProfile, x: str, y: str) -> float | None:
 
 
 def interaction_figure(
-    profile: DataProfile, x: str, y: str, *, title: str | None = None, template: str | None = None
+    profile: DataProfile,
+    x: str,
+    y: str,
+    *,
+    max_points: int | None = None,
+    title: str | None = None,
+    template: str | None = None,
 ) -> go.Figure:
     """Column ``y`` against column ``x`` on the profile's row sample: every sampled row as a
-    point, or counts in a 2-D histogram when the sample is larger than 5,000 rows. The title
-    gives the pair's Pearson correlation (and Spearman's, when the profile has it).
+    point (the first ``max_points`` of them, a uniform subsample, when given), or counts in a
+    2-D histogram when the sample is larger than 5,000 rows. The title gives the pair's Pearson
+    correlation on the whole sample (and Spearman's, when the profile has it).
 
     Examples
     --------
@@ -56,6 +63,9 @@ def interaction_figure(
         stats += f", Spearman ρ = {rho:.2f}"
     if view.mode == "scatter":
         xs, ys = view.pair(x, y)
+        if max_points is not None and len(xs) > max_points:
+            # the sample is in the order of its content-keyed row hashes: any prefix is uniform
+            xs, ys = xs[:max_points], ys[:max_points]
         trace: go.Scatter | go.Heatmap = go.Scatter(
             x=list(xs),
             y=list(ys),
@@ -64,7 +74,11 @@ def interaction_figure(
             name="sampled rows",
             hovertemplate="x %{x}<br>y %{y}<extra></extra>",
         )
-        what = f"{view.sample_rows:,} sampled rows"
+        what = (
+            f"{view.sample_rows:,} sampled rows"
+            if len(xs) == view.sample_rows
+            else f"{len(xs):,} of {view.sample_rows:,} sampled rows shown"
+        )
     else:
         ex = view.edges[view.columns.index(x)]
         ey = view.edges[view.columns.index(y)]

@@ -12,6 +12,7 @@ from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import html_widget, plotly_output, show_in
 
 TOP_PAIRS = 3
+STATIC_POINTS = 2_000  # points per pair in the static view (the live tab draws the whole sample)
 
 
 def _pair_label(x: str, y: str) -> str:
@@ -35,7 +36,7 @@ def interaction_sections(prof: DataProfile) -> list[static.Section]:
     if view is None:
         return []
     top = view.top_pairs(TOP_PAIRS) or ((view.columns[0], view.columns[1], 0.0),)
-    figures = {_pair_label(x, y): interaction_figure(prof, x, y) for x, y, _ in top}
+    figures = {_pair_label(x, y): interaction_figure(prof, x, y, max_points=STATIC_POINTS) for x, y, _ in top}
     blocks: list[static.Block] = [
         static.HtmlBlock(
             f'<p class="lw-note">The {len(figures)} most correlated pairs of numeric columns; the live '

@@ -252,22 +252,33 @@ def interaction_scores(shap_values: np.ndarray, scaled: np.ndarray, index: int) 
     n, m = scaled.shape
     order = np.argsort(scaled[:, index], kind="stable")
     ref = shap_values[order, index]
+    values = scaled[order]
+    missing = np.isnan(values).astype(float)
     step = max(min(n // 10, 50), 1)
-    scores = np.full(m, np.nan)
-
-    def summed(other: np.ndarray) -> float:
-        total = 0.0
-        for start in range(0, n, step):
-            a, b = ref[start : start + step], other[start : start + step]
-            keep = ~np.isnan(b)
-            a, b = a[keep], b[keep]
-            if len(a) > 1 and np.std(a) > 0 and np.std(b) > 0:
-                total += abs(float(np.corrcoef(a, b)[0, 1]))
-        return total
-
-    for j in range(m):
-        if j == index:
-            continue
-        other = scaled[order, j]
-        scores[j] = max(summed(other), summed(np.isnan(other).astype(float)))
+    by_value, by_missing = np.zeros(m), np.zeros(m)
+    for start in range(0, n, step):
+        a = ref[start : start + step]
+        by_value += _abs_correlations(a, values[start : start + step])
+        by_missing += _abs_correlations(a, missing[start : start + step])
+    scores = np.maximum(by_value, by_missing)
+    scores[index] = np.nan
     return scores
+
+
+def _abs_correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|Pearson correlation| of ``a`` with each column of ``b`` over the rows where that column
+    is not missing; 0 where either side is constant there or fewer than two rows remain."""
+    keep = ~np.isnan(b)
+    count = keep.sum(0)
+    filled = np.where(keep, b, 0.0)
+    mean_a = (a[:, None] * keep).sum(0) / np.maximum(count, 1)
+    mean_b = filled.sum(0) / np.maximum(count, 1)
+    da = np.where(keep, a[:, None] - mean_a, 0.0)
+    db = np.where(keep, filled - mean_b, 0.0)
+    var_a, var_b = (da**2).sum(0), (db**2).sum(0)
+    # "constant" up to rounding: values are ranks in [0, 1]; SHAP values relative to their size
+    scale_a = max(float(np.max(np.abs(a))) if len(a) else 0.0, 1e-300)
+    ok = (count > 1) & (var_a > 1e-20 * scale_a**2 * count) & (var_b > 1e-20 * count)
+    out = np.zeros(b.shape[1])
+    out[ok] = np.abs((da * db).sum(0)[ok] / np.sqrt(var_a[ok] * var_b[ok]))
+    return out

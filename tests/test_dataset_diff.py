@@ -254,3 +254,42 @@ def test_display_puts_removals_and_type_changes_first_and_escapes_column_names()
         "unchanged": d.rows_unchanged,
     }
     assert display.description_of(d).title(d) == f"Dataset diff by id: 2,000 → {len(new):,} rows"
+
+
+def test_row_order_does_not_change_the_diff() -> None:
+    old, new = _versions()
+    d = dataset_diff(old, new, key="id")
+    shuffled = dataset_diff(
+        old.sample(frac=1.0, random_state=9), new.sample(frac=1.0, random_state=4), key="id"
+    )
+    assert shuffled == d
+    assert d.removed_keys == tuple(str(k) for k in range(0, 200, 10))  # the smallest, in order
+
+
+def test_values_of_every_kind_compare_with_missing_equal_to_missing() -> None:
+    old = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "cat": pd.Categorical(["a", "b", "c"]),
+            "obj": pd.Series([1, "x", None], dtype=object),
+            "when": pd.to_datetime(["2020-01-01", None, "2021-01-01"]),
+            "text": pd.array(["a", None, "c"], dtype="string"),
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "cat": pd.Categorical(["a", "b", "d"]),  # other categories: compared by value
+            "obj": pd.Series([1, "y", None], dtype=object),
+            "when": pd.to_datetime(["2020-01-01", None, "2021-01-02"]),
+            "text": pd.array(["a", None, "d"], dtype="string"),
+        }
+    )
+    d = dataset_diff(old, new, key="id")
+    assert {c.column: c.changed_rows for c in d.columns if c.column != "id"} == {
+        "cat": 1,
+        "obj": 1,
+        "when": 1,
+        "text": 1,
+    }
+    assert (d.rows_changed, d.rows_unchanged) == (2, 1)  # row 1 is the same in every column

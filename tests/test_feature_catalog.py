@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
@@ -175,3 +176,30 @@ print(" ".join(d.definition for d in feature_definitions(lw.lineage(ct, X), ct))
     here = feature_definitions(lw.lineage(scope["ct"], X), scope["ct"])
     assert there == [d.definition for d in here] and len(there) == 2
     assert all(d.exact and "func=<ufunc 'log1p'>" in d.steps[0] for d in here)
+
+
+def test_a_mitigation_step_logged_later_keeps_the_exact_definitions(tmp_path: Path, data) -> None:
+    """``MitigationReport.log_to`` logs the run's lineage again, with its step and without the
+    model: the features it does not touch keep their exact definitions."""
+    X, y = data
+    model = _pipeline(X, y)
+    store = lw.RunStore(tmp_path / "lifecycle.db")
+    facet = X.assign(older=np.where(X["age"] >= 50, "50+", "under 50"))
+    pred = model.predict(X)
+    report = lw.compare_mitigation(
+        facet,
+        y.to_numpy(),
+        before=pred,
+        after=pred,
+        facet="older",
+        method="reweighing",
+        metrics=["DPPL"],
+        n_bootstrap=20,
+    )
+    with store.start_run() as run:
+        run.log_lineage(lw.lineage(model, X), model=model)
+        before = store.features()
+        report.log_to(run)
+    assert any(n.id.startswith("mitigation:") for n in store.lineage(run.id).nodes)
+    pd.testing.assert_frame_equal(store.features(), before)
+    assert store.features().exact.all()

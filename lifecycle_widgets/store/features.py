@@ -164,7 +164,31 @@ def feature_definitions(lineage: Any, model: Any = None) -> tuple[FeatureDefinit
 def record_definitions(
     conn: sqlite3.Connection, run_id: str, definitions: Sequence[FeatureDefinition]
 ) -> None:
-    """Replace the feature definitions of run ``run_id`` (inside the caller's transaction)."""
+    """Replace the feature definitions of run ``run_id`` (inside the caller's transaction).
+
+    A lineage logged again without its model (a mitigation step added to the graph, say) keeps
+    the exact definitions of the features whose graph definition did not change."""
+    exact = {
+        feature: row
+        for feature, *row in conn.execute(
+            "SELECT feature, definition, graph_definition, sources, steps FROM feature_definitions "
+            "WHERE run_id = ? AND exact = 1",
+            (run_id,),
+        )
+    }
+    definitions = [
+        FeatureDefinition(
+            d.feature,
+            exact[d.feature][0],
+            d.graph_definition,
+            d.sources,
+            tuple(json.loads(exact[d.feature][3])),
+            True,
+        )
+        if not d.exact and d.feature in exact and exact[d.feature][1] == d.graph_definition
+        else d
+        for d in definitions
+    ]
     conn.execute("DELETE FROM feature_definitions WHERE run_id = ?", (run_id,))
     conn.executemany(
         "INSERT INTO feature_definitions (run_id, feature, definition, graph_definition, sources, steps, exact) "
@@ -266,15 +290,15 @@ def _digest(body: Any) -> str:
 
 def _part_label(node: Any) -> str:
     """A step's label without the pipeline step and branch names the graph prefixes it with."""
+    if node.id.startswith("step:"):
+        return f"pandas step {node.label}"
     prefix = node.id.split(":", 1)[1] + ": " if node.id.startswith("transform:") else ""
-    if prefix and node.label.startswith(prefix):
-        return node.label[len(prefix) :]
-    return node.label if node.id.startswith("transform:") else f"pandas step {node.label}"
+    return node.label[len(prefix) :] if prefix and node.label.startswith(prefix) else node.label
 
 
 def _describe_step(model: Any, node: Any) -> tuple[str, Any]:
     """The text and the canonical parameters of the transformer a step node of the graph drew."""
-    if not node.id.startswith("transform:"):  # a pandas step: its name is all that is known
+    if not node.id.startswith("transform:"):  # a pandas step (or another): its name is all that is known
         return _part_label(node), None
     step = _resolve(getattr(model, "best_estimator_", model), node.id.split(":", 1)[1])
     if isinstance(step, str) or step is None:

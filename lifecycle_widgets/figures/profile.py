@@ -6,6 +6,8 @@ depends on the number of columns and bins, never on the number of rows.
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 from datetime import UTC, datetime
 
@@ -15,7 +17,7 @@ import plotly.graph_objects as go
 from lifecycle_widgets.core.profile_compare import ProfileComparison
 from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
 from lifecycle_widgets.exceptions import ColumnError
-from lifecycle_widgets.figures._common import SEVERITY_COLORS, finish, text
+from lifecycle_widgets.figures._common import SEVERITY_COLORS, defaults, finish, text
 
 METHOD_LABELS = {
     "pearson": "Pearson",
@@ -134,24 +136,55 @@ def distribution_figure(
     if col.kind in TEXT_KINDS and col.text is not None:
         return text_figure(profile, column, title=title, template=template)
     spec = distribution_spec(col)
-    fig = go.Figure(
-        go.Bar(
-            x=spec["x"],
-            y=spec["y"],
-            width=spec["width"],
-            hovertext=spec["hovertext"],
-            hovertemplate="%{hovertext}: %{y:,}<extra></extra>",
-            name="rows",
-        )
+    bar = {
+        "type": "bar",
+        "x": spec["x"],
+        "y": spec["y"],
+        "hovertext": spec["hovertext"],
+        "hovertemplate": "%{hovertext}: %{y:,}<extra></extra>",
+        "name": "rows",
+    }
+    if spec["width"] is not None:
+        bar["width"] = spec["width"]
+    # one figure per column of a wide table: built from one dict (validated once), which is
+    # about 9x faster than a Bar trace plus ``finish``'s update_layout; the layout is finish's
+    return go.Figure(
+        {
+            "data": [bar],
+            "layout": finished_layout(
+                title=title if title is not None else text(column),
+                template=template,
+                xaxis={"title": {"text": spec["xlabel"]}, "type": spec["axis"]},
+                yaxis={"title": {"text": spec["ylabel"]}},
+                bargap=0.05,
+            ),
+        }
     )
-    return finish(
-        fig,
-        title=title if title is not None else text(column),
-        template=template,
-        xaxis={"title": {"text": spec["xlabel"]}, "type": spec["axis"]},
-        yaxis_title=spec["ylabel"],
-        bargap=0.05,
-    )
+
+
+def finished_layout(*, title: str | None, template: str | None, **layout: object) -> dict:
+    """The layout :func:`~lifecycle_widgets.figures._common.finish` gives a figure, as a dict to
+    build the figure from in one step.
+
+    Examples
+    --------
+    >>> a = finish(go.Figure(), title="t", template=None, bargap=0.1)
+    >>> b = go.Figure(layout=finished_layout(title="t", template=None, bargap=0.1))
+    >>> a.to_plotly_json() == b.to_plotly_json()
+    True
+    """
+    base = _base_layout(bool(title), template, defaults.height, tuple(defaults.colorway))
+    out = copy.deepcopy(base)
+    if title:
+        out["title"] = {"text": title}
+    out.update(layout)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _base_layout(titled: bool, template: str | None, height: int, colorway: tuple[str, ...]) -> dict:
+    fig = finish(go.Figure(), title="title" if titled else None, template=template)
+    return fig.layout.to_plotly_json()
 
 
 def missing_figure(

@@ -215,7 +215,18 @@ def test_dependence_plot_is_coloured_by_the_true_interacting_feature(interacting
     assert plain.data[0].marker.colorbar.title.text is None
 
 
-def test_the_top_pair_is_the_top_feature_and_its_interaction(interacting) -> None:
+def test_an_additive_model_has_no_interaction_colour() -> None:
+    rng = np.random.default_rng(9)
+    X = pd.DataFrame(rng.uniform(-1, 1, (600, 4)), columns=["x1", "x2", "x3", "x4"])
+    model = LinearRegression().fit(X, X.x1 + 2 * X.x2 - X.x3)
+    exp = lw.explain(model, X, max_rows=300)
+    assert all(exp.strongest_interaction(f) is None for f in exp.features)
+    fig = figs.shap_dependence_figure(exp, "x2")
+    assert "no feature modulates it" in fig.layout.title.text
+    assert fig.data[0].marker.colorbar.title.text is None
+
+
+def test_the_top_pair_is_the_important_pair_that_interacts(interacting) -> None:
     _, exp, _ = interacting
     assert set(exp.pair_dependence.features) == {"x1", "x2"}
     assert exp.pair_dependence.interaction > 0.5

@@ -541,7 +541,13 @@ def shap_dependence_figure(
             hovertemplate="%{hovertext}<br>SHAP %{y:.4f}<extra></extra>",
         )
     )
-    colored = f", coloured by {text(partner)}" if partner is not None else ""
+    colored = (
+        f", coloured by {text(partner)}"
+        if partner is not None
+        else " (no feature modulates it)"
+        if color == "auto"
+        else ""
+    )
     return finish(
         fig,
         title=title if title is not None else f"SHAP dependence of {text(feature)}{colored}",
@@ -559,7 +565,7 @@ def ale_figure(
     template: str | None = None,
 ) -> go.Figure:
     """Accumulated local effects of one numeric feature (thick), with the partial dependence
-    centred on its mean (dashed) when given, and the rows per bin as a rug of bar heights; where
+    centred on its mean (dashed) when given, and the rows per bin as low bars at the bottom; where
     the two curves part, the feature is correlated with others and ALE is the one to read.
 
     Examples
@@ -613,7 +619,7 @@ def ale_figure(
             "side": "right",
             "showgrid": False,
             "title": {"text": "rows"},
-            "rangemode": "tozero",
+            "range": [0, 4 * max(max(effects.counts), 1)],  # the rug fills the bottom quarter,
         },
         legend={"orientation": "h", "y": -0.25},
     )

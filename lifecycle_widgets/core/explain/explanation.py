@@ -258,9 +258,17 @@ class Explanation(Result):
 
     def strongest_interaction(self, feature: str) -> str | None:
         """The feature that most modulates ``feature``'s SHAP values (the dependence plot's
-        colour), or None when no other feature varies with them."""
+        colour), or None when none does beyond chance: the mean |correlation| per run of rows
+        must exceed three times what independent values give on average, ``sqrt(2 / (pi k))`` for
+        runs of ``k`` rows (three, not two: the best of many features is picked)."""
         scores = self.interaction_scores(feature)
-        return None if scores.empty or not scores.iloc[0] > 0 else str(scores.index[0])
+        if scores.empty or not scores.iloc[0] > 0:
+            return None
+        n = len(self.rows)
+        k = max(min(n // 10, 50), 1)
+        runs = -(-n // k)
+        chance = 3 * np.sqrt(2 / (np.pi * k))
+        return str(scores.index[0]) if scores.iloc[0] / runs > chance else None
 
     def _feature_index(self, feature: str, caller: str) -> int:
         if feature not in self.features:

@@ -293,3 +293,56 @@ def test_panel_tab_and_static_section(prof: DataProfile) -> None:
     assert {"acf:sales", "acf:walk", "decomposition:sales"} <= set(figs)
     html = display.html_fragment(prof, include_plotlyjs=False)
     assert "Time series (by ts)" in html and "Missing periods" in html
+
+
+STATSMODELS_RUN = r"""
+import json, sys
+import numpy as np
+from statsmodels.tsa.stattools import acf, adfuller
+
+cases = json.load(open(sys.argv[1]))
+out = {}
+for name, x in cases.items():
+    x = np.asarray(x)
+    stat, p, lags, *_ = adfuller(x)  # constant, lags by AIC up to 12 (n / 100) ** 0.25
+    out[name] = {"stat": stat, "p": p, "lags": lags, "acf": acf(x, nlags=40, fft=True).tolist()}
+json.dump(out, open(sys.argv[2], "w"))
+"""
+
+
+@pytest.mark.peers
+@pytest.mark.timeout(1200)
+def test_acf_and_dickey_fuller_agree_with_statsmodels(tmp_path) -> None:
+    import subprocess
+
+    from tests.venvs import cached_venv
+
+    # statsmodels 0.14.4 with the releases of its time (it fails to import under pandas 3)
+    python = cached_venv(
+        "statsmodels", ["statsmodels==0.14.4", "pandas==2.2.3", "numpy==2.1.3", "scipy==1.14.1"]
+    )
+    rng = np.random.default_rng(20)
+    ar = np.zeros(500)
+    for t in range(1, 500):
+        ar[t] = 0.8 * ar[t - 1] + rng.normal()
+    cases = {
+        "noise": rng.normal(size=365),
+        "walk": np.cumsum(rng.normal(size=365)),
+        "ar": ar,
+        "weekly": weekly(21, 700),
+        "drift": np.cumsum(rng.normal(0.2, 1, 150)),
+    }
+    (tmp_path / "cases.json").write_text(json.dumps({k: v.tolist() for k, v in cases.items()}))
+    done = subprocess.run(
+        [str(python), "-c", STATSMODELS_RUN, str(tmp_path / "cases.json"), str(tmp_path / "out.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    theirs = json.loads((tmp_path / "out.json").read_text())
+    for name, x in cases.items():
+        stat, p, lags = adf_test(x)
+        assert lags == theirs[name]["lags"], name
+        assert stat == pytest.approx(theirs[name]["stat"], rel=1e-6), name
+        assert p == pytest.approx(theirs[name]["p"], rel=1e-6, abs=1e-12), name
+        assert acf(x, 40) == pytest.approx(theirs[name]["acf"], abs=1e-10), name

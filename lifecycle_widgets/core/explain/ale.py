@@ -34,7 +34,17 @@ class AccumulatedEffects:
 
 
 def output_label(view: ModelView) -> str:
-    """What the model's explained output is, for an axis: ``P(class)`` or ``prediction``."""
+    """What the model's explained output is, for an axis: ``P(class)`` or ``prediction``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from lifecycle_widgets.core.explain.models import view_model
+    >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    >>> output_label(view_model(LogisticRegression().fit(X, ["no", "no", "yes", "yes"]), X))
+    'P(yes)'
+    """
     return "prediction" if not view.classes else f"P({view.explained_class})"
 
 

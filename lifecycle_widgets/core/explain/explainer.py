@@ -527,7 +527,20 @@ class Explainer:
 
     def surrogate(self, *, depth: int = 3) -> Surrogate:
         """A surrogate tree of another ``depth`` on the rows last explained (up to 5,000 of
-        them): its rules in raw terms and its fidelity on held-out rows."""
+        them): its rules in raw terms and its fidelity on held-out rows.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> df = lw.datasets.credit(400)
+        >>> X, y = df[["age", "utilization"]], df["defaulted"]
+        >>> explainer = lw.Explainer(DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y))
+        >>> _ = explainer.explain(X, max_rows=30)
+        >>> s = explainer.surrogate(depth=2)
+        >>> s.depth, s.held_out_rows, s.leaves == len(s.leaf_rules)
+        (2, 120, True)
+        """
         view, X = self._explained("surrogate")
         sub = X.sample(min(len(X), SURROGATE_ROWS), random_state=self.random_state)
         return glob.surrogate_tree(

@@ -25,19 +25,17 @@ from lifecycle_widgets.core.explain.global_ import (
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
-MARGINS = ("log-odds", "logit")  # output spaces in which SHAP values add up to a margin, not a probability
-
 
 def space_note(output_space: str, explained: str | None) -> str | None:
     """One sentence saying how SHAP values in ``output_space`` relate to the probability shown as
-        the prediction, or None where they are in the prediction's own units.
+    the prediction, or None where they are in the prediction's own units.
 
-        Examples
-        --------
-        >>> space_note("log-odds", "yes")[:52]
+    Examples
+    --------
+    >>> space_note("log-odds", "yes")[:53]
     'SHAP values and the base value are in log-odds of yes'
-        >>> space_note("probability", "yes") is None
-        True
+    >>> space_note("probability", "yes") is None
+    True
     """
     if output_space == "log-odds":
         return (
@@ -129,13 +127,24 @@ class LocalExplanation(Result):
     @property
     def shap_output(self) -> float:
         """What the SHAP values add up to: the base value plus every attribution, in
-        ``output_space`` (the prediction itself, or the margin ``f(x)`` in log-odds)."""
+        ``output_space`` (the prediction itself, or the margin ``f(x)`` in log-odds).
+
+        Examples
+        --------
+        >>> from lifecycle_widgets.core.explain.counterfactual import Counterfactual
+        >>> local = LocalExplanation(0, 0.73, "1", None, -0.5, "log-odds",
+        ...     (Contribution("age", "40", 1.2), Contribution("income", "9000", 0.3)), (), 0.0, 0.0,
+        ...     Counterfactual(False), ())
+        >>> round(local.shap_output, 6), round(local.probability_of_output, 3)
+        (1.0, 0.731)
+        """
         return float(self.base_value + sum(c.attribution for c in self.shap))
 
     @property
     def probability_of_output(self) -> float | None:
         """For log-odds SHAP values, the probability their sum stands for (``1 / (1 + e^-f)``,
-        the model's own probability up to the explainer's precision); None in other spaces."""
+        the model's own probability up to the explainer's precision); None in other spaces
+        (see :attr:`shap_output` for an example)."""
         if self.output_space != "log-odds":
             return None
         return float(1.0 / (1.0 + np.exp(-self.shap_output)))
@@ -258,9 +267,10 @@ class Explanation(Result):
 
     def strongest_interaction(self, feature: str) -> str | None:
         """The feature that most modulates ``feature``'s SHAP values (the dependence plot's
-        colour), or None when none does beyond chance: the mean |correlation| per run of rows
-        must exceed three times what independent values give on average, ``sqrt(2 / (pi k))`` for
-        runs of ``k`` rows (three, not two: the best of many features is picked)."""
+        colour; see :meth:`interaction_scores` for an example), or None when none does beyond
+        chance: the mean |correlation| per run of rows must exceed three times what independent
+        values give on average, ``sqrt(2 / (pi k))`` for runs of ``k`` rows (three, not two: the
+        best of many features is picked)."""
         scores = self.interaction_scores(feature)
         if scores.empty or not scores.iloc[0] > 0:
             return None

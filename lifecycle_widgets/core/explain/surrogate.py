@@ -46,7 +46,13 @@ class SurrogateRule:
 
     @property
     def text(self) -> str:
-        """``IF a and b THEN prediction``, the rule as one line."""
+        """``IF a and b THEN prediction``, the rule as one line.
+
+        Examples
+        --------
+        >>> SurrogateRule(("age <= 42.5", "job in {gig}"), "1", 0.9, 0.2, 40, purity=0.9).text
+        'IF age <= 42.5 and job in {gig} THEN 1'
+        """
         path = " and ".join(self.conditions) or "(all rows)"
         return f"IF {path} THEN {self.prediction}"
 
@@ -71,7 +77,15 @@ class Surrogate:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per leaf: its conditions (joined by ``and``), prediction, share of rows,
-        purity (classifiers) or spread (regressors), largest share first."""
+        purity (classifiers) or spread (regressors), largest share first.
+
+        Examples
+        --------
+        >>> rule = SurrogateRule(("age <= 40",), "yes", 0.8, 0.6, 60, purity=0.8)
+        >>> Surrogate(1, 0.9, "agreement", rule.text, 1, (rule,)).to_frame()[["rule", "share"]]
+                rule  share
+        0  age <= 40    0.6
+        """
         return pd.DataFrame(
             [
                 {
@@ -89,13 +103,27 @@ class Surrogate:
 
 
 def is_categorical(series: pd.Series) -> bool:
-    """Columns the explanations treat as categories: anything not numeric, and booleans."""
+    """Columns the explanations treat as categories: anything not numeric, and booleans.
+
+    Examples
+    --------
+    >>> is_categorical(pd.Series(["a", "b"])), is_categorical(pd.Series([True])), is_categorical(pd.Series([1.5]))
+    (True, True, False)
+    """
     return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
 
 
 class RankedCategories:
     """Category columns as codes ranked by the model's mean output in each category (missing as
-    a category of its own); numbers pass through as floats."""
+    a category of its own); numbers pass through as floats.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"job": ["gig", "salaried", "gig", None], "age": [30, 40, 50, 60]})
+    >>> codec = RankedCategories(X, np.array([0.9, 0.1, 0.7, 0.5]))
+    >>> codec.order["job"], codec.encode(X)[:, 0].tolist()
+    (['salaried', '(missing)', 'gig'], [2.0, 0.0, 2.0, 1.0])
+    """
 
     def __init__(self, X: pd.DataFrame, output: np.ndarray) -> None:
         self.columns = list(X.columns)

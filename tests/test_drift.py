@@ -509,9 +509,12 @@ def test_check_registry_declares_each_check_once_with_its_severity() -> None:
         "completeness_check": "medium",
         "non_negative_check": "medium",
         "range_check": "medium",
+        "future_timestamp_check": "medium",
+        "timestamp_range_check": "medium",
         "integral_check": "medium",
         "uniqueness_check": "medium",
         "categorical_values_check": "medium",
+        "vocabulary_check": "medium",
         "baseline_drift_check": "medium",
         "extra_column_check": "low",
         "model_quality_check": "high",
@@ -520,6 +523,8 @@ def test_check_registry_declares_each_check_once_with_its_severity() -> None:
     }
     assert {n for n, c in CHECKS.items() if not c.retrain} == {
         "non_negative_check",
+        "future_timestamp_check",
+        "timestamp_range_check",
         "integral_check",
         "uniqueness_check",
         "extra_column_check",

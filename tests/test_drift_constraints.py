@@ -198,7 +198,7 @@ BAD = [
     # unknown keys and names
     (
         _set(["lifecycle_widgets", "features", "age", "rnage"], {}),
-        r"Unknown key 'rnage' in lifecycle_widgets\.features\.age; allowed keys: integral, range, unique",
+        r"Unknown key 'rnage' in lifecycle_widgets\.features\.age; allowed keys: datetime, integral, range, text, unique",
     ),
     (
         _set(["lifecycle_widgets", "features", "nope"], {"unique": True}),

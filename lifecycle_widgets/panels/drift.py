@@ -388,6 +388,17 @@ def _learned_text(rules: dict[str, Any]) -> str:
         parts.append("whole numbers")
     if rules.get("unique"):
         parts.append("unique")
+    if "datetime" in rules:
+        rule = rules["datetime"]
+        upper = f"to {rule['latest'][:10]}" if rule.get("bound_latest") else "on (no later than the check)"
+        parts.append(
+            f"from {rule['earliest'][:10]} {upper}, ±{rule.get('tolerance', 0.1):.0%}; calendar shares"
+        )
+    if "text" in rules:
+        rule = rules["text"]
+        parts.append(
+            f"lengths; vocabulary of {len(rule['vocabulary']):,} words ({rule['oov_share']:.1%} of new words outside)"
+        )
     return "; ".join(parts)
 
 

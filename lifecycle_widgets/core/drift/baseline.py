@@ -420,6 +420,11 @@ class Baseline(Result):
             if p.family == "integer" or (p.family == "float" and p.fractional == 0 and p.moments.n > 0)
         }
         constraints = _suggest(features, domains, quality, integral)
+        from lifecycle_widgets.core.drift.datetime_text import learn
+
+        learned = constraints[EXTENSION_KEY].setdefault("features", {})
+        for name, rules in learn(features, part.sample).items():
+            learned.setdefault(name, {}).update(rules)
         if quality and honest.sampling:
             constraints[EXTENSION_KEY]["model_quality"] = honest.sampling
         if found is not None:
@@ -571,6 +576,7 @@ class Baseline(Result):
         model: Any = None,
         chunk_rows: int = 1_000_000,
         progress: bool | None = None,
+        as_of: Any = None,
     ) -> Any:
         """Compare a batch with this baseline: a :class:`DriftReport` of violations and drift.
 
@@ -578,6 +584,8 @@ class Baseline(Result):
         baseline's target column when the batch has it). Predictions come from ``predictions``,
         else from ``model``: a baseline holds no model (it is a plain result that round-trips
         through its files), so the model-based checks run only where one of them is given.
+        ``as_of``: the time timestamps count as future after (default: now, in UTC); pass it
+        for a check that gives the same answer on any day.
         """
         from lifecycle_widgets.core.drift.check import check
 
@@ -589,6 +597,7 @@ class Baseline(Result):
             model=model,
             chunk_rows=chunk_rows,
             progress=progress,
+            as_of=as_of,
         )
 
     def __repr__(self) -> str:

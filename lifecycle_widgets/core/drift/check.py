@@ -31,6 +31,14 @@ from lifecycle_widgets.core.drift.constraints import (
     RANGE_TOLERANCE,
     ConstraintsError,
 )
+from lifecycle_widgets.core.drift.datetime_text import (
+    CALENDAR,
+    CALENDAR_LABELS,
+    CALENDAR_TITLES,
+    DatetimeTextCounter,
+    allowed_times,
+    sample_lengths,
+)
 from lifecycle_widgets.core.drift.distances import GRID_PROBS, get_distance
 from lifecycle_widgets.core.drift.model_drift import AttributionShift
 from lifecycle_widgets.core.drift.quality import QualityCollector
@@ -544,6 +552,7 @@ def check(
     chunk_rows: int = 1_000_000,
     progress: bool | None = None,
     label: str = "",
+    as_of: Any = None,
 ) -> DriftReport:
     """See :meth:`Baseline.check`."""
     from lifecycle_widgets.core.distributed import is_dask
@@ -560,12 +569,17 @@ def check(
         predictions=None if predictions is None else np.asarray(predictions),
     )
     counter = BinCounter.for_baseline(baseline)
+    extra = DatetimeTextCounter.for_baseline(baseline, as_of)
     source, part = collect(
-        data, chunk_rows=chunk_rows, progress=progress, desc="checking", accumulators=[counter, collector]
+        data,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        desc="checking",
+        accumulators=[counter, collector, extra],
     )
     if label_values is not None and len(label_values) != part.rows:
         raise ColumnError("labels", f"{len(label_values):,} labels for {part.rows:,} rows")
-    return build_report(baseline, source, part, collector.metrics(), label, counter, model=model)
+    return build_report(baseline, source, part, collector.metrics(), label, counter, model=model, extra=extra)
 
 
 @dataclass(frozen=True)
@@ -591,6 +605,7 @@ class CheckContext:
     drifts: dict[str, FeatureDrift]
     quality: dict[str, Any] | None = None
     model: ModelDrift = ModelDrift()
+    extra: DatetimeTextCounter | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -782,6 +797,119 @@ def _uniqueness(ctx: CheckContext) -> Iterator[tuple[str, str]]:
                 yield base.name, text
 
 
+def _times(ctx: CheckContext) -> dict[str, dict[str, Any]]:
+    """The datetime rules of the batch's columns that the counter saw values of."""
+    if ctx.extra is None or not ctx.part.rows:
+        return {}
+    return {
+        n: r["datetime"]
+        for n, r in ctx.extra.rules.items()
+        if "datetime" in r and ctx.extra.present.get(n) and n in ctx.part.partials
+    }
+
+
+def _binomial_family(
+    ctx: CheckContext, found: dict[str, tuple[int, int, float]]
+) -> Iterator[tuple[str, int, int, str]]:
+    """Features whose count k of n breaking a rule is beyond a share p0, after the correction:
+    ``found`` maps a feature to ``(k, n, p0)``."""
+    settings = significance_settings(ctx.baseline)
+    alpha, correction = float(settings["alpha"]), settings["correction"]
+    names = list(found)
+    raw = [binomial_tail(k, n, p0) for k, n, p0 in found.values()]
+    for name, p in zip(names, adjust(raw, correction), strict=True):
+        k, n, p0 = found[name]
+        if k > p0 * n and (alpha >= 1 or (p is not None and p < alpha)):
+            yield (
+                name,
+                k,
+                n,
+                f"binomial test p-value {p_value_text(p)} after the {correction} correction, alpha {alpha:g}",
+            )
+
+
+def _future_timestamps(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """More timestamps later than the check's ``as_of`` than the baseline had later than its fit
+    time, beyond sampling noise (a new value is later with chance (k0 + 1) / (N + 1))."""
+    rules = _times(ctx)
+    if not rules or ctx.extra is None:
+        return
+    found = {}
+    for name, rule in rules.items():
+        big_n = int(rule.get("present", rule.get("rows", 0)))
+        k0 = round(float(rule.get("future_share", 0.0)) * big_n)
+        found[name] = (ctx.extra.future.get(name, 0), ctx.extra.present[name], (k0 + 1) / (big_n + 1))
+    moment = pd.Timestamp(ctx.extra.as_of, unit="s")
+    for name, k, n, evidence in _binomial_family(ctx, found):
+        base_share = float(rules[name].get("future_share", 0.0))
+        text = (
+            f"{k:,} of {n:,} timestamps ({k / n:.1%}) are later than {moment:%Y-%m-%d %H:%M} UTC, the time of the "
+            f"check; the baseline had {base_share:.1%} later than its own, and that many is beyond sampling "
+            f"noise ({evidence})."
+        )
+        yield name, text
+
+
+def _timestamp_ranges(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """Timestamps before the baseline's earliest (or, where bounded, after its latest) by more
+    than the tolerance, beyond sampling noise (as range_check judges numbers)."""
+    rules = _times(ctx)
+    if not rules or ctx.extra is None:
+        return
+    found = {}
+    for name, rule in rules.items():
+        big_n = int(rule.get("present", rule.get("rows", 0)))
+        sides = 2 if rule.get("bound_latest") else 1
+        found[name] = (ctx.extra.outside.get(name, 0), ctx.extra.present[name], sides / (big_n + 1))
+    for name, k, n, evidence in _binomial_family(ctx, found):
+        rule = rules[name]
+        low, high = allowed_times(rule)
+        first, last = (
+            pd.Timestamp(ctx.extra.first[name], unit="s"),
+            pd.Timestamp(ctx.extra.last[name], unit="s"),
+        )
+        allowed = f"from {pd.Timestamp(low, unit='s'):%Y-%m-%d %H:%M}" + (
+            f" to {pd.Timestamp(high, unit='s'):%Y-%m-%d %H:%M}" if math.isfinite(high) else " on"
+        )
+        text = (
+            f"{k:,} of {n:,} timestamps lie outside what the baseline allows ({allowed} UTC: its range "
+            f"{rule['earliest'][:16]} to {rule['latest'][:16]} widened by {float(rule['tolerance']):.0%} of its span); "
+            f"the batch's run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}, beyond sampling noise ({evidence})."
+        )
+        yield name, text
+
+
+def _vocabulary(ctx: CheckContext) -> Iterator[tuple[str, str]]:
+    """A text column's share of words outside the baseline's vocabulary, up by more than the
+    tolerance and beyond sampling noise (a z test with the baseline's per-row spread)."""
+    from scipy import stats
+
+    if ctx.extra is None or not ctx.part.rows:
+        return
+    settings = significance_settings(ctx.baseline)
+    alpha, correction = float(settings["alpha"]), settings["correction"]
+    found = {}
+    for name, rule in ctx.extra.rules.items():
+        words = ctx.extra.words.get(name, 0)
+        if "text" not in rule or not words:
+            continue
+        text_rule = rule["text"]
+        share, expected = ctx.extra.unknown.get(name, 0) / words, float(text_rule["oov_share"])
+        rows = ctx.extra.present[name]
+        sd = float(text_rule["oov_row_sd"]) * math.sqrt(1 / rows + 1 / max(1, int(text_rule["rows"])))
+        p = float(stats.norm.sf((share - expected) / sd)) if sd > 0 else (0.0 if share > expected else 1.0)
+        found[name] = (share, expected, float(text_rule.get("tolerance", 0.05)), p, words)
+    adjusted = adjust([v[3] for v in found.values()], correction)
+    for (name, (share, expected, tolerance, _, words)), p_adj in zip(found.items(), adjusted, strict=True):
+        if share - expected > tolerance and (alpha >= 1 or (p_adj is not None and p_adj < alpha)):
+            text = (
+                f"{share:.1%} of the batch's {words:,} words are outside the baseline's vocabulary "
+                f"(expected {expected:.1%} of new text like the baseline's; allowed {tolerance:.0%} more), beyond "
+                f"sampling noise (z test p-value {p_value_text(p_adj)} after the {correction} correction, alpha {alpha:g})."
+            )
+            yield name, text
+
+
 def _categorical_values(ctx: CheckContext) -> Iterator[tuple[str, str]]:
     share = ctx.config["domain_content_threshold"]
     for base, cp in ctx.present():
@@ -924,6 +1052,16 @@ CHECKS: dict[str, CheckType] = {
         ),
         CheckType("non_negative_check", "medium", False, "negative values where none were", _non_negative),
         CheckType("range_check", "medium", True, "values outside the baseline's range", _ranges),
+        CheckType(
+            "future_timestamp_check", "medium", False, "timestamps later than the check", _future_timestamps
+        ),
+        CheckType(
+            "timestamp_range_check",
+            "medium",
+            False,
+            "timestamps outside the baseline's range",
+            _timestamp_ranges,
+        ),
         CheckType("integral_check", "medium", False, "fractions where all values were whole", _integral),
         CheckType("uniqueness_check", "medium", False, "an identifier repeats a value", _uniqueness),
         CheckType(
@@ -933,6 +1071,7 @@ CHECKS: dict[str, CheckType] = {
             "values outside the baseline's domain",
             _categorical_values,
         ),
+        CheckType("vocabulary_check", "medium", True, "words outside the baseline's vocabulary", _vocabulary),
         CheckType("baseline_drift_check", "medium", True, "a distribution moved", _baseline_drift),
         CheckType("extra_column_check", "low", False, "a column the baseline does not have", _extra_columns),
         CheckType(
@@ -975,9 +1114,12 @@ def build_report(
     label: str,
     counter: BinCounter,
     model: Any = None,
+    extra: DatetimeTextCounter | None = None,
 ) -> DriftReport:
     """The drift report of one batch from its merged partial statistics, quality metrics and bin
-    counts; ``check`` builds them by reading the batch, ``monitor`` for every window in one pass."""
+    counts; ``check`` builds them by reading the batch, ``monitor`` for every window in one pass.
+    ``extra`` holds the batch's datetime and text counts (their calendar and length
+    distributions join the features as ``name (day of week)``, ``name (length)``...)."""
     dist_cfg = baseline.constraints["monitoring_config"]["distribution_constraints"]
     overrides = _overrides(baseline)
     rows = part.rows
@@ -1001,8 +1143,9 @@ def build_report(
             if rows
             else FeatureDrift(base.name, base.kind, None, None, None, False, base.completeness, 0.0)
         )
-    drifts = _decide(baseline, part, drifts)
-    ctx = CheckContext(baseline, part, counter, drifts, quality, _model_drift(baseline, part, model))
+    derived = _derived_drifts(baseline, part, extra, dist_cfg) if rows and extra is not None else {}
+    drifts = _decide(baseline, part, drifts, derived)
+    ctx = CheckContext(baseline, part, counter, drifts, quality, _model_drift(baseline, part, model), extra)
     violations = tuple(
         check.violation(feature, description)
         for check in CHECKS.values()
@@ -1034,10 +1177,15 @@ def significance_settings(baseline: Baseline) -> dict[str, Any]:
 
 
 def _decide(
-    baseline: Baseline, part: TablePartial, drifts: dict[str, FeatureDrift]
+    baseline: Baseline,
+    part: TablePartial,
+    drifts: dict[str, FeatureDrift],
+    derived: dict[str, FeatureDrift] | None = None,
 ) -> dict[str, FeatureDrift]:
-    """Correct every feature's p-values for the number of features tested in the batch, and
-    decide drift: an effect above the threshold with a p-value below alpha."""
+    """Correct every feature's p-values for the number of features tested in the batch (and the
+    derived distributions of datetime and text columns, which join the same family), and decide
+    drift: an effect above the threshold with a p-value below alpha."""
+    derived = derived or {}
     if not part.rows:
         return drifts
     settings = significance_settings(baseline)
@@ -1049,7 +1197,9 @@ def _decide(
         cp = part.partials[name]
         expected = float(rules.get(name, {}).get("completeness", baseline.feature(name).completeness))
         missing_p.append(missing_share_test(cp.missing + cp.infinite, part.rows, expected))
-    drift_adjusted = adjust([drifts[n].p_value for n in names], correction)
+    extra = list(derived)
+    family = adjust([drifts[n].p_value for n in names] + [derived[n].p_value for n in extra], correction)
+    drift_adjusted, derived_adjusted = family[: len(names)], family[len(names) :]
     missing_adjusted = adjust(missing_p, correction)
     out = {}
     for name, p_adj, m_p, m_adj in zip(names, drift_adjusted, missing_p, missing_adjusted, strict=True):
@@ -1061,7 +1211,94 @@ def _decide(
             completeness_p_adjusted=m_adj,
         )
         out[name] = replace(d, drifted=d.effect_exceeded and d.significant)
+    for name, p_adj in zip(extra, derived_adjusted, strict=True):
+        d = replace(derived[name], p_adjusted=p_adj, alpha=alpha)
+        out[name] = replace(d, drifted=d.effect_exceeded and d.significant)
     return out
+
+
+def _derived_drifts(
+    baseline: Baseline, part: TablePartial, extra: DatetimeTextCounter, config: dict[str, Any]
+) -> dict[str, FeatureDrift]:
+    """The calendar distributions of datetime columns (each part the batch spans a cycle of) and
+    the length distributions of text columns, as features of their own."""
+    threshold = float(config["comparison_threshold"])
+    out: dict[str, FeatureDrift] = {}
+    for name, rule in extra.rules.items():
+        if name not in part.partials:
+            continue
+        cp = part.partials[name]
+        completeness = (cp.rows - cp.missing - cp.infinite) / part.rows
+        base_completeness = baseline.feature(name).completeness
+        if "datetime" in rule and name in extra.calendar:
+            learned = rule["datetime"]["calendar"]
+            for part_name, _size, cycle in CALENDAR:
+                base_counts = np.asarray(learned[part_name], dtype=float)
+                counts = np.asarray(extra.calendar[name][part_name], dtype=float)
+                if extra.span(name) < cycle or base_counts.sum() == 0:
+                    continue  # a batch shorter than the cycle holds part of it by construction
+                if np.count_nonzero(base_counts) <= 1 and np.count_nonzero(counts[base_counts == 0]) == 0:
+                    continue  # one value in both (dates without a time of day): nothing to compare
+                dist = get_distance("jensen_shannon")
+                evidence = homogeneity_test(base_counts, counts, ordered=False)
+                key = f"{name} ({CALENDAR_TITLES[part_name]})"
+                out[key] = _derived(key, "calendar", dist.name, float(dist.function(base_counts, counts)), threshold,
+                                    CALENDAR_LABELS[part_name], base_counts, counts, evidence,
+                                    base_completeness, completeness)  # fmt: skip
+        if "text" in rule and name in extra.lengths:
+            lengths = rule["text"]["lengths"]
+            base_counts = np.asarray(lengths["counts"], dtype=float)
+            counts = np.asarray(extra.lengths[name], dtype=float)
+            if not counts.sum():
+                continue
+            batch = sample_lengths(part.sample, name)
+            dist = get_distance("winsorized_wasserstein")
+            grid = np.quantile(batch, GRID_PROBS) if batch.size else None
+            distance = (
+                1.0
+                if grid is None
+                else float(dist.function(np.asarray(lengths["quantiles"]), grid, lengths["std"]))
+            )
+            edges = lengths["edges"]
+            labels = [f"≤ {fmt_number(edges[0])}", *(f"{fmt_number(a)} to {fmt_number(b)}" for a, b in itertools.pairwise(edges)), f"> {fmt_number(edges[-1])}"] if edges else ["all"]  # fmt: skip
+            evidence = homogeneity_test(base_counts, counts, ordered=True)
+            key = f"{name} (length)"
+            out[key] = _derived(key, "text length", dist.name, distance, threshold, labels, base_counts, counts,
+                                evidence, base_completeness, completeness)  # fmt: skip
+    return out
+
+
+def _derived(
+    name: str,
+    kind: str,
+    method: str,
+    distance: float,
+    threshold: float,
+    labels: Any,
+    base: np.ndarray,
+    current: np.ndarray,
+    evidence: Any,
+    completeness_baseline: float,
+    completeness_current: float,
+) -> FeatureDrift:
+    def shares(x: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(v) for v in (x / x.sum() if x.sum() else x))
+
+    return FeatureDrift(
+        name=name,
+        kind=kind,
+        method=method,
+        distance=distance,
+        threshold=threshold,
+        drifted=False,
+        completeness_baseline=completeness_baseline,
+        completeness_current=completeness_current,
+        bins=tuple(labels),
+        baseline_shares=shares(base),
+        current_shares=shares(current),
+        test=evidence.name,
+        p_value=evidence.p_value,
+    )
 
 
 def _model_drift(baseline: Baseline, part: TablePartial, model: Any) -> ModelDrift:

@@ -80,7 +80,14 @@ MAX_DEPTH = 16
 #: what a learned range constraint allows beyond the baseline's values, on each side, as a
 #: share of max - min
 RANGE_TOLERANCE = 0.1
-FEATURE_EXTENSION_KEYS = {"range": 0, "integral": 0, "unique": 0}
+FEATURE_EXTENSION_KEYS = {"range": 0, "integral": 0, "unique": 0, "datetime": 0, "text": 0}
+DATETIME_KEYS = {
+    "earliest": 0, "latest": 0, "tolerance": 0, "bound_latest": 0, "future_share": 0, "present": 0, "rows": 0,
+    "calendar": 0,
+}  # fmt: skip
+CALENDAR_SIZES = {"day_of_week": 7, "hour": 24, "month": 12}
+TEXT_KEYS = {"lengths": 0, "vocabulary": 0, "oov_share": 0, "oov_row_sd": 0, "rows": 0, "tolerance": 0}
+LENGTH_KEYS = {"edges": 0, "counts": 0, "quantiles": 0, "std": 0}
 RANGE_KEYS = {"min": 0, "max": 0, "tolerance": 0}
 INFERRED_TYPES = ("Integral", "Fractional", "String", "Unknown")
 NUMERIC_KINDS = ("numeric", "integer")
@@ -189,6 +196,87 @@ def _range(where: str, found: object) -> dict[str, float]:
     return {"min": low, "max": high, "tolerance": tolerance}
 
 
+def _whole(where: str, value: object, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConstraintsError(f"{where} must be a whole number >= {low}; got {value!r}.")
+    return value
+
+
+def _numbers(where: str, value: object, *, size: int | None = None, whole: bool = False) -> list[float]:
+    if not isinstance(value, list) or (size is not None and len(value) != size):
+        wanted = f"a list of {size} numbers" if size is not None else "a list of numbers"
+        raise ConstraintsError(f"{where} must be {wanted}; got {value!r}."[:300])
+    return [(_whole if whole else _number)(f"{where}[{i}]", v) for i, v in enumerate(value)]
+
+
+def _timestamp(where: str, value: object) -> str:
+    import pandas as pd
+
+    try:
+        ok = isinstance(value, str) and not pd.isna(pd.Timestamp(value))
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise ConstraintsError(
+            f"{where} must be an ISO timestamp such as '2026-01-01T00:00:00'; got {value!r}."
+        )
+    return value  # type: ignore[return-value]
+
+
+def _datetime_rule(where: str, found: object) -> dict[str, Any]:
+    """A datetime column's learned rule (see :mod:`~lifecycle_widgets.core.drift.datetime_text`)."""
+    import pandas as pd
+
+    rule = _keys(where, found, DATETIME_KEYS)
+    for key in ("earliest", "latest", "calendar"):
+        if key not in rule:
+            raise ConstraintsError(f"{where} needs {key}.")
+    _timestamp(f"{where}.earliest", rule["earliest"])
+    _timestamp(f"{where}.latest", rule["latest"])
+    if pd.Timestamp(rule["earliest"]) > pd.Timestamp(rule["latest"]):
+        raise ConstraintsError(
+            f"{where}.earliest ({rule['earliest']}) is after {where}.latest ({rule['latest']})."
+        )
+    _number(f"{where}.tolerance", rule.get("tolerance", 0.1), 0)
+    _flag(f"{where}.bound_latest", rule.get("bound_latest", False))
+    _number(f"{where}.future_share", rule.get("future_share", 0.0), 0, 1)
+    for key in ("present", "rows"):
+        if key in rule:
+            _whole(f"{where}.{key}", rule[key], 1)
+    calendar = _keys(f"{where}.calendar", rule["calendar"], CALENDAR_SIZES)
+    for part, size in CALENDAR_SIZES.items():
+        if part not in calendar:
+            raise ConstraintsError(f"{where}.calendar needs {part}.")
+        _numbers(f"{where}.calendar.{part}", calendar[part], size=size, whole=True)
+    return rule
+
+
+def _text_rule(where: str, found: object) -> dict[str, Any]:
+    """A text column's learned rule (see :mod:`~lifecycle_widgets.core.drift.datetime_text`)."""
+    rule = _keys(where, found, TEXT_KEYS)
+    for key in ("lengths", "vocabulary", "oov_share", "oov_row_sd", "rows"):
+        if key not in rule:
+            raise ConstraintsError(f"{where} needs {key}.")
+    lengths = _keys(f"{where}.lengths", rule["lengths"], LENGTH_KEYS)
+    for key in LENGTH_KEYS:
+        if key not in lengths:
+            raise ConstraintsError(f"{where}.lengths needs {key}.")
+    edges = _numbers(f"{where}.lengths.edges", lengths["edges"])
+    if edges != sorted(edges):
+        raise ConstraintsError(f"{where}.lengths.edges must be in increasing order.")
+    _numbers(f"{where}.lengths.counts", lengths["counts"], size=len(edges) + 1, whole=True)
+    _numbers(f"{where}.lengths.quantiles", lengths["quantiles"])
+    _number(f"{where}.lengths.std", lengths["std"])
+    words = rule["vocabulary"]
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ConstraintsError(f"{where}.vocabulary must be a list of words (strings).")
+    _number(f"{where}.oov_share", rule["oov_share"], 0, 1)
+    _number(f"{where}.oov_row_sd", rule["oov_row_sd"], 0)
+    _whole(f"{where}.rows", rule["rows"], 1)
+    _number(f"{where}.tolerance", rule.get("tolerance", 0.05), 0, 1)
+    return rule
+
+
 def _quality_sampling(where: str, found: object) -> dict[str, Any]:
     """The bootstrap standard errors that size a batch's model-quality threshold: ``rows`` (the
     resample size) and ``standard_errors`` (metric -> standard deviation at that size)."""
@@ -236,6 +324,14 @@ def _extension(where: str, found: object, features: dict[str, str]) -> dict[str,
         for key in ("integral", "unique"):
             if key in rules:
                 entry[key] = _flag(f"{at}.{key}", rules[key])
+        if "datetime" in rules:
+            if features[name] not in ("datetime", "numeric"):  # "numeric": kinds unknown
+                raise ConstraintsError(f"{at}.datetime: {name!r} is {features[name]}, not a datetime.")
+            entry["datetime"] = _datetime_rule(f"{at}.datetime", rules["datetime"])
+        if "text" in rules:
+            if features[name] not in ("text", "numeric"):
+                raise ConstraintsError(f"{at}.text: {name!r} is {features[name]}, not text.")
+            entry["text"] = _text_rule(f"{at}.text", rules["text"])
         learned[name] = entry
     if learned:
         out["features"] = learned

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lifecycle_widgets.core.drift.baseline import Baseline
 from lifecycle_widgets.core.drift.check import DriftReport, check, get_check
+from lifecycle_widgets.core.drift.datetime_text import DatetimeTextCounter
 from lifecycle_widgets.core.drift.performance_estimation import PerformanceEstimate, PerformanceEstimator
 from lifecycle_widgets.core.drift.retraining import (
     ESTIMATED,
@@ -401,7 +402,13 @@ def _batches(
 
 
 def _dask_windows(
-    baseline: Baseline, ddf: Any, time_column: str | None, window: str | None, labels: str | None, model: Any
+    baseline: Baseline,
+    ddf: Any,
+    time_column: str | None,
+    window: str | None,
+    labels: str | None,
+    model: Any,
+    as_of: Any = None,
 ) -> tuple[DriftReport, ...]:
     """Every window of a Dask DataFrame checked in one pass over the data (after one pass over
     the time column for its first and last timestamp)."""
@@ -420,7 +427,11 @@ def _dask_windows(
         raise ColumnError(time_column, "the time column has no timestamps")
     windows = Windows.of(window, first, last)
     label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
-    accs = [BinCounter.for_baseline(baseline), QualityCollector(label_column=label_column, model=model)]
+    accs = [
+        BinCounter.for_baseline(baseline),
+        QualityCollector(label_column=label_column, model=model),
+        DatetimeTextCounter.for_baseline(baseline, as_of),
+    ]
     grouped = collect_dask(
         ddf,
         names,
@@ -437,6 +448,7 @@ def _dask_windows(
             windows.label(k),
             acc[0],
             model=model,
+            extra=acc[2],
         )
         for k, (part, acc) in sorted(grouped.items())
     )
@@ -450,6 +462,7 @@ def _dask_chunks(
     chunk_size: int,
     labels: str | None,
     model: Any,
+    as_of: Any = None,
 ) -> tuple[DriftReport, ...]:
     """Consecutive chunks of ``chunk_size`` rows of a Dask DataFrame, in its row order, checked in
     one pass over the data (after a pass that counts each partition's rows): each row's global
@@ -480,7 +493,11 @@ def _dask_chunks(
     meta = ddf._meta.set_axis(pd.RangeIndex(0, 0), axis=0)
     numbered = dd.from_delayed(parts, meta=meta, verify_meta=False)
     label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
-    accs = [BinCounter.for_baseline(baseline), QualityCollector(label_column=label_column, model=model)]
+    accs = [
+        BinCounter.for_baseline(baseline),
+        QualityCollector(label_column=label_column, model=model),
+        DatetimeTextCounter.for_baseline(baseline, as_of),
+    ]
     grouped = collect_dask(
         numbered,
         names,
@@ -493,7 +510,9 @@ def _dask_chunks(
     for k, (part, acc) in sorted(grouped.items()):
         first, last = int(k) * size + 1, min(total, (int(k) + 1) * size)
         label = f"rows {first:,} to {last:,}"
-        out.append(build_report(baseline, label, part, acc[1].metrics(), label, acc[0], model=model))
+        out.append(
+            build_report(baseline, label, part, acc[1].metrics(), label, acc[0], model=model, extra=acc[2])
+        )
     return tuple(out)
 
 
@@ -508,6 +527,7 @@ def monitor(
     model: Any = None,
     estimator: PerformanceEstimator | None = None,
     retrain_after: tuple[int, int] | RetrainingPolicy = (2, 3),
+    as_of: Any = None,
     progress: bool | None = None,
 ) -> Timeline:
     """Check every batch against ``baseline`` and collect the reports in a :class:`Timeline`.
@@ -539,6 +559,8 @@ def monitor(
     retrain_after : (k, n) or RetrainingPolicy
         Recommend retraining when at least ``k`` of the last ``n`` batches give a reason
         (default ``(2, 3)``); see :attr:`Timeline.retraining`.
+    as_of : timestamp, optional
+        The time after which a timestamp counts as future (default: now, in UTC).
 
     Examples
     --------
@@ -564,16 +586,16 @@ def monitor(
         if estimator is not None:
             raise ParameterError("estimator= estimates pandas batches; pass the batches as frames.")
         if chunk_size is not None:
-            reports = _dask_chunks(baseline, batches, time_column, window, chunk_size, labels, model)
+            reports = _dask_chunks(baseline, batches, time_column, window, chunk_size, labels, model, as_of)
         else:
-            reports = _dask_windows(baseline, batches, time_column, window, labels, model)
+            reports = _dask_windows(baseline, batches, time_column, window, labels, model, as_of)
         return Timeline(baseline_fingerprint=baseline.fingerprint, reports=reports, policy=policy)
     items = list(_batches(batches, time_column, window, chunk_size))
     if not items:
         raise ParameterError("monitor needs at least one batch.")
     show = progress if progress is not None else len(items) > 3
     reports = tuple(
-        check(baseline, data, labels=labels, model=model, progress=False, label=label)
+        check(baseline, data, labels=labels, model=model, progress=False, label=label, as_of=as_of)
         for label, data in progress_bar(items, total=len(items), desc="monitoring", enabled=show)
     )
     performance = None

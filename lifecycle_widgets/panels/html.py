@@ -234,8 +234,9 @@ def typed_arrays(spec: Any) -> Any:
     (``{"dtype": "f4", "bdata": <base64>}``), which plotly.js draws as it draws lists.
 
     A notebook stores JSON indented, one number a line; a typed array is one string. Floats are
-    single precision where that keeps them within ``SPAN_RESOLUTION`` of their span, integers
-    take the narrowest type that holds them; arrays with missing values stay lists.
+    single precision where that keeps them within ``SPAN_RESOLUTION`` of their span (and typed
+    only where that is shorter than their text), integers take the narrowest type that holds
+    them; arrays with missing values stay lists.
 
     Examples
     --------
@@ -267,10 +268,9 @@ def typed_arrays(spec: Any) -> Any:
                 single = values.astype("f4")
                 close = np.abs(single.astype(float) - values).max() <= span * SPAN_RESOLUTION
                 arr = single if close else values.astype("f8")
-                return {
-                    "dtype": "f4" if close else "f8",
-                    "bdata": base64.b64encode(arr.tobytes()).decode("ascii"),
-                }
+                bdata = base64.b64encode(arr.tobytes()).decode("ascii")
+                if len(bdata) < len(json.dumps(spec, separators=(",", ":"))):
+                    return {"dtype": "f4" if close else "f8", "bdata": bdata}
         return spec
     return [typed_arrays(v) for v in spec]
 

@@ -181,17 +181,21 @@ class DriftReport(Result):
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per feature, in the baseline's order: name, kind, method, distance, threshold,
-        test, p_value, p_adjusted, alpha, drifted, flagged (the feature has a violation) and the
-        completeness in the baseline and in the batch. Missing numbers are NaN.
+        """One row per feature, in the baseline's order, then one per distribution derived from a
+        datetime or text column (``signup_date (day of week)``, ``notes (length)``): name, kind,
+        method, distance, threshold, test, p_value, p_adjusted, alpha, drifted, flagged (the
+        feature has a violation) and the completeness in the baseline and in the batch. Missing
+        numbers are NaN.
 
         Examples
         --------
         >>> import lifecycle_widgets as lw
         >>> base = lw.Baseline.fit(lw.datasets.credit(500))
         >>> frame = base.check(lw.datasets.credit_batch(500)).to_frame()
-        >>> list(frame.columns[:5]), len(frame) == len(base.features)
+        >>> list(frame.columns[:5]), frame["name"][: len(base.features)].tolist() == [f.name for f in base.features]
         (['name', 'kind', 'method', 'distance', 'threshold'], True)
+        >>> frame.loc[frame["kind"] == "text length", "name"].tolist()
+        ['notes (length)']
         """
         flagged = set(self.flagged_features)
 

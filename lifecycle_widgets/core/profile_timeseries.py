@@ -64,7 +64,7 @@ MAX_TIMESERIES_COLUMNS = 20
 ACF_LAGS = 40  # lags shown; extended to two periods of a seasonal column
 MAX_ACF_LAGS = 400
 MAX_POINTS = 10_000  # grid points analysed; a longer series is averaged onto a coarser grid
-PLOT_POINTS = 300  # observations kept per column for the series figure (every k-th grid point)
+PLOT_POINTS = 400  # observations kept per column for the series figure (every k-th grid point)
 MAX_FILLED_SHARE = 0.5  # a grid more than half interpolated is coarsened instead
 SEASONAL_STRENGTH = 0.4  # strength at which a detected period is called seasonal
 STATIONARITY_ALPHA = 0.05
@@ -269,7 +269,8 @@ def check_time_column(data: Any, time_column: str | None, *, caller: str = "prof
             f"{list(kinds)[:20]}",
         )
     if not kinds[time_column]:
-        held = data[time_column].dtype if isinstance(data, pd.DataFrame) else "non-datetime"
+        dtypes = {str(c): t for c, t in data.dtypes.items()} if isinstance(data, pd.DataFrame) else {}
+        held = dtypes.get(time_column, "non-datetime")
         raise ColumnError(
             time_column,
             f"the 'time_column' parameter of {caller} needs a datetime column; "

@@ -72,7 +72,7 @@ def interaction_figure(
             mode="markers",
             marker={"size": 4, "opacity": 0.5},
             name="sampled rows",
-            hovertemplate="x %{x}<br>y %{y}<extra></extra>",
+            hovertemplate=f"{text(x)}: %{{x}}<br>{text(y)}: %{{y}}<extra></extra>",
         )
         what = (
             f"{view.sample_rows:,} sampled rows"

@@ -115,7 +115,7 @@ def decomposition_figure(
     fig = make_subplots(
         rows=rows,
         cols=1,
-        vertical_spacing=0.12,
+        vertical_spacing=0.14 if seasonal else 0.22,
         subplot_titles=(titles if seasonal else titles[:1]) + ["remainder"],
     )
     fig.add_trace(
@@ -155,13 +155,16 @@ def decomposition_figure(
     fig.update_yaxes(title_text=text(column), row=1, col=1)
     fig.update_xaxes(title_text=f"time ({text(ts.index.label)})", row=rows, col=1)
     fig.update_yaxes(title_text="remainder", row=rows, col=1)
+    fig.update_xaxes(matches="x", row=rows, col=1)  # the remainder on the series' time axis
     strength = f", seasonal strength {s.seasonal_strength:.2f}" if s.seasonal_strength is not None else ""
     stride = ts.plot_positions[1] - ts.plot_positions[0] if len(ts.plot_positions) > 1 else 1
-    shown = f"; every {stride}th point shown" if stride > 1 else ""
-    return finish(
+    shown = f"; one point in {stride} shown" if stride > 1 else ""
+    finish(
         fig,
         title=title if title is not None else f"{text(column)} over time{strength}{shown}",
         template=template,
-        height=300 * rows,
+        height=320 * rows,
         legend={"orientation": "h", "y": -0.08},
     )
+    fig.update_layout(margin={"t": 90})  # room for the title above the first subplot's
+    return fig

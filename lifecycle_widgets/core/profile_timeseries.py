@@ -220,11 +220,11 @@ class TimeSeriesProfile:
 # --- validation ------------------------------------------------------------------------------
 
 
-def _schema_kinds(data: Any) -> dict[str, bool] | None:
-    """Column names and whether each holds datetimes, read without reading rows (None when the
-    input's schema is not known here)."""
+def _schema_kinds(data: Any) -> dict[str, tuple[bool, str]] | None:
+    """Each column's name, whether it holds datetimes and its type's name, read without reading
+    rows (None when the input's schema is not known here)."""
     if isinstance(data, pd.DataFrame):
-        return {str(c): pd.api.types.is_datetime64_any_dtype(data[c].dtype) for c in data.columns}
+        return {str(c): (pd.api.types.is_datetime64_any_dtype(t), str(t)) for c, t in data.dtypes.items()}
     if isinstance(data, pa.Table | str | os.PathLike):
         if isinstance(data, pa.Table):
             schema = data.schema
@@ -234,11 +234,13 @@ def _schema_kinds(data: Any) -> dict[str, bool] | None:
             if not files or not files[0].is_file():
                 return None  # the reader says what is wrong with the path
             schema = pq.read_schema(files[0])
-        return {f.name: pa.types.is_timestamp(f.type) or pa.types.is_date(f.type) for f in schema}
+        return {
+            f.name: (pa.types.is_timestamp(f.type) or pa.types.is_date(f.type), str(f.type)) for f in schema
+        }
     columns = getattr(data, "columns", None)
     dtypes = getattr(data, "dtypes", None)
     if columns is not None and dtypes is not None:  # a Dask DataFrame
-        return {str(c): pd.api.types.is_datetime64_any_dtype(dtypes[c]) for c in columns}
+        return {str(c): (pd.api.types.is_datetime64_any_dtype(dtypes[c]), str(dtypes[c])) for c in columns}
     return None
 
 
@@ -268,9 +270,8 @@ def check_time_column(data: Any, time_column: str | None, *, caller: str = "prof
             f"the 'time_column' parameter of {caller} names no column of the data; columns are "
             f"{list(kinds)[:20]}",
         )
-    if not kinds[time_column]:
-        dtypes = {str(c): t for c, t in data.dtypes.items()} if isinstance(data, pd.DataFrame) else {}
-        held = dtypes.get(time_column, "non-datetime")
+    is_time, held = kinds[time_column]
+    if not is_time:
         raise ColumnError(
             time_column,
             f"the 'time_column' parameter of {caller} needs a datetime column; "

@@ -156,7 +156,7 @@ class Conformal(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group (true class, or bin of the prediction): rows, rows covered,
-        coverage with its interval, and the mean width or set size.
+        coverage with its interval, the mean width or set size, and a bin's edges.
 
         Examples
         --------
@@ -170,6 +170,9 @@ class Conformal(Result):
         (4, 9)
         """
         size = "mean_set_size" if self.is_classifier else "mean_width"
+        columns = [self.group_by, "count", "covered", "coverage", "lower", "upper", size]
+        if not self.is_classifier:
+            columns += ["low", "high"]  # the bin's edges
         rows = [
             {
                 self.group_by: g.label,
@@ -184,10 +187,7 @@ class Conformal(Result):
             }
             for g in self.groups
         ]
-        return pd.DataFrame(
-            rows,
-            columns=[self.group_by, "count", "covered", "coverage", "lower", "upper", size, "low", "high"],
-        )
+        return pd.DataFrame(rows, columns=columns)
 
     def __repr__(self) -> str:
         size = (

@@ -25,6 +25,7 @@ from lifecycle_widgets.core import (
     profile,
 )
 from lifecycle_widgets.core.card import SensitiveColumn
+from lifecycle_widgets.core.dataset_diff import DatasetDiff, dataset_diff
 from lifecycle_widgets.core.drift.multivariate import MultivariateDrift, multivariate_drift
 from lifecycle_widgets.core.drift.performance_estimation import (
     PerformanceEstimate,
@@ -106,6 +107,7 @@ __all__ = [
     "DataCard",
     "DataProfile",
     "DataSource",
+    "DatasetDiff",
     "DriftPanel",
     "DriftReport",
     "Explainer",
@@ -144,6 +146,7 @@ __all__ = [
     "compare",
     "compare_mitigation",
     "config_context",
+    "dataset_diff",
     "datasets",
     "estimate_performance",
     "explain",

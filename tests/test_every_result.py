@@ -16,6 +16,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 import lifecycle_widgets as lw
 from lifecycle_widgets.core.batch import BatchRun, BatchSummary
+from lifecycle_widgets.core.dataset_diff import dataset_diff
 from lifecycle_widgets.core.drift.multivariate import multivariate_drift
 from lifecycle_widgets.core.drift.performance_estimation import estimate_performance
 from lifecycle_widgets.core.explain.bias_mitigation import mitigate
@@ -96,6 +97,9 @@ def results(tmp_path_factory) -> dict[str, Result]:
             model, X_test[:200].assign(defaulted=y_test[:200]), X_test[200:], target="defaulted", chunk_size=50
         ),
         "multivariate_drift": multivariate_drift(df[FEATURES], {"batch": batch[FEATURES]}, chunk_size=300),
+        "dataset_diff": dataset_diff(
+            df, df.iloc[100:].assign(age=lambda d: d.age.astype(float)).drop(columns="notes"), key="customer_id"
+        ),
     }
 
 
@@ -146,6 +150,7 @@ def figure_payloads(html: str) -> list[dict]:
         "bias_mitigation",
         "performance_estimate",
         "multivariate_drift",
+        "dataset_diff",
     ],
 )
 def test_three_ways(results, name, tmp_path: Path) -> None:

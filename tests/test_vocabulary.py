@@ -35,6 +35,7 @@ EARLIER = {
     "BatchSummary",
     "BiasReport",
     "Calibration",
+    "DatasetDiff",
     "DataProfile",
     "MitigationReport",
     "MultivariateDrift",

@@ -2,6 +2,11 @@
 
 from lifecycle_widgets.figures._common import defaults
 from lifecycle_widgets.figures.calibration import calibration_figure
+from lifecycle_widgets.figures.dataset_diff import (
+    dataset_diff_columns_figure,
+    dataset_diff_rows_figure,
+    dataset_diff_stats_figure,
+)
 from lifecycle_widgets.figures.drift import (
     drift_overview_figure,
     feature_over_time_figure,
@@ -62,6 +67,9 @@ __all__ = [
     "cohort_figure",
     "comparison_figure",
     "correlation_figure",
+    "dataset_diff_columns_figure",
+    "dataset_diff_rows_figure",
+    "dataset_diff_stats_figure",
     "decomposition_figure",
     "defaults",
     "dependence_figure",

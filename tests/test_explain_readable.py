@@ -33,7 +33,7 @@ from lifecycle_widgets.core.explain.global_ import pair_dependence
 from lifecycle_widgets.core.explain.models import view_model
 from lifecycle_widgets.core.explain.surrogate import surrogate_tree
 from lifecycle_widgets.figures import explain as figs
-from lifecycle_widgets.panels.explain import ExplanationPanel, local_html, summary_html
+from lifecycle_widgets.panels.explain import ExplanationPanel, local_html, summary_html, surrogate_html
 
 JOBS = ["gig", "retired", "salaried", "self-employed", "student"]
 
@@ -386,3 +386,38 @@ def test_views_need_rows_explained_first_and_numbers_for_ale(jobs) -> None:
     pair = explainer.partial_dependence_2d("employment_type", "age", grid_resolution=5)
     assert pair.categorical == (True, False) and set(pair.grid_x) == set(JOBS)
     assert figs.pair_dependence_figure(pair).data[0].type == "heatmap"
+
+
+def test_nullable_integer_columns_get_integer_grids() -> None:
+    rng = np.random.default_rng(10)
+    X = pd.DataFrame(
+        {
+            "a": pd.array(rng.integers(0, 30, 400), dtype="Int64"),
+            "b": rng.normal(size=400),
+        }
+    )
+    X.loc[::17, "a"] = pd.NA
+    seen: list[str] = []
+
+    class Model:  # refuses floats in an integer column, as a strict pipeline might
+        def predict(self, frame: pd.DataFrame) -> np.ndarray:
+            seen.append(str(frame["a"].dtype))
+            return frame["a"].astype(float).fillna(10).to_numpy() * frame["b"].to_numpy()
+
+    view = view_model(Model(), X)
+    ale = accumulated_local_effects(view, X, "a", bins=10)
+    pair = pair_dependence(view, X, ("a", "b"), grid_resolution=40)  # 30 values: the grid is them
+    assert all(e == round(e) for e in ale.edges) and pair.grid_x == tuple(float(v) for v in range(30))
+    assert set(seen) == {"Int64"}
+
+
+def test_an_explanation_written_before_these_views_still_reads(interacting) -> None:
+    _, exp, _ = interacting
+    data = exp.to_dict()
+    for key in ("ale", "pair_dependence"):
+        data.pop(key)
+    for key in ("leaf_rules", "held_out_rows", "fit_rows"):
+        data["surrogate"].pop(key)
+    old = lw.Explanation.from_dict(data)
+    assert old.ale == () and old.pair_dependence is None and old.surrogate.leaf_rules == ()
+    assert "<pre>IF " in surrogate_html(old)  # the rules as text, as written then

@@ -11,6 +11,7 @@ data, so it is the view to trust where features are correlated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,23 @@ class AccumulatedEffects:
     effect: tuple[float, ...]
     counts: tuple[int, ...]
     output: str = "prediction"
+
+
+def values_like(values: np.ndarray, dtype: Any) -> Any:
+    """Numbers set into a column of ``dtype``: as that integer dtype (numpy or pandas' nullable
+    ``Int64``) where the column holds integers and every value is whole, else as floats.
+
+    Examples
+    --------
+    >>> values_like(np.array([1.0, 2.0]), pd.Int64Dtype()).dtype
+    Int64Dtype()
+    >>> values_like(np.array([1.5, 2.0]), np.dtype("int64")).dtype
+    dtype('float64')
+    """
+    values = np.asarray(values, dtype=float)
+    if pd.api.types.is_integer_dtype(dtype) and np.all(values == np.round(values)):
+        return pd.array(values.astype(np.int64), dtype=dtype)
+    return values
 
 
 def output_label(view: ModelView) -> str:
@@ -59,7 +77,8 @@ def accumulated_local_effects(
     caller: str = "accumulated_local_effects",
 ) -> AccumulatedEffects:
     """ALE of ``feature`` on up to ``max_rows`` rows of ``X``, over at most ``bins`` bins between
-    its quantiles, in one model call of twice as many rows.
+    its quantiles (rounded to whole numbers in an integer column), in one model call of twice as
+    many rows.
 
     Each row in bin ``(z[k-1], z[k]]`` is predicted with the feature set to both edges; the mean
     difference per bin is accumulated from the lowest edge and the curve is centred on its
@@ -89,17 +108,17 @@ def accumulated_local_effects(
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=random_state)
     x = frame[feature].to_numpy(dtype=float)
-    edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
+    edges = np.quantile(x, np.linspace(0, 1, bins + 1))
+    if pd.api.types.is_integer_dtype(X[feature].dtype):
+        edges = np.round(edges)  # whole edges: the column keeps its dtype, and steps are whole
+    edges = np.unique(edges)
     if len(edges) < 2:
         raise ColumnError(feature, "ALE needs at least two distinct values")
     # bin k holds (edges[k], edges[k+1]]; the lowest value joins the first bin
     which = np.clip(np.searchsorted(edges, x, side="left") - 1, 0, len(edges) - 2)
     low, high = frame.copy(), frame.copy()
-    dtype = X[feature].dtype
-    lows, highs = edges[which], edges[which + 1]
-    if pd.api.types.is_integer_dtype(dtype) and np.all(edges == np.round(edges)):
-        lows, highs = lows.astype(dtype), highs.astype(dtype)
-    low[feature], high[feature] = lows, highs
+    low[feature] = values_like(edges[which], X[feature].dtype)
+    high[feature] = values_like(edges[which + 1], X[feature].dtype)
     both = view.output(pd.concat([low, high], ignore_index=True))
     diff = both[len(frame) :] - both[: len(frame)]
     counts = np.bincount(which, minlength=len(edges) - 1)

@@ -10,7 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lifecycle_widgets.core.explain.ale import AccumulatedEffects, accumulated_local_effects, output_label
+from lifecycle_widgets.core.explain.ale import (
+    AccumulatedEffects,
+    accumulated_local_effects,
+    output_label,
+    values_like,
+)
 from lifecycle_widgets.core.explain.estimator import ModelTask, as_estimator
 from lifecycle_widgets.core.explain.models import ModelView
 from lifecycle_widgets.core.explain.surrogate import Surrogate, SurrogateRule, is_categorical, surrogate_tree
@@ -108,12 +113,7 @@ def dependence(
     frame = X if len(X) <= max_rows else X.iloc[np.sort(rng.choice(len(X), max_rows, replace=False))]
     grid = grid_for(X[feature], grid_resolution)
     stacked = pd.concat([frame] * len(grid), ignore_index=True)
-    column = np.repeat(np.asarray(grid, dtype=object), len(frame))
-    if not categorical:
-        column = column.astype(float)
-        if pd.api.types.is_integer_dtype(X[feature]) and np.all(column == np.round(column)):
-            column = column.astype(X[feature].dtype)
-    stacked[feature] = column
+    stacked[feature] = _grid_column(X, feature, np.repeat(np.asarray(grid, dtype=object), len(frame)))
     curves = view.output(stacked).reshape(len(grid), len(frame)).T  # rows x grid
     ice_rows = np.sort(rng.choice(len(frame), min(len(frame), MAX_ICE_ROWS), replace=False))
     grid_out = tuple(str(g) for g in grid) if categorical else tuple(float(g) for g in grid)
@@ -153,15 +153,12 @@ class PairDependence:
     output: str = "prediction"
 
 
-def _grid_column(X: pd.DataFrame, feature: str, values: np.ndarray) -> np.ndarray:
-    """Grid values as a column ``X[feature]`` accepts: floats, integers where the column holds
-    them and the grid is whole, objects for categories."""
+def _grid_column(X: pd.DataFrame, feature: str, values: np.ndarray) -> Any:
+    """Grid values as a column ``X[feature]`` accepts: objects for categories, the column's
+    integer dtype where the grid is whole, else floats."""
     if is_categorical(X[feature]):
         return values
-    column = values.astype(float)
-    if pd.api.types.is_integer_dtype(X[feature]) and np.all(column == np.round(column)):
-        return column.astype(X[feature].dtype)
-    return column
+    return values_like(values.astype(float), X[feature].dtype)
 
 
 def pair_dependence(

@@ -1,22 +1,48 @@
-"""Counterfactuals: the smallest change to one row that changes the model's decision.
+"""Counterfactuals: small changes to a row that give it the outcome one wants, several and
+diverse, as DiCE finds them (Mothilal, Sharma and Tan, "Explaining machine learning classifiers
+through diverse counterfactual explanations", FAT* 2020).
 
-The search tries every single-feature change to values seen in the data (numeric features at
-their 5th..95th percentiles, categorical features at their observed levels), then pairs of the
-most important features, and keeps the flipping change with the smallest normalized distance
-(numeric steps in units of the feature's interquartile range, a categorical change costs 1).
-Immutable features are never changed, and every value stays inside the observed range.
+:func:`counterfactuals` is the public search: ``k`` diverse counterfactuals per row, towards a
+desired class (or, for a regressor, a desired range of the prediction), changing only the
+features allowed, within permitted ranges. It works with any model with ``predict`` (and
+``predict_proba`` and ``classes_`` for a classifier), pipelines with categorical columns
+included, and scores its candidates in batches: a few model calls per row, not one per
+candidate (see :mod:`~lifecycle_widgets.core.explain.counterfactual_search`).
+
+:func:`counterfactual` gives a local explanation its one counterfactual (the closest found).
 """
 
 from __future__ import annotations
 
-import itertools
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lifecycle_widgets.core.explain.models import ModelView
+from lifecycle_widgets.core.explain.counterfactual_result import (
+    CounterfactualExample,
+    CounterfactualSet,
+    RowCounterfactuals,
+)
+from lifecycle_widgets.core.explain.counterfactual_search import Goal, Scorer, search_row
+from lifecycle_widgets.core.explain.counterfactual_space import (
+    CATEGORICAL,
+    CONTINUOUS,
+    FeatureSpace,
+    check_constraints,
+    plain,
+    value_text,
+)
+from lifecycle_widgets.core.explain.estimator import ModelTask, model_task
+from lifecycle_widgets.core.explain.models import ModelView, check_fitted
+from lifecycle_widgets.exceptions import ColumnError, ParameterError
+
+__all__ = ["Change", "Counterfactual", "counterfactual", "counterfactuals"]
+
+CALLER = "counterfactuals"
 
 
 @dataclass(frozen=True)
@@ -40,78 +66,385 @@ class Counterfactual:
     note: str = ""
 
 
-def _text(v: Any) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
+def _count(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ParameterError.bad_value(name, CALLER, f"an int >= {minimum}", value)
+    return int(value)
 
 
-def _decision(view: ModelView, X: pd.DataFrame) -> np.ndarray:
-    if view.classes:
-        return np.asarray(view.model.predict(X))
-    return np.asarray(view.model.predict(X), dtype=float)
+def _model_frame(model: Any, X: Any) -> pd.DataFrame:
+    """``X`` as the model reads it: its ``feature_names_in_`` columns in their order, if it names them."""
+    if not isinstance(X, pd.DataFrame):
+        raise ParameterError.bad_value("X", CALLER, "a pandas DataFrame with named columns", type(X).__name__)
+    if len(X) == 0:
+        raise ParameterError.bad_value("X", CALLER, "a DataFrame with at least one row", "an empty DataFrame")
+    if X.columns.duplicated().any():
+        raise ColumnError(
+            X.columns[X.columns.duplicated()][0], "appears twice in X; column names must be unique"
+        )
+    expected = getattr(model, "feature_names_in_", None)
+    if expected is None:
+        return X
+    missing = [c for c in expected if c not in X.columns]
+    if missing:
+        raise ColumnError(missing[0], f"the model expects it but X lacks it (missing: {list(missing)[:10]})")
+    return X[list(expected)]
 
 
-def _is_numeric(col: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+def _queries(X: pd.DataFrame, row: Any) -> tuple[pd.DataFrame, list[int], list[str]]:
+    """The rows to explain, their positions and their index labels as text."""
+    if isinstance(row, pd.DataFrame):
+        missing = [c for c in X.columns if c not in row.columns]
+        if missing:
+            raise ColumnError(
+                missing[0], f"the 'row' frame lacks it; it needs every column of X ({len(X.columns)})"
+            )
+        if len(row) == 0:
+            raise ParameterError.bad_value("row", CALLER, "a frame with at least one row", "an empty frame")
+        return row[list(X.columns)], list(range(len(row))), [str(v) for v in row.index]
+    positions = [row] if isinstance(row, int | np.integer) and not isinstance(row, bool) else row
+    if (
+        isinstance(positions, str)
+        or not isinstance(positions, Sequence | np.ndarray | pd.Index)
+        or len(positions) == 0
+        or not all(isinstance(p, int | np.integer) and not isinstance(p, bool) for p in positions)
+    ):
+        raise ParameterError.bad_value(
+            "row", CALLER, "a row position in X, a list of positions, or a DataFrame of rows", row
+        )
+    bad = [int(p) for p in positions if not -len(X) <= p < len(X)]
+    if bad:
+        raise ParameterError.bad_value("row", CALLER, f"positions within X's {len(X):,} rows", bad[:5])
+    positions = [int(p) % len(X) for p in positions]
+    return X.iloc[positions], positions, [str(X.index[p]) for p in positions]
 
 
-def _candidates(
-    X: pd.DataFrame, features: list[str], current: dict[str, Any]
-) -> tuple[dict[str, list[Any]], dict[str, float]]:
-    """Values each feature may take (numeric: its 5th..95th percentiles in 19 steps, rounded for
-    integer columns; categorical: its 20 most frequent levels), without the row's own value, and
-    the scale of a numeric step (the interquartile range, else the standard deviation, else 1;
-    0 marks a categorical feature, whose change costs 1). The percentiles of every numeric
-    column come from one call."""
-    numeric = [f for f in features if _is_numeric(X[f])]
-    candidates: dict[str, list[Any]] = {}
-    scale: dict[str, float] = {}
-    if numeric:
-        values = np.column_stack([X[f].to_numpy(dtype=float, na_value=np.nan) for f in numeric])
-        values[~np.isfinite(values)] = np.nan
-        counts = (~np.isnan(values)).sum(axis=0)
-        some = counts > 0
-        qs = np.full((21, len(numeric)), np.nan)  # 5%, 10%, ..., 95%, then the quartiles
-        if some.any():
-            probs = [*np.linspace(0.05, 0.95, 19), 0.75, 0.25]
-            qs[:, some] = np.nanquantile(values[:, some], probs, axis=0)
-        std = np.zeros(len(numeric))
-        several = counts > 1
-        if several.any():
-            std[several] = np.nanstd(values[:, several], axis=0, ddof=1)
-        for j, f in enumerate(numeric):
-            if not some[j]:
-                candidates[f], scale[f] = [], 1.0
-                continue
-            grid = np.unique(qs[:19, j])
-            if pd.api.types.is_integer_dtype(X[f]):
-                grid = np.unique(np.round(grid)).astype(np.int64)
-            candidates[f] = [v for v in grid.tolist() if v != current[f]]
-            scale[f] = float(qs[19, j] - qs[20, j]) or float(std[j]) or 1.0
-    for f in features:
-        if f not in candidates:
-            levels = X[f].dropna().value_counts().index.tolist()[:20]
-            candidates[f] = [v for v in levels if v != current[f]]
-            scale[f] = 0.0
-    return candidates, scale
+def _desired(
+    task: ModelTask, desired_class: Any, desired_range: Any
+) -> tuple[Any, tuple[float, float] | None]:
+    if not task.is_classifier:
+        if desired_class is not None:
+            raise ParameterError.bad_value(
+                "desired_class", CALLER, "None for a regressor (give desired_range instead)", desired_class
+            )
+        ok = (
+            isinstance(desired_range, Sequence)
+            and not isinstance(desired_range, str)
+            and len(desired_range) == 2
+            and all(
+                v is None or (isinstance(v, int | float | np.number) and not isinstance(v, bool))
+                for v in desired_range
+            )
+        )
+        if not ok:
+            raise ParameterError.bad_value(
+                "desired_range",
+                CALLER,
+                "a pair (lo, hi) of numbers (None for an open end) for a regressor",
+                desired_range,
+            )
+        lo = -np.inf if desired_range[0] is None else float(desired_range[0])
+        hi = np.inf if desired_range[1] is None else float(desired_range[1])
+        if np.isnan(lo) or np.isnan(hi) or lo > hi:
+            raise ParameterError.bad_value(
+                "desired_range", CALLER, "a pair (lo, hi) with lo <= hi", desired_range
+            )
+        return None, (lo, hi)
+    if desired_range is not None:
+        raise ParameterError.bad_value(
+            "desired_range", CALLER, "None for a classifier (give desired_class instead)", desired_range
+        )
+    if desired_class is None:
+        return None, None
+    opposite = (
+        isinstance(desired_class, str) and desired_class == "opposite" and "opposite" not in task.classes
+    )
+    if opposite and task.problem_type == "binary":
+        return None, None
+    if opposite or desired_class not in task.classes:
+        raise ParameterError.bad_value(
+            "desired_class",
+            CALLER,
+            f"None, 'opposite' (binary models) or one of the model's classes {list(task.classes)[:20]}",
+            desired_class,
+        )
+    return desired_class, None
 
 
-def _trial_frame(row: pd.DataFrame, n: int, changes: dict[str, tuple[np.ndarray, list[Any]]]) -> pd.DataFrame:
-    """``n`` copies of ``row`` with, for each changed column, ``values`` at rows ``index``;
-    built column by column (each column keeps its dtype, categories included)."""
-    data = {}
-    repeat = np.zeros(n, dtype=int)
-    for c in row.columns:
-        base = row[c].iloc[repeat].reset_index(drop=True)
-        if c in changes:
-            index, values = changes[c]
-            column = base.to_numpy(dtype=object)
-            column[index] = values
-            try:
-                base = pd.Series(pd.array(column, dtype=base.dtype))
-            except (TypeError, ValueError):
-                base = pd.Series(column)
-        data[c] = base
-    return pd.DataFrame(data)
+def _check_number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not 0 <= value < np.inf:
+        raise ParameterError.bad_value(name, CALLER, "a finite number >= 0", value)
+    return float(value)
+
+
+def counterfactuals(
+    model: Any,
+    X: pd.DataFrame,
+    row: int | Sequence[int] | pd.DataFrame,
+    *,
+    k: int = 4,
+    desired_class: Any = None,
+    desired_range: tuple[float | None, float | None] | None = None,
+    features_to_vary: str | Sequence[str] = "all",
+    permitted_range: Mapping[str, Any] | None = None,
+    immutable: Sequence[str] = (),
+    diversity_weight: float = 1.0,
+    batch_rows: int = 50_000,
+    random_state: int = 0,
+) -> CounterfactualSet:
+    """``k`` diverse counterfactuals for one or several rows: changes to the row that give it
+    the desired outcome, as close to it and as sparse as the search finds, and different from
+    each other.
+
+    Parameters
+    ----------
+    model : fitted model
+        Anything with ``predict``; a classifier also needs ``predict_proba`` and ``classes_``.
+        Pipelines take the raw columns (categories as strings or ``category`` dtype).
+    X : DataFrame
+        Reference rows (for example the training data): the values and categories a feature may
+        take, the MAD that scales its changes, and rows the model already gives the desired
+        outcome to start from. Columns are the model's inputs (``feature_names_in_`` when the
+        model names them).
+    row : int, list of int, or DataFrame
+        The row(s) to explain: positions in ``X``, or a frame with ``X``'s columns.
+    k : int
+        Counterfactuals wanted per row.
+    desired_class : None, "opposite" or a class label
+        For a classifier: the class wanted. ``None`` and ``"opposite"`` mean the other class of
+        a binary model; ``None`` means any class but the current one for a multiclass model.
+    desired_range : (lo, hi)
+        For a regressor (required): the range the prediction should fall in (``None`` for an
+        open end).
+    features_to_vary : "all" or list of str
+        The features that may change (free-text columns are left out of "all").
+    permitted_range : dict
+        Column -> ``(lo, hi)`` for a number or a list of categories, the values a change may
+        take; by default a number stays within the range seen in ``X`` and a category is one of
+        the 50 most frequent in ``X``.
+    immutable : list of str
+        Features that never change.
+    diversity_weight : float
+        How much the pick of each next counterfactual values its distance from those already
+        picked against its distance from the row (0: only closeness).
+    batch_rows : int
+        The most rows scored in one model call.
+    random_state : int
+        Seed of the random candidates: the same seed gives the same result.
+
+    Returns
+    -------
+    CounterfactualSet
+        Per row: the counterfactuals (closest first), each checked by calling the model, with
+        proximity, sparsity and the set's diversity; fewer than ``k`` where the search found
+        fewer, said in the row's note.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> df = lw.datasets.credit(600)
+    >>> X = df[["age", "income", "utilization", "late_payments", "region"]]
+    >>> X = X.assign(region=X["region"].cat.codes)
+    >>> model = RandomForestClassifier(50, max_depth=5, random_state=0).fit(X, df["defaulted"])
+    >>> cfs = counterfactuals(model, X, [0, 1], k=2, immutable=["age"],
+    ...                       permitted_range={"utilization": (0.0, 0.8)})
+    >>> [r.n_valid for r in cfs.rows]
+    [2, 2]
+    >>> all(0 <= cf.changes.get("utilization", 0.0) <= 0.8 for r in cfs.rows for cf in r.counterfactuals)
+    True
+    """
+    check_fitted(model, CALLER)
+    task = model_task(model, CALLER)
+    Xm = _model_frame(model, X)
+    queries, positions, labels = _queries(Xm, row)
+    k = _count(k, "k", 1)
+    batch_rows = _count(batch_rows, "batch_rows", 1)
+    if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
+        raise ParameterError.bad_value("random_state", CALLER, "an int", random_state)
+    diversity_weight = _check_number(diversity_weight, "diversity_weight")
+    wanted, wanted_range = _desired(task, desired_class, desired_range)
+    vary, fixed, ranges = check_constraints(
+        Xm,
+        features_to_vary=features_to_vary,
+        immutable=immutable,
+        permitted_range=permitted_range,
+        caller=CALLER,
+    )
+
+    start = time.perf_counter()
+    space = FeatureSpace.build(
+        Xm, queries, vary=vary, immutable=fixed, ranges=ranges, random_state=int(random_state)
+    )
+    notes = list(space.notes)
+    if not space.mutable.any():
+        raise ParameterError(
+            f"The 'features_to_vary' and 'immutable' parameters of {CALLER} leave no feature that can change "
+            "(free-text columns, columns without values and datetimes are never varied)."
+        )
+    classes = [plain(c) for c in task.classes]
+
+    def outputs(frame: pd.DataFrame) -> np.ndarray:
+        if task.is_classifier:
+            return np.asarray(model.predict_proba(frame), dtype=float)
+        return np.asarray(model.predict(frame), dtype=float)
+
+    Z0 = space.encode(queries)
+    query_out = outputs(queries)
+    query_pred = np.asarray(model.predict(queries))
+    pool_out = outputs(space.pool_frame)
+    rows = []
+    for i, (pos, label) in enumerate(zip(positions, labels, strict=True)):
+        row_start = time.perf_counter()
+        base = queries.iloc[[i]]
+        current = plain(query_pred[i])
+        if task.is_classifier:
+            mask = (
+                np.array([c == plain(wanted) for c in classes])
+                if wanted is not None
+                else np.array([c != current for c in classes])
+            )
+            goal = Goal(classes=mask)
+            desired = (
+                f"class {value_text(wanted)}"
+                if wanted is not None
+                else (
+                    f"class {value_text(classes[int(np.flatnonzero(mask)[0])])}"
+                    if mask.sum() == 1
+                    else f"any class but {value_text(current)}"
+                )
+            )
+            output = (
+                float(query_out[i, classes.index(current)])
+                if current in classes
+                else float(query_out[i].max())
+            )
+            prediction = value_text(current)
+        else:
+            assert wanted_range is not None
+            goal = Goal(low=wanted_range[0], high=wanted_range[1])
+            desired = f"prediction in [{value_text(wanted_range[0])}, {value_text(wanted_range[1])}]"
+            output = float(query_out[i])
+            prediction = value_text(output)
+        score = Scorer(space, outputs, base, goal, batch_rows)
+        already = bool(goal.valid(goal.margin(query_out[[i]]))[0])
+        if already:
+            found = np.zeros((0, len(space.names)))
+            note = f"The row already has the desired outcome ({desired}): nothing to change."
+        else:
+            rng = np.random.default_rng([int(random_state), int(pos)])
+            outcome = search_row(
+                space,
+                score,
+                Z0[i],
+                k=k,
+                rng=rng,
+                diversity_weight=diversity_weight,
+                pool_margin=goal.margin(pool_out),
+            )
+            found = outcome.Z
+            note = ""
+        examples = _checked(model, task, space, classes, goal, base, Z0[i], found)
+        examples.sort(key=lambda e: (not e[0].valid, e[0].distance))
+        n_valid = sum(e[0].valid for e in examples)
+        if not already and n_valid < k:
+            note = (
+                f"Found {n_valid} valid counterfactual{'s' if n_valid != 1 else ''} of the {k} asked for "
+                f"after scoring {score.count:,} candidates."
+            )
+        valid_rows = (
+            np.asarray([z for e, z in examples if e.valid]) if n_valid else np.zeros((0, len(space.names)))
+        )
+        total, cont, cat, count = space.pairwise(valid_rows)
+        rows.append(
+            RowCounterfactuals(
+                position=pos,
+                label=label,
+                values=tuple(plain(v) for v in base.iloc[0].tolist()),
+                prediction=prediction,
+                output=output,
+                desired=desired,
+                counterfactuals=tuple(e for e, _ in examples),
+                diversity=total,
+                diversity_continuous=cont,
+                diversity_categorical=cat,
+                count_diversity=count,
+                candidates=score.count,
+                seconds=time.perf_counter() - row_start,
+                note=note,
+            )
+        )
+    cont_names = tuple(n for n, kind in zip(space.names, space.kinds, strict=True) if kind == CONTINUOUS)
+    return CounterfactualSet(
+        model=_model_name(model),
+        task=task.problem_type,
+        k=k,
+        features=space.names,
+        continuous=cont_names,
+        categorical=tuple(n for n, kind in zip(space.names, space.kinds, strict=True) if kind == CATEGORICAL),
+        varied=tuple(n for n, m in zip(space.names, space.mutable, strict=True) if m),
+        immutable=tuple(fixed),
+        permitted_range=ranges,
+        mad={n: float(space.mad[space.names.index(n)]) for n in cont_names},
+        rows=tuple(rows),
+        seconds=time.perf_counter() - start,
+        notes=tuple(notes),
+    )
+
+
+def _model_name(model: Any) -> str:
+    steps = getattr(model, "steps", None)
+    if steps:
+        return " > ".join(type(s).__name__ for _, s in steps)
+    return type(model).__name__
+
+
+def _checked(
+    model: Any,
+    task: ModelTask,
+    space: FeatureSpace,
+    classes: list[Any],
+    goal: Goal,
+    base: pd.DataFrame,
+    z0: np.ndarray,
+    Z: np.ndarray,
+) -> list[tuple[CounterfactualExample, np.ndarray]]:
+    """The counterfactuals ``Z`` of row ``z0`` as results, their validity read from the model's
+    own ``predict`` (one call for all of them)."""
+    if len(Z) == 0:
+        return []
+    frame = space.decode(Z, base)
+    predicted = np.asarray(model.predict(frame))
+    if task.is_classifier:
+        proba = np.asarray(model.predict_proba(frame), dtype=float)
+    changed = space.changed(Z, z0)
+    cont_part, cat_part = space.parts(Z, z0)
+    distance = space.distance(Z, z0)
+    varied = int((space.continuous | space.categorical).sum())
+    out = []
+    for i in range(len(Z)):
+        label = plain(predicted[i])
+        if task.is_classifier:
+            valid = bool(label in classes and goal.classes[classes.index(label)])  # type: ignore[index]
+            output = float(proba[i, classes.index(label)]) if label in classes else float(proba[i].max())
+            prediction = value_text(label)
+        else:
+            value = float(predicted[i])
+            valid = bool(goal.low <= value <= goal.high)
+            output, prediction = value, value_text(value)
+        changes = {space.names[j]: space.value(j, Z[i, j]) for j in np.flatnonzero(changed[i])}
+        example = CounterfactualExample(
+            changes=changes,
+            prediction=prediction,
+            output=output,
+            valid=valid,
+            distance=float(distance[i]),
+            proximity_continuous=None if cont_part is None else float(cont_part[i]),
+            proximity_categorical=None if cat_part is None else float(cat_part[i]),
+            changed_share=len(changes) / varied if varied else 0.0,
+        )
+        out.append((example, Z[i]))
+    return out
 
 
 def counterfactual(
@@ -119,18 +452,20 @@ def counterfactual(
     X: pd.DataFrame,
     row: pd.DataFrame,
     *,
-    order: list[str],
-    immutable: tuple[str, ...] = (),
-    max_pairs: int = 6,
+    order: Sequence[str],
+    immutable: Sequence[str] = (),
     threshold: float | None = None,
     before: Any = None,
     batch_rows: int = 50_000,
+    random_state: int = 0,
 ) -> Counterfactual:
-    """Search a counterfactual for ``row`` (a one-row frame), trying features in ``order``.
+    """The closest counterfactual :func:`counterfactuals` finds for ``row`` (a one-row frame),
+    changing only the features in ``order``, as a local explanation shows it.
 
-    For regressors, a change counts when the prediction crosses ``threshold`` (default: the
-    median prediction on ``X``). Every trial of a stage (single changes, then pairs) is one
-    frame, predicted in calls of up to ``batch_rows`` rows.
+    A classifier's counterfactual gets any class but the row's decision (``before``, if the
+    caller knows it already); a regressor's crosses ``threshold`` (default: the median
+    prediction on ``X``). ``distance`` is the change in MADs summed over the changed continuous
+    features, plus 1 per changed categorical feature.
 
     Examples
     --------
@@ -139,78 +474,53 @@ def counterfactual(
     >>> from lifecycle_widgets.core.explain.models import view_model
     >>> X = pd.DataFrame({"income": [10, 20, 30, 40, 50, 60], "age": [30, 40, 50, 30, 40, 50]})
     >>> model = DecisionTreeClassifier(random_state=0).fit(X, [0, 0, 0, 1, 1, 1])
-    >>> cf = counterfactual(view_model(model, X), X, X.iloc[[1]], order=["income", "age"])
-    >>> cf.found, [(c.feature, c.before, c.after) for c in cf.changes]
-    (True, [('income', '20', '37')])
+    >>> cf = counterfactual(view_model(model, X), X, X.iloc[[1]], order=["income", "age"], immutable=["age"])
+    >>> cf.found, [(c.feature, c.before, c.after) for c in cf.changes], cf.prediction_after
+    (True, [('income', '20', '36')], '1')
     """
-    if before is None:  # the caller may know the row's decision already
-        before = _decision(view, row)[0]
-    if not view.classes and threshold is None:
-        threshold = float(np.median(_decision(view, X)))
-    current = {c: row[c].iloc[0] for c in row.columns}
-    mutable = [f for f in order if f not in immutable]
-    candidates, scale = _candidates(X, mutable, current)
-
-    def costs(f: str, values: list[Any]) -> np.ndarray:
-        if not scale[f] or pd.isna(current[f]):  # a category, or filling a missing value: 1
-            return np.ones(len(values))
-        return np.abs(np.asarray(values, dtype=float) - float(current[f])) / scale[f]
-
-    def flipped(decisions: np.ndarray) -> np.ndarray:
-        if view.classes:
-            return np.array([d != before for d in decisions.tolist()], dtype=bool)
-        return (decisions > threshold) != (before > threshold)
-
-    def best(
-        trials: list[dict[str, Any]], changes: dict[str, tuple[np.ndarray, list[Any]]], cost: np.ndarray
-    ) -> Counterfactual | None:
-        if not trials:
-            return None
-        frame = _trial_frame(row, len(trials), changes)
-        decisions = np.concatenate(
-            [_decision(view, frame.iloc[i : i + batch_rows]) for i in range(0, len(frame), batch_rows)]
+    desired_range = None
+    if not view.classes:
+        if threshold is None:
+            threshold = float(np.median(np.asarray(view.model.predict(X), dtype=float)))
+        now = float(np.asarray(view.model.predict(row), dtype=float)[0]) if before is None else float(before)
+        desired_range = (
+            (float(np.nextafter(threshold, np.inf)), None) if now <= threshold else (None, threshold)
         )
-        hits = flipped(decisions)
-        if not hits.any():
-            return None
-        i = int(np.flatnonzero(hits)[np.argmin(cost[hits])])  # the cheapest; the first of equals
-        changed = tuple(Change(f, _text(current[f]), _text(v)) for f, v in trials[i].items())
-        return Counterfactual(True, changed, str(before), str(decisions[i]), float(cost[i]))
-
-    def stage(groups: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]) -> Counterfactual | None:
-        """Trials from (features, combinations of their values) groups, laid out in one frame."""
-        trials: list[dict[str, Any]] = []
-        changes: dict[str, tuple[list[int], list[Any]]] = {}
-        cost_parts: list[np.ndarray] = []
-        for features, combos in groups:
-            start = len(trials)
-            trials += [dict(zip(features, combo, strict=True)) for combo in combos]
-            total = np.zeros(len(combos))
-            for k, f in enumerate(features):
-                values = [combo[k] for combo in combos]
-                index, vals = changes.setdefault(f, ([], []))
-                index += range(start, start + len(combos))
-                vals += values
-                total += costs(f, values)
-            cost_parts.append(total)
-        arrays = {f: (np.asarray(i, dtype=int), v) for f, (i, v) in changes.items()}
-        cost = np.concatenate(cost_parts) if cost_parts else np.zeros(0)
-        return best(trials, arrays, cost)
-
-    found = stage([((f,), [(v,) for v in candidates[f]]) for f in mutable if candidates[f]])
-    if found is None:
-        top = [f for f in mutable if candidates[f]][:max_pairs]
-        found = stage(
-            [
-                ((a, b), [(va, vb) for va in candidates[a][::2] for vb in candidates[b][::2]])
-                for a, b in itertools.combinations(top, 2)
-            ]
-        )
-    if found is None:
+    mutable = [f for f in order if f not in set(immutable)]
+    if not mutable:
+        return Counterfactual(False, prediction_before=str(before), note="Every feature is immutable.")
+    result = counterfactuals(
+        view.model,
+        X,
+        row,
+        k=1,
+        desired_range=desired_range,
+        features_to_vary=mutable,
+        batch_rows=batch_rows,
+        random_state=random_state,
+    )
+    found = result.rows[0]
+    prediction_before = str(before) if before is not None else found.prediction
+    valid = [cf for cf in found.counterfactuals if cf.valid]
+    if not valid:
         return Counterfactual(
             False,
-            prediction_before=str(before),
-            note="No change of one feature, or of two of the most important ones, "
-            "within the observed ranges changes the decision.",
+            prediction_before=prediction_before,
+            note=found.note
+            or "No change of the mutable features within the observed ranges changes the decision.",
         )
-    return found
+    cf = valid[0]
+    values = dict(zip(result.features, found.values, strict=True))
+    distance = sum(
+        (1.0 if values[f] is None else abs(float(v) - float(values[f])) / result.mad[f])
+        if f in result.mad
+        else 1.0  # type: ignore[arg-type]
+        for f, v in cf.changes.items()
+    )
+    return Counterfactual(
+        True,
+        tuple(Change(f, value_text(values[f]), value_text(v)) for f, v in cf.changes.items()),
+        prediction_before,
+        cf.prediction,
+        float(distance),
+    )

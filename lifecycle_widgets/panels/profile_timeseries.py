@@ -84,17 +84,23 @@ def series_html(ts: TimeSeriesProfile) -> str:
         "ADF p-value",
         "stationary",
     ]
-    out = static.table(rows, header, numeric=(1, 3, 4, 5, 6), classes=classes) if rows else ""
+    if not rows:
+        return '<p class="lw-note">No numeric column to follow over time.</p>' + _left_out_html(ts)
+    out = static.table(rows, header, numeric=(1, 3, 4, 5, 6), classes=classes)
     out += (
         '<p class="lw-note">Seasonal strength is 1 - Var(remainder) / Var(season + remainder) '
         "of a classical decomposition (seasonal at 0.4 or more); the augmented Dickey-Fuller test "
         "calls a column stationary when its p-value is below 0.05.</p>"
     )
-    if ts.left_out:
-        out += '<p class="lw-note">Not in the time-series view:</p>' + static.table(
-            [(c.column, c.reason) for c in ts.left_out], ["column", "why"]
-        )
-    return out
+    return out + _left_out_html(ts)
+
+
+def _left_out_html(ts: TimeSeriesProfile) -> str:
+    if not ts.left_out:
+        return ""
+    return '<p class="lw-note">Not in the time-series view:</p>' + static.table(
+        [(c.column, c.reason) for c in ts.left_out], ["column", "why"]
+    )
 
 
 def _analysed(ts: TimeSeriesProfile) -> list[str]:

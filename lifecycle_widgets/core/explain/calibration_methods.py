@@ -158,6 +158,15 @@ def _fit_temperature(target: np.ndarray, probs: np.ndarray) -> FittedMap:
 
 
 def _fit_platt(target: np.ndarray, probs: np.ndarray) -> FittedMap:
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    # one thread: two parameters gain nothing from OpenMP, and on a busy machine its waiting
+    # threads made each fit five times slower
+    with threadpool_limits(1):
+        return _platt_map(target, probs)
+
+
+def _platt_map(target: np.ndarray, probs: np.ndarray) -> FittedMap:
     from scipy.special import expit
 
     if probs.ndim == 1:

@@ -98,7 +98,14 @@ def utc_seconds(stamps: pd.Series) -> np.ndarray:
 
 
 def calendar_counts(stamps: pd.Series) -> dict[str, list[int]]:
-    """Counts of each day of the week (Monday first), hour and month of ``stamps``."""
+    """Counts of each day of the week (Monday first), hour and month of ``stamps``.
+
+    Examples
+    --------
+    >>> counts = calendar_counts(pd.Series(pd.to_datetime(["2026-01-03 10:00", "2026-01-04 10:30"])))
+    >>> counts["day_of_week"], counts["hour"][10], counts["month"][0]
+    ([0, 0, 0, 0, 0, 1, 1], 2, 2)
+    """
     parts = {"day_of_week": stamps.dt.day_of_week, "hour": stamps.dt.hour, "month": stamps.dt.month - 1}
     return {
         name: np.bincount(parts[name].to_numpy(dtype=np.int64), minlength=size).tolist()
@@ -156,7 +163,14 @@ def _oov_counts(texts: pd.Series, vocabulary: set[str]) -> tuple[np.ndarray, np.
 
 def learn_text(series: pd.Series) -> dict[str, Any] | None:
     """The text rule of one column from its sampled values: its length distribution, its
-    vocabulary and the out-of-vocabulary share a new row of its own text would show."""
+    vocabulary and the out-of-vocabulary share a new row of its own text would show.
+
+    Examples
+    --------
+    >>> rule = learn_text(pd.Series(["late fee", "card fee", "late card"] * 10))
+    >>> sorted(rule["vocabulary"]), rule["oov_share"], rule["lengths"]["edges"]
+    (['card', 'fee', 'late'], 0.0, [8.0, 9.0])
+    """
     texts = _texts(series)
     if len(texts) < MIN_TEXT_ROWS:
         return None

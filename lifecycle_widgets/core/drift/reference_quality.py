@@ -86,7 +86,14 @@ class ReferenceQuality:
 
 def per_row_loss(task: ModelTask | None, rows: QualityRows) -> np.ndarray:
     """Each row's loss: log loss of the true class for a classifier with scores, else 0/1 error;
-    squared error for a regressor."""
+    squared error for a regressor.
+
+    Examples
+    --------
+    >>> rows = QualityRows(np.array([0, 1]), np.array([0, 0]), np.array([0.2, 0.5]))
+    >>> per_row_loss(ModelTask("binary", (0, 1)), rows).round(3).tolist()
+    [0.223, 0.693]
+    """
     if task is not None and not task.is_classifier:
         return (np.asarray(rows.y, dtype=float) - np.asarray(rows.pred, dtype=float)) ** 2
     if rows.score is not None and task is not None:

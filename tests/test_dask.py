@@ -124,8 +124,10 @@ def test_monitor_chunks_in_one_pass(client) -> None:
     )
     local = lw.monitor(base, data, chunk_size=1_700)
     on_dask = lw.monitor(base, dd.from_pandas(data, npartitions=4), chunk_size=1_700)
-    assert on_dask.labels == local.labels == tuple(
-        f"rows {a:,} to {min(a + 1_699, 7_000):,}" for a in range(1, 7_001, 1_700)
+    assert (
+        on_dask.labels
+        == local.labels
+        == tuple(f"rows {a:,} to {min(a + 1_699, 7_000):,}" for a in range(1, 7_001, 1_700))
     )
     assert [r.rows for r in on_dask.reports] == [r.rows for r in local.reports]
     assert [r.flagged_features for r in on_dask.reports] == [r.flagged_features for r in local.reports]

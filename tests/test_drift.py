@@ -356,7 +356,9 @@ def test_timeline_panel_click_shows_the_cell(base) -> None:
     panel._clicked(panel.heatmap.data[0], Points(), None)
     assert panel.detail_title == "region in b"
     shown = panel.detail.outputs[0]["data"]["application/vnd.plotly.v1+json"]
-    assert shown["data"][1]["y"] == pytest.approx(list(tl.reports[1].feature("region").current_shares), abs=1e-6)
+    assert shown["data"][1]["y"] == pytest.approx(
+        list(tl.reports[1].feature("region").current_shares), abs=1e-6
+    )
 
 
 def test_drift_html_escapes_markup() -> None:

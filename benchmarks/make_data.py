@@ -125,6 +125,48 @@ def ensure(n_rows: int, row_group: int = DEFAULT_ROW_GROUP, folder: Path = RESUL
     return path
 
 
+WIDE_VERSION = 1
+_LEVELS = np.array(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"])
+
+
+def generate_wide(n_rows: int, n_columns: int, seed: int = 0) -> pa.Table:
+    """A wide table: ``n_columns`` columns cycling through five kinds (a float with 5% missing
+    values, a lognormal float, a small integer, an 8-level string and a boolean), the same for
+    the same arguments. Used by ``bench_wide.py``."""
+    rng = np.random.default_rng(seed)
+    n = n_rows
+    columns: dict[str, pa.Array] = {}
+    for j in range(n_columns):
+        kind = j % 5
+        if kind == 0:
+            columns[f"f{j:04d}"] = pa.array(
+                _with_nan(rng.normal(j % 17, 1 + j % 7, n), rng, 0.05), from_pandas=True
+            )
+        elif kind == 1:
+            columns[f"g{j:04d}"] = pa.array(rng.lognormal(0.0, 1.0, n))
+        elif kind == 2:
+            columns[f"i{j:04d}"] = pa.array(rng.integers(0, 1000, n, dtype=np.int64))
+        elif kind == 3:
+            columns[f"s{j:04d}"] = pa.array(_LEVELS[rng.integers(0, len(_LEVELS), n)], pa.string())
+        else:
+            columns[f"b{j:04d}"] = pa.array(rng.random(n) < 0.3)
+    return pa.table(columns)
+
+
+def ensure_wide(n_rows: int, n_columns: int, folder: Path = RESULTS, seed: int = 0) -> Path:
+    """The wide Parquet file (zstd, one row group), written if absent."""
+    path = folder / f"wide_v{WIDE_VERSION}_{n_rows}rows_{n_columns}cols.parquet"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(
+        generate_wide(n_rows, n_columns, seed), tmp, row_group_size=max(n_rows, 1), compression="zstd"
+    )
+    tmp.replace(path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, nargs="+", default=[1000, 100_000, 1_000_000])

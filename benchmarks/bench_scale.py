@@ -58,6 +58,8 @@ ROW_GROUP = 250_000
 DATA_VERSION = 1  # bump when the data changes, so cached files are rebuilt
 CURRENT_SEED0 = 1000
 RESULT_PREFIX = "BENCH_RESULT "
+WORKERS: int | None = None  # --workers: threads of the streamed jobs (None: one per core)
+TARGET_ROWS, TARGET_SECONDS = 20_000_000, 35.0  # issue 15: 20M rows streamed in at most 35 s on 2 cores
 SIZES = [1_000_000, 5_000_000, 10_000_000, 20_000_000]
 QUICK_SIZES = [1_000_000, 2_000_000]
 JOBS = {
@@ -170,8 +172,11 @@ def _cpu() -> float:
     return t.user + t.system
 
 
-def run_child(job: str, folder: str, baseline: str) -> int:
+def run_child(job: str, folder: str, baseline: str, workers: int | None = None) -> int:
     import lifecycle_widgets as lw
+    from lifecycle_widgets.core import ingest
+
+    ingest.WORKERS = workers  # None: one thread per core
 
     out: dict = {"job": job}
     if job == "fit":
@@ -253,6 +258,7 @@ def run_one(job: str, rows: int, folder: Path, baseline: Path, timeout: float) -
         str(folder),
         "--baseline",
         str(baseline),
+        *(["--workers", str(WORKERS)] if WORKERS else []),
     ]
     load = os.getloadavg()[0]
     log(f"{JOBS.get(job, job)}, {rows:,} rows (load {load:.2f}) ...")
@@ -352,6 +358,40 @@ def growth(results: list[dict]) -> list[str]:
     return out
 
 
+def targets(results: list[dict]) -> list[str]:
+    """PASS/FAIL of the streamed profile: 20M rows in at most 35 s, linear in rows (seconds per
+    1M rows at the largest size within 1.25x of those at 5M, past the fixed costs of the smallest
+    size), and both cores busy (CPU seconds over wall seconds)."""
+    ok = [r for r in results if r["job"] == "stream-profile" and r["status"] == "ok"]
+    if not ok:
+        return ["- stream: lw.profile(folder) has no result: FAIL"]
+    out = []
+    big = ok[-1]
+    if big["rows"] == TARGET_ROWS:
+        out.append(
+            f"- {TARGET_ROWS / 1e6:g}M rows streamed in {big['seconds']:.1f} s (target ≤ {TARGET_SECONDS:g} s): "
+            f"{'PASS' if big['seconds'] <= TARGET_SECONDS else 'FAIL'}; CPU {big['cpu_seconds']:.1f} s"
+        )
+    else:
+        out.append(f"- {TARGET_ROWS / 1e6:g}M rows: not measured (largest size {big['rows'] / 1e6:g}M)")
+    ref = next((r for r in ok if r["rows"] >= 5_000_000), None)
+    if ref is not None and ref is not big:
+        a, b = ref["seconds"] / (ref["rows"] / 1e6), big["seconds"] / (big["rows"] / 1e6)
+        ca, cb = ref["cpu_seconds"] / (ref["rows"] / 1e6), big["cpu_seconds"] / (big["rows"] / 1e6)
+        out.append(
+            f"- linear in rows: {a:.2f} s per 1M rows at {ref['rows'] / 1e6:g}M, {b:.2f} at "
+            f"{big['rows'] / 1e6:g}M ({b / a:.2f}x; target ≤ 1.25x): {'PASS' if b / a <= 1.25 else 'FAIL'}; "
+            f"CPU {ca:.2f} → {cb:.2f} s per 1M rows ({cb / ca:.2f}x)"
+        )
+    cores = big["cpu_seconds"] / big["seconds"] if big["seconds"] else 0.0
+    out.append(
+        f"- both cores: {cores:.2f} CPU seconds per wall second at {big['rows'] / 1e6:g}M rows "
+        f"(target ≥ 1.5 on 2 cores): {'PASS' if cores >= 1.5 else 'FAIL'}"
+        + (" (the machine was busy: other processes took CPU)" if big.get("load", 0) >= 1.5 else "")
+    )
+    return out
+
+
 def report(
     results: list[dict], args: argparse.Namespace, command: str, elapsed: float, fit: dict, cur_files: int
 ) -> str:
@@ -401,6 +441,10 @@ def report(
         "",
         *growth(results),
         "",
+        "Targets (issue 15) for the streamed profile:",
+        "",
+        *targets(results),
+        "",
         f"Benchmark wall time: {elapsed / 60:.1f} min (data writing excluded).",
         "",
     ]
@@ -426,13 +470,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", nargs="+", choices=list(JOBS), default=list(JOBS), help="a subset of the jobs")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a child is stopped")
     ap.add_argument("--output", type=Path, default=RESULTS / "scale.md")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="threads of the streamed jobs (default: per core)"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--baseline", help=argparse.SUPPRESS)
     ap.add_argument("--make-file", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        return run_child(args.child, args.folder, args.baseline)
+        return run_child(args.child, args.folder, args.baseline, args.workers)
+    global WORKERS
+    WORKERS = args.workers
     if args.make_file:
         write_file(args.make_file[0], int(args.make_file[1]))
         return 0

@@ -163,6 +163,8 @@ def test_binary_string_labels_and_a_duck_typed_model() -> None:
         def predict_proba(self, X):
             return fitted.predict_proba(X)
 
+    with pytest.raises(UnknownNameError, match=r"binary classification named 'aps'\. Available: lac"):
+        conformal(fitted, X[2000:4000], y[2000:4000], X[4000:], y[4000:], method="aps")
     ours = conformal(Duck(), X[2000:4000], y[2000:4000], X[4000:], y[4000:])
     direct = conformal(fitted, X[2000:4000], y[2000:4000], X[4000:], y[4000:])
     assert ours.problem_type == "binary" and ours.classes == ("no", "yes")

@@ -305,7 +305,8 @@ def conformal(
     method : str, optional
         MAPIE's conformity score: ``absolute`` (default; one width for every row) or ``gamma``
         (positive targets; widths grow with the prediction) for regression; ``lac`` (default,
-        the smallest sets on average) or ``aps`` (adaptive sets) for classification.
+        the smallest sets on average) or ``aps`` (adaptive sets; three classes or more) for
+        classification.
     n_bins : int, default 5
         Regression: bins of the predicted value (equal numbers of test rows) for coverage per bin.
     ci_level : float, default 0.95
@@ -342,6 +343,8 @@ def conformal(
     task = model_task(model, _CALLER)
     family = "classification" if task.is_classifier else "regression"
     scores = CONFORMITY_SCORES[family]
+    if task.problem_type == "binary":
+        family, scores = "binary classification", ("lac",)  # MAPIE refuses the others for two classes
     method = scores[0] if method is None else method
     if method not in scores:
         raise UnknownNameError(f"conformity score for {family}", method, scores)

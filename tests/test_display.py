@@ -72,17 +72,17 @@ def test_to_html_is_self_contained_and_deterministic(credit_profile, tmp_path) -
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=", html)
     assert credit_profile.to_html() == html  # same result, same bytes
-    # overview, picker, missing, missing matrix, nullity, correlations, target
-    assert html.count('class="lw-figure"') == 7
+    # overview, picker, missing, missing matrix, nullity, correlations, target, interactions
+    assert html.count('class="lw-figure"') == 8
 
 
 def test_static_figures_embed_aggregates_only(credit_profile: lw.DataProfile) -> None:
     html = credit_profile.to_html()
     payloads = re.findall(r'<script type="application/json" id="[^"]+-data">(.*?)</script>', html)
-    assert len(payloads) == 7
-    picker = max(payloads, key=len)
-    figures = json.loads(picker)["figures"]
-    assert len(figures) == credit_profile.n_columns
+    assert len(payloads) == 8
+    pickers = [json.loads(p)["figures"] for p in payloads if p.startswith('{"figures"')]
+    assert [len(f) for f in pickers] == [credit_profile.n_columns, 3]  # distributions, top pairs
+    figures = pickers[0]
     # a distribution is a bar of at most bins (+1 for "other") values, whatever the rows
     assert all(len(f["data"][0]["y"]) <= 31 for f in figures)
 

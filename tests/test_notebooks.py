@@ -54,7 +54,7 @@ def test_executed_notebook_shows_every_figure_without_widget_state(executed) -> 
     assert "widgets" not in nb.metadata
     assert not [o for o in outputs(nb) if WIDGET_MIME in o.get("data", {})]
     profile_html = next(h for h in html_outputs(nb) if 'class="lw"' in h)
-    assert profile_html.count('class="lw-figure"') == 7
+    assert profile_html.count('class="lw-figure"') == 8
     assert sum(h.count(PLOTLY_MARKER) for h in html_outputs(nb)) == 1
     assert path.stat().st_size < 6 * 2**20  # plotly.js (~4.7 MB) once, figures from aggregates
 
@@ -66,7 +66,7 @@ def test_html_export_is_offline(executed) -> None:
     assert not re.search(r"<link[^>]+href=[\"']https?:", html)
     assert "@import url(" not in html
     assert html.count(PLOTLY_MARKER) == 1
-    assert html.count('class="lw-figure"') == 7
+    assert html.count('class="lw-figure"') == 8
     assert "credit-risk team" in html  # the data card
 
 
@@ -104,7 +104,7 @@ def test_live_mode_export_falls_back_to_static_html(tmp_path, monkeypatch) -> No
     assert os.path.getsize(out) < 6 * 2**20
     assert out.read_text(encoding="utf-8").count(PLOTLY_MARKER) == 1
     html = notebook_to_html(out, tmp_path / "live.html").read_text(encoding="utf-8")
-    assert html.count('class="lw-figure"') == 7
+    assert html.count('class="lw-figure"') == 8
     assert html.count(PLOTLY_MARKER) == 1  # once in the export too
     assert not re.search(r"<script[^>]+src=", html)
 

@@ -26,11 +26,12 @@ def test_tabs_are_built_when_first_opened(credit_profile: lw.DataProfile) -> Non
         "Columns",
         "Missing values",
         "Correlations",
+        "Interactions",
         "Alerts",
         "Data card",
     )
     built = [bool(holder.children) for holder in panel.tabs.children]
-    assert built == [True, False, False, False, False, False]
+    assert built == [True, False, False, False, False, False, False]
     assert figure_widgets(panel) == []  # no interactive figure until the Columns tab is opened
     panel.tabs.selected_index = 1
     assert len(figure_widgets(panel)) == 1
@@ -69,8 +70,9 @@ def test_from_frame_and_card_tab() -> None:
     panel = lw.ProfilePanel.from_frame(
         lw.datasets.credit(300), target="defaulted", card=lw.DataCard(owner="risk team")
     )
-    panel.tabs.selected_index = 5
-    card_html = panel.tabs.children[5].children[0].value
+    card_tab = panel.tabs.titles.index("Data card")
+    panel.tabs.selected_index = card_tab
+    card_html = panel.tabs.children[card_tab].children[0].value
     assert "risk team" in card_html
 
 

@@ -346,3 +346,16 @@ def test_acf_and_dickey_fuller_agree_with_statsmodels(tmp_path) -> None:
         assert stat == pytest.approx(theirs[name]["stat"], rel=1e-6), name
         assert p == pytest.approx(theirs[name]["p"], rel=1e-6, abs=1e-12), name
         assert acf(x, 40) == pytest.approx(theirs[name]["acf"], abs=1e-10), name
+
+
+def test_profile_takes_time_column_and_checks_it_first(monkeypatch) -> None:
+    df = daily_frame()
+    assert lw.profile(df, time_column="ts").timeseries == time_profile(df, time_column="ts").timeseries
+    assert lw.profile(df.set_index("ts")).timeseries is not None
+    from lifecycle_widgets.core import profiling
+
+    monkeypatch.setattr(profiling, "collect", lambda *a, **k: pytest.fail("read rows first"))
+    with pytest.raises(
+        ColumnError, match="Column 'sales': the 'time_column' parameter of profile needs a datetime"
+    ):
+        lw.profile(df, time_column="sales")

@@ -46,6 +46,13 @@ ALERT_TYPES: dict[str, str] = {
     "|Spearman|, Cramér's V, or the correlation ratio eta (ydata: HIGH_CORRELATION, 0.9).",
     "near_duplicate_columns": "Two columns with equal values in at least `near_duplicate` of the "
     "rows where either has one (ydata has none: its NEAR_DUPLICATES is about rows).",
+    # time series (core/profile_timeseries.py)
+    "time_gaps": "The time index misses periods of its typical step, or has intervals that are no "
+    "whole number of steps (no ydata counterpart).",
+    "non_stationary": "A numeric column of a time-indexed frame whose augmented Dickey-Fuller test "
+    "keeps a unit root, p >= 0.05 (ydata: NON_STATIONARY).",
+    "seasonal": "A numeric column of a time-indexed frame with a period of seasonal strength "
+    "1 - Var(remainder) / Var(season + remainder) >= 0.4 (ydata: SEASONAL).",
 }
 
 

@@ -694,6 +694,7 @@ def profile(
     top_n: int = 20,
     thresholds: AlertThresholds | None = None,
     progress: bool | None = None,
+    time_column: str | None = None,
 ) -> DataProfile:
     """Profile a table: statistics per column, correlations, alerts and a content fingerprint.
 
@@ -720,6 +721,11 @@ def profile(
         When statistics become alerts.
     progress : bool, optional
         Show a progress bar; by default only when there is more than one chunk.
+    time_column : str, optional
+        A datetime column that puts the rows in time order: adds the time-series view of every
+        numeric column (autocorrelation, seasonality, trend, stationarity) and the gaps of the
+        time index. A frame with a ``DatetimeIndex`` gets it without. An in-memory frame is read
+        whole; streamed data (Parquet) from its row sample, in time order.
 
     Examples
     --------
@@ -744,6 +750,7 @@ def profile(
         raise ParameterError.bad_value("card", "profile", "a DataCard or None", card)
     if thresholds is not None and not isinstance(thresholds, AlertThresholds):
         raise ParameterError.bad_value("thresholds", "profile", "an AlertThresholds or None", thresholds)
+    check_time_column(data, time_column)
     source, merged = collect(
         data,
         required=[target] if target else [],
@@ -760,4 +767,6 @@ def profile(
         bins=bins,
         top_n=top_n,
         thresholds=thresholds,
+        time_column=time_column,
+        frame=data if isinstance(data, pd.DataFrame) else None,
     )

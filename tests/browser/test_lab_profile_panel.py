@@ -26,7 +26,7 @@ from .lab_page import (
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 FIXTURE = Path(__file__).resolve().parent / "profile_panel.ipynb"
-TAB_TITLES = ["Overview", "Columns", "Missing values", "Correlations", "Alerts", "Data card"]
+TAB_TITLES = ["Overview", "Columns", "Missing values", "Correlations", "Interactions", "Alerts", "Data card"]
 
 
 @pytest.fixture(scope="module")

@@ -206,8 +206,9 @@ def test_dependence_plot_is_coloured_by_the_true_interacting_feature(interacting
     marker = fig.data[0].marker
     assert marker.colorbar.title.text == "x2"
     x2 = [row[exp.features.index("x2")] for row in exp.feature_scaled]
-    np.testing.assert_allclose(np.asarray(marker.color, dtype=float), x2)
-    np.testing.assert_allclose(fig.data[0].y, [row[0] for row in exp.shap_values])
+    np.testing.assert_allclose(np.asarray(marker.color, dtype=float), x2, atol=1e-4)
+    np.testing.assert_allclose(fig.data[0].y, [row[0] for row in exp.shap_values], rtol=1e-3)
+    assert [c[0] for c in fig.data[0].customdata] == list(exp.rows)
     np.testing.assert_allclose(fig.data[0].x, [float(row[0]) for row in exp.feature_values])
     assert "x2" in fig.layout.title.text
     assert fig.layout.xaxis.title.text == "x1" and "SHAP value of x1" in fig.layout.yaxis.title.text

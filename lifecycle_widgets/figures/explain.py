@@ -513,22 +513,22 @@ def shap_dependence_figure(
             f"color: {partner!r} is not an explained feature; features are {list(exp.features)[:20]}"
         )
     marker: dict[str, Any] = {"size": 6, "opacity": 0.75, "color": NEGATIVE}
-    hover = [f"row {r}: {text(feature)} = {text(v)}" for r, v in zip(exp.rows, values, strict=True)]
+    # a plot needs no more digits than this, and the page carries one number per row and axis
+    shap = [float(f"{v:.4g}") for v in shap]
+    customdata: list[Any] = [[r] for r in exp.rows]
+    hover = f"row %{{customdata[0]}}: {text(feature)} = %{{x}}"
     if partner is not None:
         k = exp.features.index(partner)
+        scaled = [np.nan if row[k] is None else round(row[k], 4) for row in exp.feature_scaled]
         marker.update(
-            color=np.asarray(
-                [np.nan if row[k] is None else row[k] for row in exp.feature_scaled], dtype=float
-            ),
+            color=np.asarray(scaled, dtype=float),
             colorscale=[[0, NEGATIVE], [1, POSITIVE]],
             cmin=0,
             cmax=1,
             colorbar={"title": {"text": text(partner)}, "tickvals": [0, 1], "ticktext": ["low", "high"]},
         )
-        hover = [
-            f"{h}<br>{text(partner)} = {text(row[k])}"
-            for h, row in zip(hover, exp.feature_values, strict=True)
-        ]
+        customdata = [[r, text(row[k])] for r, row in zip(exp.rows, exp.feature_values, strict=True)]
+        hover += f"<br>{text(partner)} = %{{customdata[1]}}"
     x: list[Any] = numbers.tolist() if numbers is not None else [text(v) for v in values]
     fig = go.Figure(
         go.Scattergl(
@@ -536,9 +536,8 @@ def shap_dependence_figure(
             y=shap,
             mode="markers",
             marker=marker,
-            customdata=list(exp.rows),
-            hovertext=hover,
-            hovertemplate="%{hovertext}<br>SHAP %{y:.4f}<extra></extra>",
+            customdata=customdata,
+            hovertemplate=hover + "<br>SHAP %{y}<extra></extra>",
         )
     )
     colored = (

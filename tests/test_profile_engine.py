@@ -12,7 +12,13 @@ import pytest
 import lifecycle_widgets as lw
 from lifecycle_widgets.core import ingest
 from lifecycle_widgets.core.ingest import collect, fingerprint
-from lifecycle_widgets.core.partial import _buffers, _byte_hashes, string_hashes, table_partial
+from lifecycle_widgets.core.partial import (
+    _buffers,
+    _byte_hashes,
+    sample_key_limit,
+    string_hashes,
+    table_partial,
+)
 from lifecycle_widgets.core.sketches import FrequentValues
 from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.panels import display
@@ -175,3 +181,18 @@ def test_workers_must_be_a_positive_int() -> None:
         collect(df, workers=0)
     with pytest.raises(ParameterError, match="workers"):
         collect(df, workers=1.5)  # type: ignore[arg-type]
+
+
+def test_key_limit_keeps_the_same_sample() -> None:
+    df = _frame(30_000, seed=7)
+    whole = table_partial(df, sample_size=1_000)
+    limit = sample_key_limit(len(df), 1_000)
+    assert limit is not None
+    merged = None
+    for start in range(0, len(df), 4_000):
+        part = table_partial(df.iloc[start : start + 4_000], sample_size=1_000, offset=start, key_limit=limit)
+        assert part.sample is not None and len(part.sample) < 1_000  # only rows below the limit
+        merged = part if merged is None else merged.merge(part)
+    assert merged is not None
+    assert np.array_equal(merged.sample_positions, whole.sample_positions)
+    pd.testing.assert_frame_equal(merged.sample, whole.sample)

@@ -15,11 +15,20 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from lifecycle_widgets.core.partial import ColumnPartial, TablePartial, numeric_values, table_partial
+from lifecycle_widgets.core.partial import (
+    ColumnPartial,
+    TablePartial,
+    numeric_values,
+    sample_key_limit,
+    table_partial,
+)
 from lifecycle_widgets.core.progress import progress_bar
 from lifecycle_widgets.core.sketches import SampleQuantiles
 from lifecycle_widgets.core.sources import open_source
@@ -123,13 +132,14 @@ def collect(
         return "Dask DataFrame", part
     src = open_source(data, chunk_rows=chunk_rows)
     check_required(required, src.columns)
+    key_limit = sample_key_limit(known_rows(data), sample_size)
     show = progress if progress is not None else src.n_chunks > 1
     chunks = progress_bar(src.chunks, total=src.n_chunks, desc=desc, enabled=show)
     if workers == 1:
         merged_part: TablePartial | None = None
         offset = 0
         for chunk in chunks:
-            part = table_partial(chunk, sample_size=sample_size, offset=offset)
+            part = table_partial(chunk, sample_size=sample_size, offset=offset, key_limit=key_limit)
             for acc in accumulators:
                 acc.update(chunk, offset)
             offset += len(chunk)
@@ -137,7 +147,7 @@ def collect(
         assert merged_part is not None  # every source yields at least one chunk
         return src.name, merged_part
     with ThreadPoolExecutor(workers, thread_name_prefix="lw-profile") as pool:
-        merged_part = _fold_on(pool, workers, chunks, src.n_chunks, sample_size, accumulators)
+        merged_part = _fold_on(pool, workers, chunks, src.n_chunks, sample_size, key_limit, accumulators)
     return src.name, merged_part
 
 
@@ -147,6 +157,7 @@ def _fold_on(
     chunks: Iterable[pd.DataFrame],
     n_chunks: int,
     sample_size: int,
+    key_limit: int | None,
     accumulators: Sequence[Any],
 ) -> TablePartial:
     """Partials of ``chunks`` on ``pool``, merged in chunk order; at most ``workers + 1`` chunks
@@ -157,9 +168,14 @@ def _fold_on(
     column_pool = pool if n_chunks == 1 else None
     for chunk in chunks:
         if column_pool is not None:  # one chunk: its columns on the threads
-            pending.append(_done(table_partial(chunk, sample_size=sample_size, offset=offset, pool=pool)))
+            part = table_partial(
+                chunk, sample_size=sample_size, offset=offset, pool=pool, key_limit=key_limit
+            )
+            pending.append(_done(part))
         else:
-            pending.append(pool.submit(table_partial, chunk, sample_size=sample_size, offset=offset))
+            pending.append(
+                pool.submit(table_partial, chunk, sample_size=sample_size, offset=offset, key_limit=key_limit)
+            )
         for acc in accumulators:
             acc.update(chunk, offset)
         offset += len(chunk)
@@ -172,6 +188,23 @@ def _fold_on(
         merged = part if merged is None else merged.merge(part)
     assert merged is not None  # every source yields at least one chunk
     return merged
+
+
+def known_rows(data: Any) -> int | None:
+    """The number of rows of ``data`` when it is known before reading: a frame's or a Table's
+    length, the row count in Parquet footers; None otherwise."""
+    if isinstance(data, pd.DataFrame):
+        return len(data)
+    if isinstance(data, pa.Table):
+        return data.num_rows
+    if isinstance(data, str | os.PathLike):
+        from lifecycle_widgets.core.sources import _parquet_files
+
+        try:
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(Path(data)))
+        except (OSError, pa.ArrowException):
+            return None
+    return None
 
 
 def _done(value: TablePartial) -> Future[TablePartial]:

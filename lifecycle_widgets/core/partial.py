@@ -636,11 +636,17 @@ def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
 
 
 def table_partial(
-    chunk: pd.DataFrame, *, sample_size: int = 50_000, offset: int = 0, pool: Executor | None = None
+    chunk: pd.DataFrame,
+    *,
+    sample_size: int = 50_000,
+    offset: int = 0,
+    pool: Executor | None = None,
+    key_limit: int | None = None,
 ) -> TablePartial:
     """Partial statistics of one chunk of rows whose first row is row ``offset`` of the table
     (column names must already be unique strings). With a ``pool``, the columns are computed on
-    its threads (the result is the same: columns are combined in table order)."""
+    its threads (the result is the same: columns are combined in table order). ``key_limit``
+    (see :func:`sample_key_limit`) keeps rows whose sample key is above it out of the sample."""
     columns = [str(c) for c in chunk.columns]
     partials: dict[str, ColumnPartial] = {}
     row_hash = np.zeros(len(chunk), dtype=np.uint64)
@@ -670,11 +676,41 @@ def table_partial(
         with np.errstate(over="ignore"):
             positions = np.arange(offset, offset + len(chunk), dtype=np.uint64)
             keys = _splitmix(row_hash ^ _splitmix(positions, np.uint64(3)), np.uint64(4))
-        take = np.argsort(keys, kind="stable")[:sample_size] if len(chunk) <= sample_size else None
-        if take is None:
-            take = np.argpartition(keys, sample_size - 1)[:sample_size]
-            take = take[np.argsort(keys[take], kind="stable")]
-        sample = chunk.iloc[take].reset_index(drop=True)
-        sample.columns = columns
-        part.sample, part.sample_keys, part.sample_positions = sample, keys[take], positions[take]
+        # rows whose key is above the table's limit cannot be among its sample_size smallest
+        candidates = None if key_limit is None else np.flatnonzero(keys <= np.uint64(key_limit))
+        pool_keys = keys if candidates is None else keys[candidates]
+        if pool_keys.size <= sample_size:
+            take = np.argsort(pool_keys, kind="stable")
+        else:
+            take = np.argpartition(pool_keys, sample_size - 1)[:sample_size]
+            take = take[np.argsort(pool_keys[take], kind="stable")]
+        if candidates is not None:
+            take = candidates[take]
+        if take.size:
+            sample = chunk.iloc[take].reset_index(drop=True)
+            sample.columns = columns
+            part.sample, part.sample_keys, part.sample_positions = sample, keys[take], positions[take]
     return part
+
+
+def sample_key_limit(rows: int | None, sample_size: int) -> int | None:
+    """The largest sample key worth keeping in a table of ``rows`` rows: the keys are uniform
+    64-bit numbers, so about ``rows * limit / 2**64`` rows fall below the limit, here 1.2 times
+    the sample size plus 10 standard deviations (for a 50,000-row sample, 62,000 expected where
+    50,000 are needed: 48 standard deviations of margin). Chunks then copy about 1/8 of the rows
+    they used to into their sample, and the merged sample is the same. None (no limit) when the
+    number of rows is unknown or the sample holds most of them.
+
+    Examples
+    --------
+    >>> sample_key_limit(1_000_000, 50_000) / 2**64
+    0.06233606797749979
+    >>> sample_key_limit(60_000, 50_000) is None
+    True
+    """
+    if rows is None or sample_size <= 0:
+        return None
+    expected = 1.2 * sample_size + 10 * np.sqrt(sample_size) + 100
+    if expected >= 0.5 * rows:
+        return None
+    return int(2**64 * expected / rows)

@@ -7,7 +7,6 @@ from typing import Any
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.explain.counterfactual_space import value_text
-from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures._common import finish, text
 
 MAX_FEATURES = 20  # features shown per row (the most often changed)
@@ -88,7 +87,3 @@ def counterfactual_figure(
         legend={"title": {"text": f"counterfactual (desired: {text(r.desired)})"}},
     )
 
-
-def summary_text(value: float | None) -> str:
-    """A measure as the displays show it ("–" when undefined)."""
-    return "–" if value is None else fmt_number(value)

@@ -29,6 +29,7 @@ __all__ = [
     "FIXED",
     "FeatureSpace",
     "check_constraints",
+    "column_quantiles",
     "feature_kind",
     "plain",
     "value_text",
@@ -237,6 +238,30 @@ def check_constraints(
     return vary, fixed, ranges
 
 
+def column_quantiles(values: np.ndarray, probs: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Quantiles ``probs`` of each column of ``values``, missing values left out, by numpy's
+    default (linear) method: one sort of the whole matrix, where ``np.nanquantile`` goes column
+    by column once any value is missing. NaN for a column without values.
+
+    Examples
+    --------
+    >>> v = np.array([[1.0, np.nan], [2.0, 5.0], [4.0, np.nan], [np.nan, np.nan]])
+    >>> column_quantiles(v, [0.5, 1.0]).tolist()
+    [[2.0, 5.0], [4.0, 5.0]]
+    """
+    ordered = np.sort(values, axis=0)  # missing values sort last
+    count = (~np.isnan(values)).sum(axis=0)
+    last = np.maximum(count - 1, 0)
+    at = np.asarray(probs, dtype=float)[:, None] * last
+    below = np.floor(at).astype(int)
+    above = np.minimum(below + 1, last)
+    cols = np.arange(values.shape[1])
+    low, high = ordered[below, cols], ordered[above, cols]
+    out = low + (at - below) * (high - low)
+    out[:, count == 0] = np.nan
+    return out
+
+
 def _decimals(values: np.ndarray) -> np.ndarray:
     """Per column, the fewest decimals (0 to 4) that every sampled value has, else -1 (such
     columns are rounded to 6 significant digits), as dice-ml rounds to the data's precision."""
@@ -331,8 +356,8 @@ class FeatureSpace:
             some = cont & (np.isfinite(values).sum(axis=0) > 0)
             lo[some] = np.nanmin(finite[:, some], axis=0)
             hi[some] = np.nanmax(finite[:, some], axis=0)
-            med = np.nanmedian(finite[:, some], axis=0)
-            spread = np.nanmedian(np.abs(finite[:, some] - med), axis=0)
+            med = column_quantiles(finite[:, some], [0.5])[0]
+            spread = column_quantiles(np.abs(finite[:, some] - med), [0.5])[0]
             mad[some] = np.where(spread > 0, spread, 1.0)
         for name, spec in ranges.items():
             j = names.index(name)
@@ -349,7 +374,7 @@ class FeatureSpace:
         quant = np.full((GRID_POINTS, d), np.nan)
         if cont.any():
             some = cont & np.isfinite(lo)
-            quant[:, some] = np.nanquantile(finite[:, some], probs, axis=0)
+            quant[:, some] = column_quantiles(finite[:, some], probs)
         levels: list[np.ndarray | None] = []
         allowed: list[np.ndarray] = []
         codes = np.full((len(X), d), np.nan)

@@ -234,13 +234,6 @@ def cohort_figure(exp: Any, *, title: str | None = None, template: str | None = 
     )
 
 
-def _space(output_space: str) -> str:
-    """How an axis names the units SHAP values are in."""
-    return {"log-odds": "log-odds", "logit": "logit (raw score)", "probability": "probability"}.get(
-        output_space, output_space
-    )
-
-
 def waterfall_figure(
     local: Any, *, max_features: int = 12, title: str | None = None, template: str | None = None
 ) -> go.Figure:
@@ -272,7 +265,7 @@ def waterfall_figure(
     low, high = float(path.min()), float(path.max())
     pad = 0.08 * (high - low) or 0.05 * max(abs(high), 1e-9)
     output = float(path[-1])
-    space = _space(local.output_space)
+    space = local.output_space
     total_label = "f(x)" if local.output_space in ("log-odds", "logit") else "prediction"
     total_text = fmt_number(output)
     if local.output_space == "log-odds":
@@ -552,7 +545,7 @@ def shap_dependence_figure(
         title=title if title is not None else f"SHAP dependence of {text(feature)}{colored}",
         template=template,
         xaxis={"title": {"text": text(feature)}, "type": "linear" if numbers is not None else "category"},
-        yaxis_title=f"SHAP value of {text(feature)} ({_space(exp.output_space)})",
+        yaxis_title=f"SHAP value of {text(feature)} ({exp.output_space})",
     )
 
 

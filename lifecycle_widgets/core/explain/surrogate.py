@@ -153,10 +153,18 @@ class RankedCategories:
 
 def _threshold_text(t: float, below: float, above: float) -> str:
     """The shortest decimal form of ``t`` that still splits ``below`` from ``above`` (the
-    neighbouring values seen in fitting), at least three significant digits."""
+    neighbouring values seen in fitting: ``x <= candidate`` keeps ``below`` and not ``above``),
+    at least three significant digits. The tree compares in float32, so its threshold can sit a
+    hair above a value it means to include (1.58000004 for 1.58).
+
+    Examples
+    --------
+    >>> _threshold_text(42.5, 42.0, 43.0), _threshold_text(float(np.float32(1.58)), 1.58, 1.59)
+    ('42.5', '1.58')
+    """
     for digits in range(3, 17):
         candidate = float(f"{t:.{digits}g}")
-        if below < candidate < above:
+        if below <= candidate < above:
             return np.format_float_positional(candidate, trim="-")
     return np.format_float_positional(t, trim="-")
 

@@ -210,11 +210,20 @@ class DriftPanel(ResultPanel):
 
     @classmethod
     def from_frames(
-        cls, reference: Any, current: Any, *, target: str | None = None, model: Any = None, labels: Any = None
+        cls,
+        reference: Any,
+        current: Any,
+        *,
+        target: str | None = None,
+        model: Any = None,
+        labels: Any = None,
+        validation: Any = None,
     ) -> DriftPanel:
-        """Fit a baseline on ``reference``, check ``current`` against it, and show the report."""
-        base = Baseline.fit(reference, target=target, model=model)
-        return cls(base.check(current, labels=labels))
+        """Fit a baseline on ``reference``, check ``current`` against it, and show the report.
+        With a ``model``, ``validation`` (rows it did not train on) gives the quality baseline
+        (see :meth:`Baseline.fit`), and the batch's quality is judged with the model."""
+        base = Baseline.fit(reference, target=target, model=model, validation=validation)
+        return cls(base.check(current, labels=labels, model=model))
 
     def _distributions_tab(self) -> widgets.Widget:
         if not self.feature_picker.options:

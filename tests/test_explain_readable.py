@@ -167,6 +167,7 @@ def test_log_odds_shap_is_labelled_and_never_mixed_with_probabilities(logistic) 
     ]
     assert all("log-odds" in t and "probability" not in t for t in shap_axes)
     assert "log-odds" in local_html(local) and "P = " in local_html(local)
+    assert "Prediction (probability)" in local_html(local)
     assert "log-odds" in summary_html(exp) and exp.space_note is not None
 
 

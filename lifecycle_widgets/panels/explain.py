@@ -124,7 +124,10 @@ def counterfactual_html(local: LocalExplanation) -> str:
 def local_html(local: LocalExplanation) -> str:
     rows = [
         ("Row", local.row),
-        ("Prediction", f"{local.prediction:.4g}"),
+        (
+            "Prediction" if local.output_space == "prediction" else "Prediction (probability)",
+            f"{local.prediction:.4g}",
+        ),
         ("Decision", local.decision),
         ("Label", local.label if local.label is not None else "(no labels)"),
     ]

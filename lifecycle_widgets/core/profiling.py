@@ -695,6 +695,7 @@ def profile(
     thresholds: AlertThresholds | None = None,
     progress: bool | None = None,
     time_column: str | None = None,
+    workers: int | None = None,
 ) -> DataProfile:
     """Profile a table: statistics per column, correlations, alerts and a content fingerprint.
 
@@ -721,6 +722,10 @@ def profile(
         When statistics become alerts.
     progress : bool, optional
         Show a progress bar; by default only when there is more than one chunk.
+    workers : int, optional
+        Threads computing the chunks' statistics (Parquet row groups, or the columns of a
+        single chunk); by default one per core (``lifecycle_widgets.core.ingest.WORKERS`` sets
+        it for the process). Any number gives the same profile, byte for byte.
     time_column : str, optional
         A datetime column that puts the rows in time order: adds the time-series view of every
         numeric column (autocorrelation, seasonality, trend, stationarity) and the gaps of the
@@ -757,6 +762,7 @@ def profile(
         sample_size=sample_size,
         chunk_rows=chunk_rows,
         progress=progress,
+        workers=workers,
     )
     return finalize(
         merged,

@@ -335,6 +335,21 @@ def _display(page: Any, traffic: Traffic, index: int, name: str) -> list[Row]:
     _wait_idle(page)
     _settle(traffic)
     times = page.evaluate("() => window.__lw")
+    # jupyterlab-plotly's own plotly.js (the Output widgets' figures), fetched the first time one
+    # draws: when it arrived, relative to the panel's display
+    chunk = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter((e) => e.name.includes('/jupyterlab-plotly/static/') && e.encodedBodySize > 1e6)
+            .map((e) => ({start: e.startTime, end: e.responseEnd, size: e.encodedBodySize}))"""
+    )
+    loaded = [c for c in chunk if c["start"] >= times["started"]]
+    note = (
+        f"jupyterlab-plotly fetched its plotly.js ({loaded[0]['size'] / 1e6:.1f} MB) "
+        f"{(loaded[0]['start'] - times['panel']) / 1000:+.2f} s to {(loaded[0]['end'] - times['panel']) / 1000:+.2f} s "
+        "from the panel's display"
+        if loaded
+        else ""
+    )
     comm, n = traffic.since(mark, COMM_TYPES)
     twin, m = traffic.since(mark, {"display_data"})
     return [
@@ -346,6 +361,7 @@ def _display(page: Any, traffic: Traffic, index: int, name: str) -> list[Row]:
             (times["figure"] - times["panel"]) / 1000,
             "s",
             TARGETS["first figure"],
+            note,
         ),
     ]
 

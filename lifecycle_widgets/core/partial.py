@@ -651,8 +651,11 @@ def table_partial(
     partials: dict[str, ColumnPartial] = {}
     row_hash = np.zeros(len(chunk), dtype=np.uint64)
 
+    # the columns are taken out in this thread: only the statistics run on the pool's threads
+    series = [chunk.iloc[:, position] for position in range(len(columns))]
+
     def one(position: int) -> tuple[ColumnPartial, np.ndarray]:
-        return column_partial(chunk.iloc[:, position], columns[position])
+        return column_partial(series[position], columns[position])
 
     positions = range(len(columns))
     results = pool.map(one, positions) if pool is not None and len(columns) > 1 else map(one, positions)

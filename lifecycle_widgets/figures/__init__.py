@@ -31,6 +31,7 @@ from lifecycle_widgets.figures.experiments import (
     step_curves_figure,
 )
 from lifecycle_widgets.figures.explain import (
+    ale_figure,
     beeswarm_figure,
     bias_figure,
     class_importance_figure,
@@ -38,9 +39,12 @@ from lifecycle_widgets.figures.explain import (
     dependence_figure,
     importance_figure,
     lime_figure,
+    pair_dependence_figure,
     row_ice_figure,
     saliency_figure,
+    shap_dependence_figure,
     stability_figure,
+    surrogate_figure,
     waterfall_figure,
 )
 from lifecycle_widgets.figures.profile import (
@@ -59,6 +63,7 @@ from lifecycle_widgets.figures.profile_timeseries import acf_figure, decompositi
 
 __all__ = [
     "acf_figure",
+    "ale_figure",
     "alerts_figure",
     "beeswarm_figure",
     "bias_figure",
@@ -88,14 +93,17 @@ __all__ = [
     "nullity_figure",
     "overlay_figure",
     "overview_figure",
+    "pair_dependence_figure",
     "parallel_figure",
     "performance_figure",
     "quality_figure",
     "reconstruction_figure",
     "row_ice_figure",
     "saliency_figure",
+    "shap_dependence_figure",
     "stability_figure",
     "step_curves_figure",
+    "surrogate_figure",
     "target_figure",
     "text_figure",
     "timeline_heatmap",

@@ -33,7 +33,15 @@ from .lab_page import (
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 FIXTURE = Path(__file__).resolve().parent / "explanation_panel.ipynb"
-TAB_TITLES = ["Global", "Local", "Stability", "Calibration"]  # no bias facet given
+TAB_TITLES = [
+    "Global",
+    "Local",
+    "Effects",
+    "Interactions",
+    "Surrogate",
+    "Stability",
+    "Calibration",
+]  # no bias facet given
 WATERFALL_TITLE = re.compile(r"^Row (\d+): SHAP \(")
 LIME_TITLE = re.compile(r"^Row (\d+): LIME \(")
 

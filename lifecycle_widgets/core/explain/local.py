@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lifecycle_widgets.core.explain.ale import values_like
 from lifecycle_widgets.core.explain.counterfactual import counterfactual
 from lifecycle_widgets.core.explain.explanation import (
     Contribution,
@@ -38,7 +39,7 @@ def row_ice(
         values = list(dep.grid)
         if not dep.categorical:
             frame[dep.feature] = (
-                np.asarray(values, dtype=float).astype(X[dep.feature].dtype, copy=False)
+                values_like(np.asarray(values, dtype=float), X[dep.feature].dtype)
                 if pd.api.types.is_integer_dtype(X[dep.feature])
                 else values
             )

@@ -283,14 +283,15 @@ def _wait_idle(page: Any, timeout: float = CELL_TIMEOUT) -> None:
     idle.wait_for(timeout=timeout)
 
 
-def _settle(traffic: Traffic, quiet: float = 0.5, limit: float = 30.0) -> None:
-    """Wait until no frame has arrived for ``quiet`` seconds (the kernel's last updates in)."""
+def _settle(page: Any, traffic: Traffic, quiet: float = 0.5, limit: float = 30.0) -> None:
+    """Wait until no frame has arrived for ``quiet`` seconds (the kernel's last updates in).
+    Playwright hands over websocket frames only while it runs, so the wait is the page's own."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
         last = traffic.frames[-1].at if traffic.frames else 0.0
         if time.monotonic() - last >= quiet:
             return
-        time.sleep(0.1)
 
 
 @dataclass
@@ -321,6 +322,7 @@ class Row:
 def _display(page: Any, traffic: Traffic, index: int, name: str) -> list[Row]:
     """Run the panel's cell; the bytes and times of its first display."""
     page.evaluate(WATCH, [index])
+    page.wait_for_timeout(100)
     mark = traffic.mark()
     _run_cell(page, index)
     print(f"{name}: cell started", flush=True)
@@ -333,7 +335,7 @@ def _display(page: Any, traffic: Traffic, index: int, name: str) -> list[Row]:
             f"{name}: no figure drawn in the panel; page state {page.evaluate('() => window.__lw')}, see {shot}"
         ) from None
     _wait_idle(page)
-    _settle(traffic)
+    _settle(page, traffic)
     times = page.evaluate("() => window.__lw")
     # jupyterlab-plotly's own plotly.js (the Output widgets' figures), fetched the first time one
     # draws: when it arrived, relative to the panel's display
@@ -383,22 +385,25 @@ def _summary(name: str, values: list[float], unit: str, target: float | None, no
 
 def _profile_picks(page: Any, traffic: Traffic, index: int, picks: int) -> list[Row]:
     shown = _tab(page, index, "Columns")
+    page.wait_for_timeout(100)
     mark = traffic.mark()
     select = shown.locator(".widget-dropdown select")
     select.wait_for(timeout=CELL_TIMEOUT)
     shown.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=CELL_TIMEOUT)
     _wait_idle(page)
-    _settle(traffic)
+    _settle(page, traffic)
     opened, _ = traffic.since(mark, COMM_TYPES)
     options = select.locator("option").all_text_contents()
     current = select.evaluate("s => s.options[s.selectedIndex].text")
     chosen = [o for o in options if o != current][:picks]
     times, sizes = [], []
     for label in chosen:
+        page.wait_for_timeout(100)
+        page.wait_for_timeout(100)
         mark = traffic.mark()
         elapsed = page.evaluate(PICK, [index, label])
         _wait_idle(page)
-        _settle(traffic)
+        _settle(page, traffic)
         sizes.append(traffic.since(mark, COMM_TYPES)[0])
         if elapsed >= 0:
             times.append(elapsed / 1000)
@@ -431,6 +436,8 @@ def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int) -> li
         page.mouse.move(target["x"], target["y"], steps=5)
         page.wait_for_timeout(200)
         page.evaluate(ARM_CLICK, [index, target["row"]])
+        page.wait_for_timeout(100)
+        page.wait_for_timeout(100)
         mark = traffic.mark()
         page.mouse.click(target["x"], target["y"])
         elapsed = page.evaluate("() => window.__lwClick")
@@ -443,7 +450,7 @@ def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int) -> li
             print(f"row {target['row']}: the Local tab did not show it within 60 s; figure titles {titles}")
             page.screenshot(path=str(RESULTS / "browser-click-stuck.png"))
         _wait_idle(page)
-        _settle(traffic)
+        _settle(page, traffic)
         sizes.append(traffic.since(mark, COMM_TYPES)[0])
         seen.append(target["row"])
         rows.append(str(target["row"]))

@@ -92,15 +92,15 @@ export default { render };
 
 def figure_spec(fig: go.Figure) -> dict[str, Any]:
     """``fig`` as the JSON a front end draws: long strings clipped, number arrays compacted
-    (``html.plain_spec``) and, where long, typed (``html.typed_arrays``), the default template
-    where the figure has none, plotly's logo off."""
+    (``html.plain_spec``), the default template where the figure has none, plotly's logo off.
+    (Not typed arrays: a page reads ``gd.data[i].x`` as a list, as clicks and tests do.)"""
     spec = static.plain_spec(fig)
     layout = spec.setdefault("layout", {})
     if is_unstyled(layout.get("template")):
         layout["template"] = template_json()
     spec["config"] = {"displaylogo": False}  # not "responsive": a figure drawn in a tab not yet
     # laid out would take its 0 px height; the view resizes on its own
-    return static.typed_arrays(spec)  # long number arrays as plotly typed arrays: fewer bytes
+    return spec
 
 
 class PlotlyView(anywidget.AnyWidget):

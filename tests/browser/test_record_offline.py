@@ -85,20 +85,19 @@ def test_the_notebook_draws_every_figure_without_a_kernel(record: Path, browser,
         # every figure output drawn by jupyterlab-plotly, with traces (scrolled through: Lab
         # renders outputs as they come into view)
         drawn_script = """() => Array.from(document.querySelectorAll(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.plotly.v1+json"] .js-plotly-plot'))
+            '.jp-OutputArea-output .jp-RenderedPlotly .js-plotly-plot'))
             .filter(p => (p._fullData || []).some(t => ['x', 'y', 'z', 'values']
                 .some(k => t[k] && (t[k].length || Object.keys(t[k]).length)))).length"""
-        outputs = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.plotly.v1+json"]')
+        outputs = page.locator(".jp-OutputArea-output .jp-RenderedPlotly")
         deadline = time.monotonic() + KERNEL_TIMEOUT / 1000
         while page.evaluate(drawn_script) < expected and time.monotonic() < deadline:
-            for i in range(outputs.count()):
+            for i in range(outputs.count()):  # none yet: the loop waits
                 outputs.nth(i).scroll_into_view_if_needed()
             page.wait_for_timeout(500)
         drawn = page.evaluate(drawn_script)
         print(
             f"{drawn} of {expected} figures drawn in {time.monotonic() - started:.1f} s; refused: {refused}"
         )
-        outputs.first.scroll_into_view_if_needed()
         screenshot(page, "record-notebook")
         assert drawn == expected, f"{drawn} of {expected} figures drawn"
         assert outputs.count() == expected

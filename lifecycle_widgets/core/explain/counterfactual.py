@@ -189,6 +189,7 @@ def counterfactuals(
     permitted_range: Mapping[str, Any] | None = None,
     immutable: Sequence[str] = (),
     diversity_weight: float = 1.0,
+    sparsity_weight: float = 1.0,
     batch_rows: int = 50_000,
     random_state: int = 0,
 ) -> CounterfactualSet:
@@ -227,6 +228,9 @@ def counterfactuals(
     diversity_weight : float
         How much the pick of each next counterfactual values its distance from those already
         picked against its distance from the row (0: only closeness).
+    sparsity_weight : float
+        What each changed feature costs in the search, in MADs of a number (a changed category
+        costs 1): higher values prefer fewer changes over smaller ones.
     batch_rows : int
         The most rows scored in one model call.
     random_state : int
@@ -263,6 +267,7 @@ def counterfactuals(
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
         raise ParameterError.bad_value("random_state", CALLER, "an int", random_state)
     diversity_weight = _check_number(diversity_weight, "diversity_weight")
+    sparsity_weight = _check_number(sparsity_weight, "sparsity_weight")
     wanted, wanted_range = _desired(task, desired_class, desired_range)
     vary, fixed, ranges = check_constraints(
         Xm,
@@ -276,6 +281,7 @@ def counterfactuals(
     space = FeatureSpace.build(
         Xm, queries, vary=vary, immutable=fixed, ranges=ranges, random_state=int(random_state)
     )
+    space.change_cost = sparsity_weight
     notes = list(space.notes)
     if not space.mutable.any():
         raise ParameterError(

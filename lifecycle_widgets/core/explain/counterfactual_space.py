@@ -306,6 +306,7 @@ class FeatureSpace:
     pool: np.ndarray  # an encoded sample of the reference rows
     pool_frame: pd.DataFrame
     notes: tuple[str, ...] = ()
+    change_cost: float = 0.0  # what :meth:`cost` adds per changed feature
 
     @property
     def continuous(self) -> np.ndarray:
@@ -567,8 +568,10 @@ class FeatureSpace:
     def cost(self, Z: np.ndarray, z0: np.ndarray) -> np.ndarray:
         """What the search minimises: :meth:`diffs` summed over the features, so a change of one
         MAD costs as much as a changed category, however many features of each kind there are
-        (DiCE's averages weigh one category against one over the number of numbers)."""
-        return self.diffs(Z, z0).sum(axis=1)
+        (DiCE's averages weigh one category against one over the number of numbers), plus
+        ``change_cost`` per changed feature (sparsity)."""
+        d = self.diffs(Z, z0)
+        return d.sum(axis=1) + self.change_cost * (d > 0).sum(axis=1)
 
     def spread(self, Z: np.ndarray, z0: np.ndarray) -> np.ndarray:
         """How differently each row of ``Z`` changes things from ``z0``, the diversity the search

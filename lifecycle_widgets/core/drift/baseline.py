@@ -351,7 +351,7 @@ class Baseline(Result):
         with the ``target`` column, gives them; else ``reference_is_training=False`` says
         ``data`` is such rows; else (``True``, or ``None`` when the model scores markedly better
         on ``data`` than out of fold) quality is measured out of fold, by clones of the model
-        refitted on five folds of up to 20,000 rows of ``data``, and a warning says so.
+        refitted on five folds of up to 10,000 rows of ``data``, and a warning says so.
         ``model_quality["source"]`` and ``["note"]`` say where it came from.
 
         Examples

@@ -44,12 +44,12 @@ from lifecycle_widgets.core.drift.quality import (
 )
 from lifecycle_widgets.core.explain.estimator import ModelTask
 
-OOF_ROWS = 20_000  # reference rows refitted on for out-of-fold predictions
+OOF_ROWS = 10_000  # reference rows refitted on for out-of-fold predictions
 FOLDS = 5
 TRAINING_GAP = 0.1  # in-sample loss this much (relative) below out-of-fold loss: training rows
 TRAINING_Z = 3.09  # and beyond noise: one-sided p < 0.001 of the paired loss difference
-BOOTSTRAP_ROWS = 2_000
-BOOTSTRAP_RESAMPLES = 100
+BOOTSTRAP_ROWS = 1_000
+BOOTSTRAP_RESAMPLES = 80
 
 
 class ReferenceQualityWarning(UserWarning):

@@ -17,7 +17,7 @@ from lifecycle_widgets.core.explain.ale import (
     values_like,
 )
 from lifecycle_widgets.core.explain.estimator import ModelTask, as_estimator
-from lifecycle_widgets.core.explain.models import ModelView
+from lifecycle_widgets.core.explain.models import ModelView, transformed_permutation_importance
 from lifecycle_widgets.core.explain.surrogate import Surrogate, SurrogateRule, is_categorical, surrogate_tree
 from lifecycle_widgets.exceptions import ColumnError, ParameterError
 
@@ -72,13 +72,16 @@ def permutation(
     task = ModelTask(view.problem_type, view.classes)
     if scoring is None:
         scoring = "roc_auc" if task.problem_type == "binary" else ("accuracy" if task.is_classifier else "r2")
-    result = permutation_importance(
-        as_estimator(view.model, task), X, y, n_repeats=n_repeats, random_state=random_state, scoring=scoring
+    # a pipeline whose transform works column by column: transformed once (the same numbers)
+    fast = transformed_permutation_importance(
+        view, X, y, n_repeats=n_repeats, random_state=random_state, scoring=scoring
     )
-    return {
-        c: (float(m), float(s))
-        for c, m, s in zip(X.columns, result.importances_mean, result.importances_std, strict=True)
-    }
+    if fast is None:
+        result = permutation_importance(
+            as_estimator(view.model, task), X, y, n_repeats=n_repeats, random_state=random_state, scoring=scoring
+        )
+        fast = result.importances_mean, result.importances_std
+    return {c: (float(m), float(s)) for c, m, s in zip(X.columns, *fast, strict=True)}
 
 
 def grid_for(col: pd.Series, resolution: int, percentiles: tuple[float, float] = (0.05, 0.95)) -> list[Any]:

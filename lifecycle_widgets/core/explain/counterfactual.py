@@ -296,9 +296,12 @@ def counterfactuals(
         return np.asarray(model.predict(frame), dtype=float)
 
     Z0 = space.encode(queries)
-    query_out = outputs(queries)
     query_pred = np.asarray(model.predict(queries))
-    pool_out = outputs(space.pool_frame)
+    if (queries.dtypes == space.pool_frame.dtypes).all():  # one call for the rows and the reference sample
+        out = outputs(pd.concat([queries, space.pool_frame], ignore_index=True))
+        query_out, pool_out = out[: len(queries)], out[len(queries) :]
+    else:
+        query_out, pool_out = outputs(queries), outputs(space.pool_frame)
     rows = []
     for i, (pos, label) in enumerate(zip(positions, labels, strict=True)):
         row_start = time.perf_counter()

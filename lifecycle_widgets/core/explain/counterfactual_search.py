@@ -43,7 +43,7 @@ RANDOM_ROWS = 600  # random changes of one to four features
 SUBSET_ROWS = 30  # random subsets per size
 PROTOTYPES = 10  # nearest reference rows with the desired outcome
 DENSE = 12  # dense valid candidates made sparse
-SHRINK_ROUNDS = 4
+SHRINK_ROUNDS = 3  # the joint step makes most of the way in the first round
 FRACTIONS = np.linspace(0.0, 0.9, 10)  # a change tried at these shares of itself
 GENERATIONS = 6  # of the evolutionary stage, run only while few valid candidates are known
 PARENTS = 40
@@ -183,12 +183,14 @@ def _unique_rows(Z: np.ndarray) -> np.ndarray:
     return Z[np.sort(index)]
 
 
-def _sparsify(score: Scorer, space: FeatureSpace, z0: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """Each dense valid candidate cut to the shortest valid prefix of its changes, ranked by how
-    much reverting each alone lowers the margin (two batches for all candidates)."""
+def _sparsify(
+    score: Scorer, space: FeatureSpace, z0: np.ndarray, dense: np.ndarray, margin: np.ndarray
+) -> np.ndarray:
+    """Each dense valid candidate (``margin``: their margins) cut to the shortest valid prefix
+    of its changes, ranked by how much reverting each alone lowers the margin (two batches for
+    all candidates)."""
     if len(dense) == 0:
         return dense
-    margin = score(dense)
     changed = space.changed(dense, z0)
     rows, cols = np.nonzero(changed)
     reverted = dense[rows].copy()
@@ -218,14 +220,16 @@ def _sparsify(score: Scorer, space: FeatureSpace, z0: np.ndarray, dense: np.ndar
     return np.asarray(out)
 
 
-def _shrink(score: Scorer, space: FeatureSpace, z0: np.ndarray, Z: np.ndarray) -> np.ndarray:
+def _shrink(
+    score: Scorer, space: FeatureSpace, z0: np.ndarray, Z: np.ndarray, rounds: int = SHRINK_ROUNDS
+) -> np.ndarray:
     """Move each valid candidate back towards ``z0`` feature by feature while it stays valid:
     each round tries every changed feature at 0 %, 10 %, ..., 90 % of its change (a category
     only reverted), takes each feature's closest valid value, and keeps all of them at once if
     that is valid, else the one that saves the most distance."""
     Z = Z.copy()
     active = np.ones(len(Z), dtype=bool)
-    for _ in range(SHRINK_ROUNDS):
+    for _ in range(rounds):
         if not active.any():
             break
         trials, owner, feat = [], [], []
@@ -280,15 +284,16 @@ def _evolve(
     rng: np.random.Generator,
     *,
     enough: int,
-) -> np.ndarray:
-    """Valid candidates bred from the ``PARENTS`` scored candidates with the highest margin:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Valid candidates (and their margins) bred from the ``PARENTS`` scored candidates with the highest margin:
     each generation mutates one or two varied features of a parent (to a value drawn as the
     random candidates draw theirs) or crosses two parents feature by feature, one batch per
     generation, until ``enough`` valid ones are found or ``GENERATIONS`` have passed."""
     mutable = np.flatnonzero(space.mutable)
     out: list[np.ndarray] = []
+    out_margin: list[np.ndarray] = []
     if enough <= 0 or mutable.size == 0 or len(seen) == 0:
-        return np.zeros((0, len(z0)))
+        return np.zeros((0, len(z0))), np.zeros(0)
     for _ in range(GENERATIONS):
         order = np.argsort(-margin, kind="stable")[:PARENTS]
         parents = seen[order]
@@ -305,11 +310,12 @@ def _evolve(
         child_margin = score(children)
         ok = score.goal.valid(child_margin)
         out.append(children[ok])
+        out_margin.append(child_margin[ok])
         if sum(len(o) for o in out) >= enough:
             break
         seen = np.concatenate([parents, children])
         margin = np.concatenate([margin[order], child_margin])
-    return np.concatenate(out)
+    return np.concatenate(out), np.concatenate(out_margin)
 
 
 def search_row(
@@ -379,12 +385,10 @@ def search_row(
         randoms = _with(z0, rows, cols, _draw_values(space, cols, rng), RANDOM_ROWS)
         combos.extend(randoms)
     C = np.asarray(combos) if combos else np.zeros((0, len(z0)))
-    C_margin = score(C) if len(C) else np.zeros(0)
-    C_ok = C[valid(C_margin)]
-    found.append(C_ok)
 
     # 3. prototypes: reference rows with the desired outcome, copied into the varied features
     P = space.pool[valid(pool_margin)]
+    proto = np.zeros((0, len(z0)))
     if len(P):
         near = np.argsort(space.cost(np.where(space.mutable, P, z0), z0), kind="stable")[:PROTOTYPES]
         proto = np.tile(z0, (len(near), 1))
@@ -395,13 +399,12 @@ def search_row(
             else:
                 v = np.where(np.isin(v, space.allowed[j]), v, z0[j])
             proto[:, j] = v
-        proto_margin = score(proto)
-        archive = [proto, C, single_rows]
-        margins = [proto_margin, C_margin, single_margin]
-        proto = proto[valid(proto_margin)]
-    else:
-        proto = np.zeros((0, len(z0)))
-        archive, margins = [C, single_rows], [C_margin, single_margin]
+    both_margin = score(np.concatenate([C, proto]))  # one batch for both
+    C_margin, proto_margin = both_margin[: len(C)], both_margin[len(C) :]
+    C_ok, C_ok_margin = C[valid(C_margin)], C_margin[valid(C_margin)]
+    found.append(C_ok)
+    archive, margins = [proto, C, single_rows], [proto_margin, C_margin, single_margin]
+    proto, proto_ok_margin = proto[valid(proto_margin)], proto_margin[valid(proto_margin)]
 
     # 3b. where few were found: evolve the candidates closest to valid (dice-ml's "genetic" idea)
     evolved = _evolve(
@@ -413,16 +416,17 @@ def search_row(
         rng,
         enough=3 * k - len(C_ok) - len(proto),
     )
-    found.append(evolved)
-    C_ok = np.concatenate([C_ok, evolved])
+    found.append(evolved[0])
 
     # 4. dense valid candidates made sparse
-    dense_pool = np.concatenate([proto, C_ok]) if len(C_ok) else proto
-    n_changed = space.changed(dense_pool, z0).sum(axis=1) if len(dense_pool) else np.zeros(0)
-    dense = dense_pool[n_changed > 3]
+    dense_pool = np.concatenate([proto, C_ok, evolved[0]])
+    dense_margin = np.concatenate([proto_ok_margin, C_ok_margin, evolved[1]])
+    many = space.changed(dense_pool, z0).sum(axis=1) > 3
+    dense, dense_margin = dense_pool[many], dense_margin[many]
     if len(dense) > DENSE:
-        dense = dense[np.argsort(space.cost(dense, z0), kind="stable")[:DENSE]]
-    found.append(_sparsify(score, space, z0, dense))
+        keep = np.argsort(space.cost(dense, z0), kind="stable")[:DENSE]
+        dense, dense_margin = dense[keep], dense_margin[keep]
+    found.append(_sparsify(score, space, z0, dense, dense_margin))
 
     pool = _unique_rows(np.concatenate([f for f in found if len(f)])) if any(len(f) for f in found) else None
     if pool is None or len(pool) == 0:
@@ -439,6 +443,6 @@ def search_row(
         fresh = chosen[chosen >= len(shrunk)]
         if fresh.size == 0:
             break
-        shrunk = _unique_rows(np.concatenate([shrunk, _shrink(score, space, z0, both[fresh])]))
+        shrunk = _unique_rows(np.concatenate([shrunk, _shrink(score, space, z0, both[fresh], rounds=2)]))
     both = np.concatenate([shrunk, pool])
     return SearchOutcome(both[select_diverse(space, both, z0, k, diversity_weight)], score.count)

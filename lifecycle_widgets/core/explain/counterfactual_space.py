@@ -38,6 +38,7 @@ __all__ = [
 CONTINUOUS, CATEGORICAL, FIXED = "continuous", "categorical", "fixed"
 MAX_LEVELS = 50  # categories tried per feature (the most frequent; permitted_range may name others)
 GRID_POINTS = 12  # quantiles of a continuous feature tried as single changes
+SINGLE_ROWS = 2000  # ... fewer (down to 6) where many features would make more single changes
 TEXT_SHARE = 0.5  # a string column with more distinct values than this share of rows is free text
 PROTOTYPE_ROWS = 1000  # rows of the reference data kept as values to draw from and as prototypes
 
@@ -371,8 +372,9 @@ class FeatureSpace:
         dec[cont] = decimals
         dec[integer] = 0
         grids: list[np.ndarray] = []
-        probs = np.linspace(0.02, 0.98, GRID_POINTS)
-        quant = np.full((GRID_POINTS, d), np.nan)
+        points = min(GRID_POINTS, max(6, SINGLE_ROWS // max(1, int(cont.sum()))))
+        probs = np.linspace(0.02, 0.98, points)
+        quant = np.full((points, d), np.nan)
         if cont.any():
             some = cont & np.isfinite(lo)
             quant[:, some] = column_quantiles(finite[:, some], probs)

@@ -384,9 +384,9 @@ def _summary(name: str, values: list[float], unit: str, target: float | None, no
 
 
 def _profile_picks(page: Any, traffic: Traffic, index: int, picks: int) -> list[Row]:
-    shown = _tab(page, index, "Columns")
     page.wait_for_timeout(100)
     mark = traffic.mark()
+    shown = _tab(page, index, "Columns")
     select = shown.locator(".widget-dropdown select")
     select.wait_for(timeout=CELL_TIMEOUT)
     shown.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=CELL_TIMEOUT)

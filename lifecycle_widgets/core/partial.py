@@ -297,7 +297,7 @@ def hash_objects(array: np.ndarray, *, categorize: bool = False) -> np.ndarray:
 _WORD_STEP, _WORD_SALT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0x51A7)
 _LENGTH_SALT, _TEXT_SALT = np.uint64(0x1E96), np.uint64(0x7E47)
 HASH_BYTE_BUDGET = 1 << 18  # bytes hashed at a time: temporaries stay in the CPU cache
-PADDED_MAX_BYTES = 64  # ASCII values up to this long are hashed as a padded matrix of words
+PADDED_MAX_BYTES = 1024  # values up to this long are hashed as a padded matrix of words
 
 
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -330,10 +330,13 @@ _PAD_FILL = np.array(
 
 
 def _padded_hashes(arr: pa.Array, lengths: np.ndarray, width: int) -> np.ndarray:
-    """Hashes of ASCII values padded with spaces to ``width`` bytes (a multiple of 8): one row
-    of words per value, each word mixed with its index, the words of a value summed."""
-    padded = pc.utf8_rpad(arr, width=width, padding=" ").cast(pa.large_binary())
-    data, _ = _buffers(padded)
+    """Hashes of values padded with spaces to ``width`` bytes (a multiple of 8, at least the
+    longest value): one row of words per value, each word mixed with its index, the words of a
+    value summed. The padding is done in Arrow (append ``width`` spaces, keep ``width`` bytes)."""
+    binary = arr.cast(pa.large_binary())
+    spaces = pa.scalar(b" " * width, pa.large_binary())
+    joined = pc.binary_join_element_wise(binary, spaces, pa.scalar(b"", pa.large_binary()))
+    data, _ = _buffers(pc.binary_slice(joined, 0, width))
     words = data.reshape(len(arr), width).view("<u8")
     n_words = width // 8
     keys = _word_keys(words, np.arange(n_words))
@@ -399,11 +402,8 @@ def string_hashes(arr: pa.Array) -> np.ndarray:
             lens = lengths[start:stop]
             longest = int(lens.max())
             width = max(8, -(-longest // 8) * 8)
-            if (
-                longest <= PADDED_MAX_BYTES
-                and pa.types.is_string(arr.type) | pa.types.is_large_string(arr.type)
-                and (hi == lo or int(data[lo:hi].max()) < 128)
-            ):
+            # a matrix of words when the padding stays within 2x the bytes; bytes one by one else
+            if longest <= PADDED_MAX_BYTES and (stop - start) * width <= 2 * (hi - lo) + 16 * (stop - start):
                 out[start:stop] = _padded_hashes(arr.slice(start, stop - start), lens, width)
             else:
                 out[start:stop] = _byte_hashes(data[lo:hi], offsets[start : stop + 1] - lo)

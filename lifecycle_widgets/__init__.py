@@ -54,6 +54,7 @@ from lifecycle_widgets.core.explain.bias_mitigation import (
     mitigate,
     reweighing_weights,
 )
+from lifecycle_widgets.core.explain.conformal import Conformal, conformal
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.core.lineage_sklearn import register_feature_mapper
 from lifecycle_widgets.core.openlineage import DataSource, OpenLineageEmitter
@@ -104,6 +105,7 @@ __all__ = [
     "ColumnError",
     "ColumnProfile",
     "ComparisonPanel",
+    "Conformal",
     "DataCard",
     "DataProfile",
     "DataSource",
@@ -146,6 +148,7 @@ __all__ = [
     "compare",
     "compare_mitigation",
     "config_context",
+    "conformal",
     "dataset_diff",
     "datasets",
     "estimate_performance",

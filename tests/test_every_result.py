@@ -20,6 +20,7 @@ from lifecycle_widgets.core.dataset_diff import dataset_diff
 from lifecycle_widgets.core.drift.multivariate import multivariate_drift
 from lifecycle_widgets.core.drift.performance_estimation import estimate_performance
 from lifecycle_widgets.core.explain.bias_mitigation import mitigate
+from lifecycle_widgets.core.explain.conformal import conformal
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -75,6 +76,7 @@ def results(tmp_path_factory) -> dict[str, Result]:
         "stability": explainer.stability(0),
         "bias": lw.bias_report(facet_frame, y_test.to_numpy(), pred, facet="age_group", facet_values="60+"),
         "calibration": lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1]),
+        "conformal": conformal(model, X_test[:200], y_test[:200], X_test[200:], y_test[200:]),
         "lineage": lw.lineage(model, X_test),
         "profile_comparison": lw.profile(df).compare(lw.profile(batch)),
         "runs": store.runs(experiment="every"),
@@ -94,11 +96,17 @@ def results(tmp_path_factory) -> dict[str, Result]:
             n_bootstrap=50,
         ).report,
         "performance_estimate": estimate_performance(
-            model, X_test[:200].assign(defaulted=y_test[:200]), X_test[200:], target="defaulted", chunk_size=50
+            model,
+            X_test[:200].assign(defaulted=y_test[:200]),
+            X_test[200:],
+            target="defaulted",
+            chunk_size=50,
         ),
         "multivariate_drift": multivariate_drift(df[FEATURES], {"batch": batch[FEATURES]}, chunk_size=300),
         "dataset_diff": dataset_diff(
-            df, df.iloc[100:].assign(age=lambda d: d.age.astype(float)).drop(columns="notes"), key="customer_id"
+            df,
+            df.iloc[100:].assign(age=lambda d: d.age.astype(float)).drop(columns="notes"),
+            key="customer_id",
         ),
     }
 
@@ -141,6 +149,7 @@ def figure_payloads(html: str) -> list[dict]:
         "stability",
         "bias",
         "calibration",
+        "conformal",
         "lineage",
         "profile_comparison",
         "runs",

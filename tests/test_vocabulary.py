@@ -35,6 +35,7 @@ EARLIER = {
     "BatchSummary",
     "BiasReport",
     "Calibration",
+    "Conformal",
     "DatasetDiff",
     "DataProfile",
     "MitigationReport",

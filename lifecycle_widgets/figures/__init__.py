@@ -1,7 +1,16 @@
 """Plotly figure builders: result objects in, ``go.Figure`` out. Pure: nothing is shown."""
 
 from lifecycle_widgets.figures._common import defaults
-from lifecycle_widgets.figures.calibration import calibration_figure
+from lifecycle_widgets.figures.calibration import (
+    calibration_classes_figure,
+    calibration_figure,
+    calibration_methods_figure,
+)
+from lifecycle_widgets.figures.conformal import (
+    conformal_coverage_figure,
+    conformal_intervals_figure,
+    conformal_set_sizes_figure,
+)
 from lifecycle_widgets.figures.dataset_diff import (
     dataset_diff_columns_figure,
     dataset_diff_rows_figure,
@@ -67,10 +76,15 @@ __all__ = [
     "alerts_figure",
     "beeswarm_figure",
     "bias_figure",
+    "calibration_classes_figure",
     "calibration_figure",
+    "calibration_methods_figure",
     "class_importance_figure",
     "cohort_figure",
     "comparison_figure",
+    "conformal_coverage_figure",
+    "conformal_intervals_figure",
+    "conformal_set_sizes_figure",
     "correlation_figure",
     "dataset_diff_columns_figure",
     "dataset_diff_rows_figure",

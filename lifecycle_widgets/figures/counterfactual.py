@@ -12,6 +12,20 @@ from lifecycle_widgets.figures._common import finish, text
 MAX_FEATURES = 20  # features shown per row (the most often changed)
 
 
+def value_label(value: object) -> str:
+    """A feature value as figures and tables show it: numbers to 6 significant digits (the exact
+    value is in ``to_frame()``), anything else as its text.
+
+    Examples
+    --------
+    >>> value_label(0.3323981130772523), value_label(3), value_label(None), value_label("north")
+    ('0.332398', '3', 'missing', 'north')
+    """
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value_text(value)
+
+
 def changed_features(row: Any, max_features: int = MAX_FEATURES) -> list[str]:
     """The features a row's counterfactuals change, the most often changed first (then by name
     order of first appearance), at most ``max_features``."""
@@ -53,14 +67,14 @@ def counterfactual_figure(
         for f in features:
             if f not in cf.changes:
                 xs.append(0.0)
-                hover.append(f"{text(f)}: unchanged ({text(value_text(values[f]))})")
+                hover.append(f"{text(f)}: unchanged ({text(value_label(values[f]))})")
                 continue
             before, after = values[f], cf.changes[f]
             if f in cfs.mad and isinstance(after, int | float) and isinstance(before, int | float):
                 xs.append((float(after) - float(before)) / cfs.mad[f])
             else:
                 xs.append(1.0)
-            hover.append(f"{text(f)}: {text(value_text(before))} → {text(value_text(after))}")
+            hover.append(f"{text(f)}: {text(value_label(before))} → {text(value_label(after))}")
         mark = "" if cf.valid else " (not valid)"
         fig.add_trace(
             go.Bar(
@@ -86,4 +100,3 @@ def counterfactual_figure(
         yaxis={"title": {"text": "feature"}, "autorange": "reversed"},
         legend={"title": {"text": f"counterfactual (desired: {text(r.desired)})"}},
     )
-

@@ -4,7 +4,6 @@ cells highlighted and their measures, and a figure of what each one changes."""
 from __future__ import annotations
 
 from lifecycle_widgets.core.explain.counterfactual_result import CounterfactualSet, RowCounterfactuals
-from lifecycle_widgets.core.explain.counterfactual_space import value_text
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.figures import counterfactual as figs
 from lifecycle_widgets.panels import display
@@ -21,7 +20,10 @@ def summary_html(cfs: CounterfactualSet) -> str:
     """The search's settings and the set's mean measures, as a key-value table."""
     s = cfs.summary()
     ranges = "; ".join(
-        f"{name}: {', '.join(value_text(v) for v in spec)}" for name, spec in cfs.permitted_range.items()
+        f"{name}: {figs.value_label(spec[0])} to {figs.value_label(spec[1])}"
+        if name in cfs.mad
+        else f"{name}: {', '.join(figs.value_label(v) for v in spec)}"
+        for name, spec in cfs.permitted_range.items()
     )
     rows = [
         ("Model", f"{cfs.model} ({cfs.task})"),
@@ -57,7 +59,7 @@ def row_html(cfs: CounterfactualSet, r: RowCounterfactuals) -> str:
     values = dict(zip(cfs.features, r.values, strict=True))
     header = ["", "prediction", *features, "valid", "changed", "distance"]
     out = ['<table class="lw-table"><tr>' + "".join(f"<th>{static.short(h)}</th>" for h in header) + "</tr>"]
-    cells = "".join(f'<td class="lw-num">{static.short(value_text(values[f]))}</td>' for f in features)
+    cells = "".join(f'<td class="lw-num">{static.short(figs.value_label(values[f]))}</td>' for f in features)
     out.append(
         f"<tr><td>this row</td><td>{static.short(r.prediction)}</td>{cells}<td></td><td></td><td></td></tr>"
     )
@@ -65,9 +67,9 @@ def row_html(cfs: CounterfactualSet, r: RowCounterfactuals) -> str:
         line = [f"<td>#{i + 1}</td>", f"<td>{static.short(cf.prediction)}</td>"]
         for f in features:
             if f in cf.changes:
-                was = static.esc(f"was {value_text(values[f])}")
+                was = static.esc(f"was {figs.value_label(values[f])}")
                 line.append(
-                    f'<td class="lw-num lw-medium" title="{was}"><b>{static.short(value_text(cf.changes[f]))}</b></td>'
+                    f'<td class="lw-num lw-medium" title="{was}"><b>{static.short(figs.value_label(cf.changes[f]))}</b></td>'
                 )
             else:
                 line.append('<td class="lw-num lw-low">·</td>')

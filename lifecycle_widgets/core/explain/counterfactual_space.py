@@ -519,10 +519,11 @@ class FeatureSpace:
         if fixed.any():
             scale = 10.0 ** dec[fixed]
             out[fixed] = np.round(values[fixed] * scale) / scale
-        sig = ~fixed & np.isfinite(values) & (values != 0)
-        if sig.any():
-            mag = 10.0 ** (np.floor(np.log10(np.abs(values[sig]))) - 5)
-            out[sig] = np.round(values[sig] / mag) * mag
+        sig = ~fixed & np.isfinite(values)
+        if (
+            sig.any()
+        ):  # through text, so the value reads back as it prints (0.438026, not 0.43802599999999997)
+            out[sig] = np.char.mod("%.6g", values[sig]).astype(float)
         return np.clip(out, self.lo[j], self.hi[j])
 
     def changed(self, Z: np.ndarray, z0: np.ndarray) -> np.ndarray:

@@ -32,6 +32,8 @@ from lifecycle_widgets.core.drift.performance_estimation import (
     PerformanceEstimator,
     estimate_performance,
 )
+from lifecycle_widgets.core.drift.reference_quality import ReferenceQualityWarning
+from lifecycle_widgets.core.drift.retraining import RetrainingPolicy
 from lifecycle_widgets.core.explain import (
     BiasBands,
     BiasReport,
@@ -132,8 +134,10 @@ __all__ = [
     "PerformanceEstimator",
     "ProfileComparison",
     "ProfilePanel",
+    "ReferenceQualityWarning",
     "RegistryPanel",
     "Result",
+    "RetrainingPolicy",
     "RunStore",
     "Runs",
     "SensitiveColumn",

@@ -74,5 +74,5 @@ def test_boosted_models_get_tree_shap(library, binary, multiclass, regression) -
     np.testing.assert_allclose(
         np.asarray(exp.shap_values), contributions(model, X.iloc[list(exp.rows)], library), atol=1e-4
     )
-    base = lw.Baseline.fit(X.assign(target=y), target="target", model=model)
+    base = lw.Baseline.fit(X.assign(target=y), target="target", model=model, reference_is_training=False)
     assert base.model_quality["problem_type"] == "regression" and set(base.attribution) == set(X.columns)

@@ -149,7 +149,8 @@ def test_baseline_with_a_regressor_of_an_integer_target(diabetes) -> None:
     X, y = diabetes
     model = RandomForestRegressor(20, max_depth=4, random_state=0).fit(X, y)
     frame = X.assign(progression=y)
-    base = lw.Baseline.fit(frame, target="progression", model=model)
+    # how the metrics are computed, on the rows given: say they are the training rows on purpose
+    base = lw.Baseline.fit(frame, target="progression", model=model, reference_is_training=False)
     expected = regression_metrics(y, model.predict(X))
     assert base.model_quality["problem_type"] == "regression"
     assert {k: base.model_quality[k] for k in expected} == pytest.approx(expected)
@@ -255,7 +256,7 @@ def test_multiclass_logistic_regression_gets_exact_linear_shap() -> None:
 def test_multiclass_baseline_ranks_features_over_every_class(wine) -> None:
     X, y = wine
     forest = RandomForestClassifier(20, max_depth=3, random_state=0).fit(X, y)
-    base = lw.Baseline.fit(X.assign(cultivar=y), target="cultivar", model=forest)
+    base = lw.Baseline.fit(X.assign(cultivar=y), target="cultivar", model=forest, reference_is_training=False)
     expected = np.abs(shap.TreeExplainer(forest)(X).values).mean(0).mean(-1)
     assert [base.attribution[c] for c in X.columns] == pytest.approx(expected.tolist())
     assert base.model_quality["problem_type"] == "multiclass"

@@ -17,6 +17,7 @@ from lifecycle_widgets.figures.dataset_diff import (
     dataset_diff_stats_figure,
 )
 from lifecycle_widgets.figures.drift import (
+    attribution_figure,
     drift_overview_figure,
     feature_over_time_figure,
     overlay_figure,
@@ -74,6 +75,7 @@ __all__ = [
     "acf_figure",
     "ale_figure",
     "alerts_figure",
+    "attribution_figure",
     "beeswarm_figure",
     "bias_figure",
     "calibration_classes_figure",

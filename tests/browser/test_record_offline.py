@@ -125,7 +125,9 @@ def test_the_notebook_draws_every_figure_without_a_kernel(record: Path, browser,
         sessions = [s for s in lab.api("sessions") if s.get("path", "").endswith(name)]
         assert not sessions, f"a kernel session was started for the record: {sessions}"
         assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
-        assert not [e for e in errors if "api/sessions" not in e and "api/kernels" not in e], errors
+        # Lab's own complaints at the refused kernel APIs are expected; nothing else may fail
+        refusal = re.compile(r"Failed to fetch|reading 'kernel'|api/(sessions|kernels)")
+        assert not [e for e in errors if not refusal.search(e)], errors
     finally:
         context.close()
 

@@ -120,3 +120,19 @@ def test_frame_output_pipeline_falls_back():
     assert (
         transformed_permutation_importance(view, X, y, n_repeats=2, random_state=0, scoring="roc_auc") is None
     )
+
+
+def test_boosted_trees_replay_is_used_and_exact():
+    from lifecycle_widgets.core.explain.models import _BoostedTrees
+
+    X, y = frame(seed=4)
+    model = pipeline(HistGradientBoostingClassifier(max_iter=8, random_state=0)).fit(X, y)
+    xt = model[:-1].transform(X)
+    trees = _BoostedTrees.of(model[-1], xt)
+    assert trees is not None
+    work = xt.copy()
+    work[:, 3] = work[::-1, 3]  # column "g" (noise) reversed: only the trees splitting on it change
+    replay = trees.replay(work, np.array([3]))
+    np.testing.assert_array_equal(replay.decision_function(work), model[-1].decision_function(work))
+    np.testing.assert_array_equal(replay.predict_proba(work), model[-1].predict_proba(work))
+    assert any(3 not in used for _, _, used in trees.trees)  # some trees were reused as they were

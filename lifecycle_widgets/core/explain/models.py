@@ -297,6 +297,7 @@ def transformed_permutation_importance(
         order = order[idx]
         orders.append(order)
     baseline = scorer(est, xt, y)
+    trees = _BoostedTrees.of(est, xt)
     work = xt.copy()
     scores = np.empty((X.shape[1], n_repeats))
     for j in range(X.shape[1]):
@@ -307,7 +308,74 @@ def transformed_permutation_importance(
         original = xt[:, block]
         for r, order in enumerate(orders):
             work[:, block] = original[order]
-            scores[j, r] = scorer(est, work, y)
+            scores[j, r] = scorer(est if trees is None else trees.replay(work, block), work, y)
         work[:, block] = original
     importances = baseline - scores
     return importances.mean(1), importances.std(1)
+
+
+class _BoostedTrees:
+    """A fitted ``HistGradientBoosting*`` model's raw predictions with some columns shuffled,
+    recomputed only for the trees that split on those columns.
+
+    scikit-learn's ``_raw_predict`` starts from the baseline and adds each tree's prediction in
+    order; this adds the same numbers in the same order (each tree's prediction of a row depends
+    on that row's values of the features it splits on), so the raw predictions are bit for bit
+    those of the model. :meth:`replay` returns a shallow copy of the model whose ``_raw_predict``
+    returns them: ``predict``, ``predict_proba`` and ``decision_function`` turn them into outputs
+    as the model does.
+    """
+
+    def __init__(self, est: Any, xt: np.ndarray) -> None:
+        self.est = est
+        self.bitsets, self.f_idx_map = est._bin_mapper.make_known_categories_bitsets()
+        self.trees = [
+            (k, predictor, _split_features(predictor))
+            for predictors in est._predictors
+            for k, predictor in enumerate(predictors)
+        ]
+        x = est._preprocess_X(xt, reset=False)
+        self.base = [self._predict(predictor, x) for _, predictor, _ in self.trees]
+        self.shape = (len(xt), est.n_trees_per_iteration_)
+
+    @classmethod
+    def of(cls, est: Any, xt: np.ndarray) -> _BoostedTrees | None:
+        """The replay of ``est`` on ``xt``, or None for another model (or another scikit-learn
+        whose private attributes differ: the caller then scores the model itself)."""
+        if type(est).__name__ not in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
+            return None
+        try:
+            trees = cls(est, xt)
+            raw = trees._raw(xt, np.array([], dtype=int))
+            if not np.array_equal(raw, est._raw_predict(xt)):
+                return None
+        except (AttributeError, TypeError, ValueError, KeyError):
+            return None
+        return trees
+
+    def _predict(self, predictor: Any, x: np.ndarray) -> np.ndarray:
+        return predictor.predict(x, self.bitsets, self.f_idx_map, 1)
+
+    def _raw(self, work: np.ndarray, block: np.ndarray) -> np.ndarray:
+        changed = set(block.tolist())
+        x = self.est._preprocess_X(work, reset=False) if changed else None
+        raw = np.zeros(self.shape, dtype=self.est._baseline_prediction.dtype, order="F")
+        raw += self.est._baseline_prediction
+        for (k, predictor, used), base in zip(self.trees, self.base, strict=True):
+            raw[:, k] += self._predict(predictor, x) if used & changed else base
+        return raw
+
+    def replay(self, work: np.ndarray, block: np.ndarray) -> Any:
+        """A copy of the model that predicts ``work`` (``block`` its only changed columns) from
+        the trees that split on them."""
+        import copy
+
+        raw = self._raw(work, block)
+        clone = copy.copy(self.est)
+        clone._raw_predict = lambda X, n_threads=None: raw
+        return clone
+
+
+def _split_features(predictor: Any) -> set[int]:
+    nodes = predictor.nodes
+    return set(np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0]).tolist())

@@ -558,3 +558,25 @@ def test_closer_than_dice_random_on_the_same_rows(tmp_path) -> None:
     dice_changed, dice_distance = np.mean(space_measures["dice"], axis=0)
     assert ours_distance <= dice_distance
     assert ours_changed <= 2 * dice_changed
+
+
+def test_local_counterfactual_leaves_free_text_alone() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    X = pd.DataFrame({"x": rng.normal(size=n), "doc": [f"document number {i}" for i in range(n)]})
+    inner = LogisticRegression().fit(X[["x"]], (X["x"] > 0).astype(int))
+
+    class Reader:  # reads x only; the document is free text
+        classes_ = inner.classes_
+
+        def predict(self, frame):
+            return inner.predict(frame[["x"]])
+
+        def predict_proba(self, frame):
+            return inner.predict_proba(frame[["x"]])
+
+    view = view_model(Reader(), X)
+    cf = counterfactual(view, X, X.iloc[[0]], order=["doc", "x"])
+    assert cf.found and [c.feature for c in cf.changes] == ["x"]
+    only_text = counterfactual(view, X, X.iloc[[0]], order=["doc", "x"], immutable=["x"])
+    assert not only_text.found and "free text" in only_text.note

@@ -31,8 +31,11 @@ from lifecycle_widgets.core.explain.counterfactual_search import Goal, Scorer, s
 from lifecycle_widgets.core.explain.counterfactual_space import (
     CATEGORICAL,
     CONTINUOUS,
+    FIXED,
     FeatureSpace,
     check_constraints,
+    feature_kind,
+    is_free_text,
     plain,
     value_text,
 )
@@ -469,7 +472,8 @@ def counterfactual(
     random_state: int = 0,
 ) -> Counterfactual:
     """The closest counterfactual :func:`counterfactuals` finds for ``row`` (a one-row frame),
-    changing only the features in ``order``, as a local explanation shows it.
+    changing only the features in ``order`` (never free text or dates), as a local explanation
+    shows it.
 
     A classifier's counterfactual gets any class but the row's decision (``before``, if the
     caller knows it already); a regressor's crosses ``threshold`` (default: the median
@@ -495,9 +499,21 @@ def counterfactual(
         desired_range = (
             (float(np.nextafter(threshold, np.inf)), None) if now <= threshold else (None, threshold)
         )
-    mutable = [f for f in order if f not in set(immutable)]
+    columns = {str(c): c for c in X.columns}
+    mutable = [
+        f
+        for f in order
+        if f not in set(immutable)
+        and f in columns
+        and feature_kind(X[columns[f]]) != FIXED
+        and not is_free_text(X[columns[f]])  # swapping one document for another explains nothing
+    ]
     if not mutable:
-        return Counterfactual(False, prediction_before=str(before), note="Every feature is immutable.")
+        return Counterfactual(
+            False,
+            prediction_before=str(before),
+            note="No feature may change: the others are immutable, free text or dates.",
+        )
     result = counterfactuals(
         view.model,
         X,

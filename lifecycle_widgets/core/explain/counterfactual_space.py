@@ -31,6 +31,7 @@ __all__ = [
     "check_constraints",
     "column_quantiles",
     "feature_kind",
+    "is_free_text",
     "plain",
     "value_text",
 ]
@@ -67,7 +68,11 @@ def feature_kind(col: pd.Series) -> str:
 def is_free_text(col: pd.Series) -> bool:
     """A string column whose values are mostly distinct (documents, identifiers): swapping one
     for another is no counterfactual anyone could act on, so it is not varied by default."""
-    if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(col.dtype):
+    if (
+        feature_kind(col) != CATEGORICAL
+        or isinstance(col.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(col.dtype)
+    ):
         return False
     distinct = col.nunique(dropna=True)
     return distinct > MAX_LEVELS and distinct > TEXT_SHARE * col.notna().sum()

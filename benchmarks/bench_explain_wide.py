@@ -165,7 +165,7 @@ class Steps:
         steps = self
 
         def wrapper(*a, **kw):
-            if steps._depth:  # nested inside another timed step: counted there
+            if steps._depth > 1:  # nested inside another step of the call: counted there
                 return fn(*a, **kw)
             with steps.step(name):
                 return fn(*a, **kw)
@@ -173,7 +173,7 @@ class Steps:
         setattr(module, attr, wrapper)
 
 
-def job_lw(model, X, y, steps: Steps) -> dict:
+def job_lw(model, X, y, steps: Steps, n: int) -> dict:
     import lifecycle_widgets as lw
     from lifecycle_widgets.core.explain import attributions, explainer
 
@@ -189,7 +189,7 @@ def job_lw(model, X, y, steps: Steps) -> dict:
         steps.wrap(explainer, attr, name)
     steps.wrap(explainer.Explainer, "local", "counterfactual + local of the top row")
     with steps.step("total explain"):
-        exp = lw.explain(model, X, y, max_rows=ROWS, progress=False)
+        exp = lw.explain(model, X, y, max_rows=n, progress=False)
     with steps.step("export to HTML"):
         html = exp.to_html()
     imp = exp.global_importance()
@@ -201,7 +201,7 @@ def job_lw(model, X, y, steps: Steps) -> dict:
     }
 
 
-def job_hand(model, X, y, steps: Steps) -> dict:
+def job_hand(model, X, y, steps: Steps, n: int) -> dict:
     import numpy as np
     import plotly.graph_objects as go
     import plotly.io as pio
@@ -214,9 +214,10 @@ def job_hand(model, X, y, steps: Steps) -> dict:
     pre, est = model[:-1], model[-1]
     raw = list(X.columns)
     rng = np.random.default_rng(SEED)
+    explained = np.sort(rng.choice(len(X), min(n, len(X)), replace=False))  # the rows lw.explain draws
     with steps.step("total explain"):
         with steps.step("SHAP"):
-            xt = pre.transform(X)
+            xt = pre.transform(X.iloc[explained])
             if type(est).__name__ == "LogisticRegression":
                 background = X.sample(100, random_state=SEED)
                 explainer = shap.LinearExplainer(est, pre.transform(background))
@@ -232,7 +233,7 @@ def job_hand(model, X, y, steps: Steps) -> dict:
                 rest = n.split("__", 1)[1]
                 col_of.append(next(c for c in raw if rest == c or rest.startswith(f"{c}_")))
             index = np.array([raw.index(c) for c in col_of])
-            shap_raw = np.zeros((len(X), len(raw)))
+            shap_raw = np.zeros((len(explained), len(raw)))
             np.add.at(shap_raw, (slice(None), index), sv)
             mean_abs = np.abs(shap_raw).mean(0)
             top = [raw[i] for i in np.argsort(-mean_abs)[:TOP]]
@@ -274,7 +275,7 @@ def job_hand(model, X, y, steps: Steps) -> dict:
             }
             frac, mean_pred = calibration_curve(y, proba, n_bins=10, strategy="quantile")
         with steps.step("counterfactual + local of the top row"):
-            row = int(np.argmax(proba))
+            row = int(explained[np.argmax(proba[explained])])  # lw's featured row
             candidates, changes = [], []
             for c in raw:
                 vals = X[c].dropna().unique()
@@ -293,7 +294,7 @@ def job_hand(model, X, y, steps: Steps) -> dict:
             trial = trial.astype(X.dtypes.to_dict())
             flipped = np.flatnonzero(model.predict_proba(trial)[:, 1] < 0.5)
             counterfactual = changes[int(flipped[0])] if len(flipped) else None
-            local_shap = shap_raw[row]
+            local_shap = shap_raw[int(np.argmax(proba[explained]))]  # that row's SHAP values
         with steps.step("export to HTML"):
             figs = [
                 go.Figure(
@@ -311,7 +312,9 @@ def job_hand(model, X, y, steps: Steps) -> dict:
                     )
                 ).update_layout(title="permutation importance"),
                 go.Figure(
-                    go.Scattergl(x=shap_raw[:, raw.index(top[0])], y=X[top[0]], mode="markers")
+                    go.Scattergl(
+                        x=shap_raw[:, raw.index(top[0])], y=X[top[0]].iloc[explained], mode="markers"
+                    )
                 ).update_layout(title=f"SHAP of {top[0]}"),
                 go.Figure(go.Scatter(x=mean_pred, y=frac)).update_layout(title="calibration"),
                 go.Figure(go.Heatmap(z=pair["average"][0])).update_layout(title="2-D PDP"),
@@ -327,10 +330,15 @@ def job_hand(model, X, y, steps: Steps) -> dict:
                 pio.to_html(f, include_plotlyjs=i == 0, full_html=False) for i, f in enumerate(figs)
             )
             html = f"<html><body>{html}<p>{metrics}</p><p>fidelity {fidelity:.3f}</p></body></html>"
-    return {"rows_explained": len(X), "top": top, "html_bytes": len(html), "counterfactual": counterfactual}
+    return {
+        "rows_explained": len(explained),
+        "top": top,
+        "html_bytes": len(html),
+        "counterfactual": counterfactual,
+    }
 
 
-def run_child(model_name: str, tool: str, profile: bool = False) -> int:
+def run_child(model_name: str, tool: str, n: int, profile: bool = False) -> int:
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -350,13 +358,13 @@ def run_child(model_name: str, tool: str, profile: bool = False) -> int:
 
         prof = cProfile.Profile()
         prof.enable()
-        info = job(model, X, y, steps)
+        info = job(model, X, y, steps, n)
         prof.disable()
         out = RESULTS / f"explain_wide_{model_name}_{tool}.prof"
         prof.dump_stats(out)
         pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
     else:
-        info = job(model, X, y, steps)
+        info = job(model, X, y, steps, n)
     info.update({"wall": steps.wall, "cpu": steps.cpu, "peak_rss_mb": peak_rss_mb()})
     print(RESULT_PREFIX + json.dumps(info), flush=True)
     return 0
@@ -369,12 +377,12 @@ def peak_rss_mb() -> float:
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def run_job(model_name: str, tool: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", model_name, tool]
+def run_job(model_name: str, tool: str, n: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", model_name, tool, "--max-rows", str(n)]
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     RESULTS.joinpath("logs").mkdir(parents=True, exist_ok=True)
-    RESULTS.joinpath("logs", f"explain_wide_{model_name}_{tool}.log").write_text(proc.stderr)
+    RESULTS.joinpath("logs", f"explain_wide_{model_name}_{tool}_n{n}.log").write_text(proc.stderr)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if proc.returncode or not lines:
         return {"error": proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]}
@@ -400,13 +408,13 @@ def total(r: dict, kind: str) -> float:
     return r[kind]["total explain"] + r[kind].get("export to HTML", 0.0)
 
 
-def report(results: dict, load: tuple[float, ...], started: str) -> str:
+def report(results: dict, load: tuple[float, ...], started: str, n: int, argv) -> str:
     lines = [
-        "# lw.explain on 5,000 rows x 270 columns, every row explained",
+        f"# lw.explain on 5,000 rows x 270 columns, {n:,} rows explained",
         "",
         f"{started}, {os.cpu_count()} cores, Python {platform.python_version()}; load average at the start "
         f"{load[0]:.1f} (1 min), at the end {os.getloadavg()[0]:.1f}. Command: "
-        "`.venv/bin/python benchmarks/bench_explain_wide.py`.",
+        f"`.venv/bin/python benchmarks/bench_explain_wide.py {' '.join(sys.argv[1:] if argv is None else argv)}`.",
         "",
         f"Verdicts: total (explain + HTML) at most {LIMIT_SECONDS:.0f} s, and at least {LIMIT_RATIO:.0f}x "
         "faster than by hand; wall seconds, and CPU seconds (user + system, all threads) which "
@@ -459,28 +467,29 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "TOOL"))
+    parser.add_argument("--max-rows", type=int, default=500, help="rows explained (lw.explain's default 500)")
     parser.add_argument("--profile", metavar="MODEL", help="cProfile lw.explain in this process")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS))
     parser.add_argument("--output", default=str(RESULTS / "explain_wide.md"))
     args = parser.parse_args(argv)
     if args.child:
-        return run_child(*args.child)
+        return run_child(*args.child, args.max_rows)
     if args.profile:
-        return run_child(args.profile, "lw", profile=True)
+        return run_child(args.profile, "lw", args.max_rows, profile=True)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()
     results: dict = {}
     for m in args.models:
         for t in args.tools:
             print(f"{m} / {t} ...", file=sys.stderr, flush=True)
-            results.setdefault(m, {})[t] = run_job(m, t)
+            results.setdefault(m, {})[t] = run_job(m, t, args.max_rows)
             r = results[m][t]
             if "error" in r:
                 print(f"  error: {r['error']}", file=sys.stderr)
             else:
                 print(f"  {total(r, 'wall'):.1f} s ({total(r, 'cpu'):.1f} CPU s)", file=sys.stderr)
-    text = report(results, load, started)
+    text = report(results, load, started, args.max_rows, argv)
     print(text)
     if set(args.tools) == set(TOOLS):
         Path(args.output).write_text(text + "\n")

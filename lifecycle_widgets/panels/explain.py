@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import replace
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 
+from lifecycle_widgets._config import resolved_display_mode
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.explainer import Explainer
 from lifecycle_widgets.core.explain.explanation import Explanation, LocalExplanation
@@ -27,6 +31,36 @@ from lifecycle_widgets.panels.widgets import (
     sections_panel,
     show_in,
 )
+
+PRECOMPUTED_ROWS = 50  # local explanations a live panel prepares in the background for clicks
+
+
+def likely_clicks(exp: Explanation, limit: int = PRECOMPUTED_ROWS) -> list[int]:
+    """The rows a reviewer most likely clicks first: the featured row, then the beeswarm's most
+    extreme points (largest total |SHAP|), which sit at the edges of the swarm.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> df = lw.datasets.credit(300)
+    >>> X, y = df[["age", "utilization"]], df["defaulted"]
+    >>> exp = lw.explain(LogisticRegression().fit(X, y), X, y, max_rows=20)
+    >>> rows = likely_clicks(exp, limit=5)
+    >>> rows[0] == default_row(exp), len(rows), len(set(rows))
+    (True, 5, 5)
+    """
+    extent = np.abs(np.asarray(exp.shap_values, dtype=float)).sum(axis=1) if exp.rows else np.array([])
+    ordered = [exp.rows[i] for i in np.argsort(-extent, kind="stable")]
+    first = default_row(exp)
+    return [first, *[r for r in ordered if r != first]][:limit]
+
+
+def _prepare(explainer: Explainer, rows: list[int], stop: threading.Event) -> None:
+    # a row that fails here fails again, visibly, when it is clicked
+    with contextlib.suppress(Exception):
+        explainer.precompute(rows, stop=stop)
+
 
 NEEDS_EXPLAINER = (
     "Explaining another row needs the model: build the panel with the Explainer that computed "
@@ -340,6 +374,7 @@ class ExplanationPanel(ResultPanel):
             )
         self.explanation = exp
         self.explainer = explainer
+        self._stop_precompute = threading.Event()
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
         self.row_picker = widgets.BoundedIntText(
@@ -413,6 +448,20 @@ class ExplanationPanel(ResultPanel):
         self.surrogate_depth.observe(lambda ch: self.show_surrogate(ch["new"]), names="value")
         title = f"<h2>Explanation of {static.esc(exp.model_name)}</h2>"
         super().__init__(exp, [html_widget(title), self.tabs], **kwargs)
+        if explainer is not None and resolved_display_mode() == "live":
+            # a click must find its row explained (SHAP, LIME, counterfactual, ICE take most of a
+            # second): prepare the likely rows while the reviewer reads the global view
+            threading.Thread(
+                target=_prepare,
+                args=(explainer, likely_clicks(exp), self._stop_precompute),
+                name="lw-precompute-local",
+                daemon=True,
+            ).start()
+
+    def close(self) -> None:
+        """Stop preparing local explanations, then close the panel's widgets."""
+        self._stop_precompute.set()
+        super().close()
 
     @classmethod
     def from_estimator(

@@ -42,7 +42,7 @@ TAB_TITLES = [
     "Stability",
     "Calibration",
 ]  # no bias facet given
-WATERFALL_TITLE = re.compile(r"^Row (\d+): SHAP \(")
+WATERFALL_TITLE = re.compile(r"^Row (\d+): SHAP contributions \(")
 LIME_TITLE = re.compile(r"^Row (\d+): LIME \(")
 
 
@@ -144,9 +144,9 @@ def test_local_tab_row_box_redraws_the_figures(lab_page, screenshot) -> None:
     other = 7 if first != 7 else 8
     row_box.fill(str(other))
     row_box.press("Enter")
-    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {other}: SHAP (")).to_have_count(
-        1, timeout=KERNEL_TIMEOUT
-    )
+    expect(
+        shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {other}: SHAP contributions (")
+    ).to_have_count(1, timeout=KERNEL_TIMEOUT)
     expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {other}: LIME (")).to_have_count(
         1, timeout=KERNEL_TIMEOUT
     )
@@ -211,9 +211,9 @@ def test_clicking_a_beeswarm_point_explains_its_row(lab_page, screenshot) -> Non
     row_box = _row_box(shown)
     expect(row_box).to_have_value(str(target["row"]), timeout=KERNEL_TIMEOUT)
     waterfall, lime = _local_figures(shown)
-    expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {target['row']}: SHAP (")).to_have_count(
-        1, timeout=KERNEL_TIMEOUT
-    )
+    expect(
+        shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {target['row']}: SHAP contributions (")
+    ).to_have_count(1, timeout=KERNEL_TIMEOUT)
     expect(shown.locator(".js-plotly-plot .gtitle", has_text=f"Row {target['row']}: LIME (")).to_have_count(
         1, timeout=KERNEL_TIMEOUT
     )

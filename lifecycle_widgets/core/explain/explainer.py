@@ -4,7 +4,8 @@ the rows it explained; its methods return pure results (:class:`Explanation`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -131,6 +132,9 @@ class Explainer:
         self.random_state = random_state
         self.explanation_: Explanation | None = None
         self._ensemble: list[Any] | None = None
+        # one local explanation at a time: a panel's background precompute and a click share the
+        # LIME sampler, whose draws must not interleave (the same row gives the same weights)
+        self._local_lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
@@ -418,21 +422,47 @@ class Explainer:
         LocalExplanation
         """
         row = self._row(row, "local")
-        if row not in self._local:
-            assert self._view is not None and self._X is not None and self.explanation_ is not None
-            self._local[row] = local_explanation(
-                self.explanation_,
-                self._view,
-                self._X,
-                self._y,
-                row,
-                shap_values=self._shap_row(row),
-                lime=self._lime_explainer(),
-                immutable=self.immutable,
-                ensemble=self._bootstrap(),
-                random_state=self.random_state,
-            )
-        return self._local[row]
+        with self._local_lock:
+            if row not in self._local:
+                assert self._view is not None and self._X is not None and self.explanation_ is not None
+                self._local[row] = local_explanation(
+                    self.explanation_,
+                    self._view,
+                    self._X,
+                    self._y,
+                    row,
+                    shap_values=self._shap_row(row),
+                    lime=self._lime_explainer(),
+                    immutable=self.immutable,
+                    ensemble=self._bootstrap(),
+                    random_state=self.random_state,
+                )
+            return self._local[row]
+
+    def precompute(self, rows: Iterable[int], *, stop: threading.Event | None = None) -> int:
+        """Compute and cache the local explanations of ``rows`` in order, until ``stop`` is set;
+        returns how many were computed. A live panel runs this in a background thread for the rows
+        a click is likely to pick, so the click finds its explanation ready.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> df = lw.datasets.credit(300)
+        >>> X, y = df[["age", "utilization"]], df["defaulted"]
+        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
+        >>> _ = explainer.explain(X, y, max_rows=20)
+        >>> explainer.precompute([0, 1]), explainer.precompute([0, 1])  # the second finds them cached
+        (2, 0)
+        """
+        done = 0
+        for row in rows:
+            if stop is not None and stop.is_set():
+                break
+            if row not in self._local:
+                self.local(row)
+                done += 1
+        return done
 
     def stability(self, row: int, *, runs: int = 5, noise: float = 0.01) -> Stability:
         """Rank agreement of the row's SHAP and LIME explanations across ``runs`` seeds,

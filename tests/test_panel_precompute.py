@@ -1,0 +1,57 @@
+"""A live ExplanationPanel prepares the local explanations a click most likely asks for, in a
+background thread, so the click only redraws; the prepared explanations equal those computed on
+demand."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+
+import lifecycle_widgets as lw
+from lifecycle_widgets.panels.explain import likely_clicks
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    df = lw.datasets.credit(900, seed=3)
+    features = ["age", "income", "utilization", "late_payments"]
+    X, y = df[features].fillna(0), df["defaulted"]
+    model = RandomForestClassifier(20, max_depth=4, random_state=0).fit(X[:600], y[:600])
+    return model, X[600:], y[600:]
+
+
+def _precompute_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "lw-precompute-local"]
+
+
+def test_live_panel_prepares_the_likely_clicks(fitted) -> None:
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    for thread in _precompute_threads():
+        thread.join(timeout=300)
+    rows = likely_clicks(exp)
+    assert len(rows) == min(40, len(exp.rows)) and rows[0] == exp.featured.row
+    assert explainer.precompute(rows) == 0  # every likely row is ready
+    # prepared in the background, equal to what a fresh explainer computes on demand
+    fresh = lw.Explainer(model)
+    fresh.explain(X, y, max_rows=40)
+    for row in rows[1:4]:
+        assert explainer.local(row) == fresh.local(row)
+    panel.close()
+
+
+def test_static_panels_and_closed_panels_prepare_nothing(fitted) -> None:
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="static"):
+        lw.ExplanationPanel(exp, explainer=explainer)
+    assert not _precompute_threads()
+    stop = threading.Event()
+    stop.set()
+    assert explainer.precompute(likely_clicks(exp), stop=stop) == 0

@@ -57,6 +57,8 @@ from lifecycle_widgets.core.explain.bias_mitigation import (
     reweighing_weights,
 )
 from lifecycle_widgets.core.explain.conformal import Conformal, conformal
+from lifecycle_widgets.core.explain.counterfactual import counterfactuals
+from lifecycle_widgets.core.explain.counterfactual_result import CounterfactualSet
 from lifecycle_widgets.core.lineage import LineageGraph, LineageRecorder, lineage
 from lifecycle_widgets.core.lineage_sklearn import register_feature_mapper
 from lifecycle_widgets.core.openlineage import DataSource, OpenLineageEmitter
@@ -108,6 +110,7 @@ __all__ = [
     "ColumnProfile",
     "ComparisonPanel",
     "Conformal",
+    "CounterfactualSet",
     "DataCard",
     "DataProfile",
     "DataSource",
@@ -153,6 +156,7 @@ __all__ = [
     "compare_mitigation",
     "config_context",
     "conformal",
+    "counterfactuals",
     "dataset_diff",
     "datasets",
     "estimate_performance",

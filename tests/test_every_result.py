@@ -21,6 +21,7 @@ from lifecycle_widgets.core.drift.multivariate import multivariate_drift
 from lifecycle_widgets.core.drift.performance_estimation import estimate_performance
 from lifecycle_widgets.core.explain.bias_mitigation import mitigate
 from lifecycle_widgets.core.explain.conformal import conformal
+from lifecycle_widgets.core.explain.counterfactual import counterfactuals
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
@@ -76,6 +77,7 @@ def results(tmp_path_factory) -> dict[str, Result]:
         "stability": explainer.stability(0),
         "bias": lw.bias_report(facet_frame, y_test.to_numpy(), pred, facet="age_group", facet_values="60+"),
         "calibration": lw.calibration(y_test.to_numpy(), model.predict_proba(X_test)[:, 1]),
+        "counterfactuals": counterfactuals(model, X_test, [0, 1], k=2),
         "conformal": conformal(model, X_test[:200], y_test[:200], X_test[200:], y_test[200:]),
         "lineage": lw.lineage(model, X_test),
         "profile_comparison": lw.profile(df).compare(lw.profile(batch)),
@@ -150,6 +152,7 @@ def figure_payloads(html: str) -> list[dict]:
         "bias",
         "calibration",
         "conformal",
+        "counterfactuals",
         "lineage",
         "profile_comparison",
         "runs",

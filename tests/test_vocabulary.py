@@ -36,6 +36,7 @@ EARLIER = {
     "BiasReport",
     "Calibration",
     "Conformal",
+    "CounterfactualSet",
     "DatasetDiff",
     "DataProfile",
     "MitigationReport",

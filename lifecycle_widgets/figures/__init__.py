@@ -11,6 +11,7 @@ from lifecycle_widgets.figures.conformal import (
     conformal_intervals_figure,
     conformal_set_sizes_figure,
 )
+from lifecycle_widgets.figures.counterfactual import counterfactual_figure
 from lifecycle_widgets.figures.dataset_diff import (
     dataset_diff_columns_figure,
     dataset_diff_rows_figure,
@@ -88,6 +89,7 @@ __all__ = [
     "conformal_intervals_figure",
     "conformal_set_sizes_figure",
     "correlation_figure",
+    "counterfactual_figure",
     "dataset_diff_columns_figure",
     "dataset_diff_rows_figure",
     "dataset_diff_stats_figure",

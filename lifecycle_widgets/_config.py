@@ -13,6 +13,11 @@ Only one setting so far: the display mode of result objects.
 A front end is recognised by the ``cellId`` that notebook front ends put in the metadata of each
 execute request (nbclient sends none). So plain papermill plus plain nbconvert stores, and shows,
 every figure, with no widget state and no variable to remember.
+
+``LIFECYCLE_WIDGETS_FIGURES`` (``html`` by default, or ``mimetype``) says how static notebook
+outputs carry figures: inside the HTML with plotly.js, or each as plotly's own mimetype, which
+JupyterLab draws with its bundled plotly.js. Audit runs set ``mimetype``, so a record holds
+plotly.js once (in its HTML export).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -268,9 +269,21 @@ def test_read_only_output_folder(good: Path, tmp_path: Path, store: Path) -> Non
 
 
 def test_markup_in_parameters_is_escaped_in_html(out: Path, store: Path) -> None:
-    rec = run(ROOT / "notebooks" / "data_audit.ipynb", {"demo_rows": 500, "card_owner": EVIL}, out, store)
+    params = {"demo_rows": 500, "card_owner": EVIL, "as_of": "2000-01-01"}
+    rec = run(ROOT / "notebooks" / "data_audit.ipynb", params, out, store)
     html = (rec.path / "data_audit.html").read_text(encoding="utf-8")
     assert EVIL not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    # the demo's dates are all after 2000: as of then, they are in the future
+    assert rec.manifest["parameters"]["given"]["as_of"] == "2000-01-01" and ">future_dates<" in html
+
+
+def test_today_is_pinned_in_the_record(out: Path, store: Path) -> None:
+    """A template's empty as_of means the day the record is made, written into the manifest, so
+    that reproducing the record later judges dates as of that same day."""
+    rec = run(ROOT / "notebooks" / "data_audit.ipynb", {"demo_rows": 300}, out, store)
+    today = datetime.now(UTC).date().isoformat()
+    assert rec.manifest["parameters"]["given"]["as_of"] == today
+    assert ">future_dates<" not in (rec.path / "data_audit.html").read_text(encoding="utf-8")
 
 
 def _flip(path: Path, offset: int) -> None:

@@ -209,6 +209,9 @@ def run(
         )
     spec = template_parameters(template)
     given = resolve_parameters(spec, dict(parameters or {}), from_text=text_parameters)
+    if "as_of" in spec and not given.get("as_of"):
+        # "today" is pinned in the record: a reproduction judges dates as of the same day
+        given["as_of"] = datetime.now(UTC).date().isoformat()
     resolved = {**_defaults(spec), **given}
     inputs = mf.input_files(resolved)
     key = require_signer(signer)

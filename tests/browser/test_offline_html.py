@@ -130,7 +130,7 @@ def test_profile_to_html_works_offline(context, tmp_path, screenshot) -> None:
         .all_text_contents()
     )
     assert {"north", "south"} <= set(xticks), xticks
-    page.locator(".lw select").scroll_into_view_if_needed()
+    page.locator(".lw select").first.scroll_into_view_if_needed()
     screenshot(page, "picker-region")
     print(f"{n} figures drew offline in {time.monotonic() - started:.1f} s; picker {before} -> {after}")
     offline.check_clean()
@@ -164,7 +164,7 @@ def test_executed_notebook_export_works_offline(context, tmp_path, monkeypatch, 
     assert fingerprint and "3,000 rows x 15 columns" in stdout, stdout
     assert page.locator(".lw-table td", has_text=fingerprint.group()).count() == 1
     check_picker(page, "income")
-    page.locator(".lw select").scroll_into_view_if_needed()
+    page.locator(".lw select").first.scroll_into_view_if_needed()
     screenshot(page, "picker-income")
     offline.check_clean()
 
@@ -206,4 +206,27 @@ def test_markup_in_names_and_values_shows_as_text(context, tmp_path, screenshot)
     check_picker(page, SCRIPT)
     page.wait_for_timeout(200)  # give any stray handler (onerror) a moment to fire
     screenshot(page, "markup")
+    offline.check_clean()
+
+
+def test_vs_code_dark_theme_restyles_tables_and_figures(context, tmp_path) -> None:
+    """VS Code defines no --jp-* variables but its own --vscode-* ones and a body class: the
+    stylesheet falls back to them, so text is readable and figures follow the dark theme."""
+    prof = lw.profile(lw.datasets.credit(n_rows=300))
+    path = tmp_path / "vscode.html"
+    prof.to_html(path)
+    offline = open_offline(context, path)
+    page = offline.page
+    light_color = page.locator(".lw").first.evaluate("e => getComputedStyle(e).color")
+    page.evaluate(
+        "() => { document.body.classList.add('vscode-dark');"
+        " document.body.style.setProperty('--vscode-editor-foreground', 'rgb(204, 204, 204)'); }"
+    )
+    assert page.locator(".lw").first.evaluate("e => getComputedStyle(e).color") == "rgb(204, 204, 204)"
+    assert light_color != "rgb(204, 204, 204)"
+    assert_figures_drew(page)
+    filters = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.lw .js-plotly-plot')).map(p => getComputedStyle(p).filter)"
+    )
+    assert filters and all(f.startswith("invert(") for f in filters), filters
     offline.check_clean()

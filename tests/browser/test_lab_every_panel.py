@@ -59,6 +59,12 @@ PANELS = {
         " facet_values='old', features=features).report"
     ),
     "profile comparison": "lw.profile(df).compare(lw.profile(batch))",
+    "counterfactuals": "lw.counterfactuals(model, X_test, [0, 1], k=3)",
+    "conformal": "lw.conformal(model, X_test[:250], y_test[:250], X_test[250:], y_test[250:])",
+    "dataset diff": (
+        "lw.dataset_diff(df.iloc[:1200], df.iloc[100:].assign(age=lambda d: d.age.astype(float)),"
+        " key='customer_id')"
+    ),
 }
 
 

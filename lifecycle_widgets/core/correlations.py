@@ -77,10 +77,19 @@ def cramers_v(a: np.ndarray, b: np.ndarray, *, bias_corrected: bool = True) -> f
     if a.size == 0:
         return float("nan")
     a, b = _dense(a), _dense(b)
-    r, c = int(a.max()) + 1, int(b.max()) + 1
-    if r < 2 or c < 2:
+    return _cramers_v_of(a, b, int(a.max()) + 1, int(b.max()) + 1, bias_corrected)
+
+
+def _cramers_v_of(a: np.ndarray, b: np.ndarray, r: int, c: int, bias_corrected: bool = True) -> float:
+    """Cramér's V of codes ``a`` in ``0..r-1`` and ``b`` in ``0..c-1`` (no missing values);
+    levels with no row are dropped from the table first."""
+    if a.size == 0:
         return float("nan")
     table = np.bincount(a * c + b, minlength=r * c).reshape(r, c).astype(np.float64)
+    table = table[table.sum(1) > 0][:, table.sum(0) > 0]
+    r, c = table.shape
+    if r < 2 or c < 2:
+        return float("nan")
     n = table.sum()
     expected = np.outer(table.sum(1), table.sum(0)) / n
     chi2 = float(((table - expected) ** 2 / expected).sum())
@@ -275,9 +284,24 @@ def cramers_v_matrix(codes: list[np.ndarray]) -> np.ndarray:
     """
     k = len(codes)
     out = np.eye(k)
+    # dense codes once per column; a pair drops its rows missing either value, and the levels
+    # left with no row
+    dense = []
+    for code in codes:
+        code = np.asarray(code)
+        valid = code >= 0
+        d = np.full(code.size, -1, dtype=np.int64)
+        d[valid] = _dense(code[valid])
+        dense.append((d, int(d.max(initial=-1)) + 1, bool(valid.all())))
     for i in range(k):
+        a, r, a_full = dense[i]
         for j in range(i + 1, k):
-            out[i, j] = out[j, i] = cramers_v(codes[i], codes[j])
+            b, c, b_full = dense[j]
+            if a_full and b_full:
+                out[i, j] = out[j, i] = _cramers_v_of(a, b, r, c)
+            else:
+                keep = (a >= 0) & (b >= 0)
+                out[i, j] = out[j, i] = _cramers_v_of(a[keep], b[keep], r, c)
     return out
 
 
@@ -303,18 +327,23 @@ def correlation_ratio_matrix(codes: list[np.ndarray], X: np.ndarray) -> np.ndarr
     counts = present.sum(0)
     mean = np.where(present, X, 0.0).sum(0) / np.maximum(counts, 1)
     centred = np.where(present, X - mean, 0.0)  # centred: the sums of squares do not cancel
-    P = present.astype(np.float64)
+    # one product per grouping column gives the count, sum and sum of squares of every level
+    stacked = np.hstack([present.astype(np.float64), centred, centred * centred])
+    rows = np.arange(n)
     for c, code in enumerate(codes):
-        rows = np.flatnonzero(code >= 0)
-        if rows.size < 2:
+        code = np.asarray(code)
+        valid = code >= 0
+        if np.count_nonzero(valid) < 2:
             continue
-        levels = _dense(code[rows])
+        levels = np.full(n, -1, dtype=np.int64)
+        levels[valid] = _dense(code[valid])
+        n_levels = int(levels.max()) + 1
+        # rows missing the grouping value go to one extra level, left out below
         onehot = sparse.csr_matrix(
-            (np.ones(rows.size), (levels, np.arange(rows.size))), shape=(int(levels.max()) + 1, rows.size)
+            (np.ones(n), (np.where(valid, levels, n_levels), rows)), shape=(n_levels + 1, n)
         )
-        cnt = onehot @ P[rows]
-        s = onehot @ centred[rows]
-        ss = onehot @ (centred[rows] ** 2)
+        sums = onehot @ stacked
+        cnt, s, ss = sums[:n_levels, :k], sums[:n_levels, k : 2 * k], sums[:n_levels, 2 * k :]
         with np.errstate(invalid="ignore", divide="ignore"):
             total_n = cnt.sum(0)
             grand = s.sum(0) / total_n

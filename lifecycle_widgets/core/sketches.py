@@ -87,8 +87,9 @@ class SampleQuantiles:
 
         Bins are ``[e_i, e_i+1)``, or ``(e_i, e_i+1]`` with ``right``.
         """
-        index = np.searchsorted(edges, self.values, side="left" if right else "right")
-        raw = np.bincount(index, minlength=len(edges) + 1).astype(np.float64)
+        # the values are sorted: place the edges among them (not each value among the edges)
+        below = np.searchsorted(self.values, edges, side="right" if right else "left")
+        raw = np.diff(below, prepend=0, append=self.values.size).astype(np.float64)
         scale = self.n / self.values.size if self.values.size else 0.0
         return np.rint(raw * scale).astype(np.int64)
 

@@ -203,6 +203,7 @@ def job_lw(model, X, y, steps: Steps, n: int) -> dict:
 
 def job_hand(model, X, y, steps: Steps, n: int) -> dict:
     import numpy as np
+    import pandas as pd
     import plotly.graph_objects as go
     import plotly.io as pio
     import shap
@@ -255,7 +256,7 @@ def job_hand(model, X, y, steps: Steps, n: int) -> dict:
             for c in top[:2]:
                 if Xp2[c].dtype.kind in "iu":
                     Xp2[c] = Xp2[c].astype(float)
-            pair = partial_dependence(model, Xp2, [tuple(top[:2])], kind="average", grid_resolution=PAIR_GRID)
+            pair = partial_dependence(model, Xp2, list(top[:2]), kind="average", grid_resolution=PAIR_GRID)
         with steps.step("surrogate"):
             Xs = X.sample(min(len(X), SURROGATE_ROWS), random_state=SEED)
             target = model.predict_proba(Xs)[:, 1]
@@ -276,60 +277,52 @@ def job_hand(model, X, y, steps: Steps, n: int) -> dict:
             frac, mean_pred = calibration_curve(y, proba, n_bins=10, strategy="quantile")
         with steps.step("counterfactual + local of the top row"):
             row = int(explained[np.argmax(proba[explained])])  # lw's featured row
-            candidates, changes = [], []
-            for c in raw:
+            blocks, changes = [], []
+            for c in raw:  # each feature moved alone over its grid, the others kept
                 vals = X[c].dropna().unique()
                 if len(vals) > PDP_GRID:
                     vals = np.quantile(X[c].dropna().to_numpy(dtype=float), np.linspace(0.05, 0.95, PDP_GRID))
                     if X[c].dtype.kind in "iu":
                         vals = np.unique(np.round(vals)).astype(X[c].dtype)
-                for v in vals:
-                    candidates.append(v)
-                    changes.append(c)
-            trial = X.iloc[np.repeat(row, len(changes))].reset_index(drop=True)
-            for c in raw:
-                mask = np.array([ch == c for ch in changes])
-                if mask.any():
-                    trial.loc[mask, c] = np.array(candidates, dtype=object)[mask]
-            trial = trial.astype(X.dtypes.to_dict())
+                block = X.iloc[np.repeat(row, len(vals))].copy()
+                block[c] = pd.Series(vals, index=block.index).astype(X[c].dtype)
+                blocks.append(block)
+                changes += [c] * len(vals)
+            trial = pd.concat(blocks, ignore_index=True)
             flipped = np.flatnonzero(model.predict_proba(trial)[:, 1] < 0.5)
             counterfactual = changes[int(flipped[0])] if len(flipped) else None
             local_shap = shap_raw[int(np.argmax(proba[explained]))]  # that row's SHAP values
-        with steps.step("export to HTML"):
-            figs = [
-                go.Figure(
-                    go.Bar(
-                        x=mean_abs[np.argsort(-mean_abs)[:20]],
-                        y=[raw[i] for i in np.argsort(-mean_abs)[:20]],
-                        orientation="h",
-                    )
-                ).update_layout(title="mean |SHAP|"),
-                go.Figure(
-                    go.Bar(
-                        x=perm.importances_mean[np.argsort(-perm.importances_mean)[:20]],
-                        y=[raw[i] for i in np.argsort(-perm.importances_mean)[:20]],
-                        orientation="h",
-                    )
-                ).update_layout(title="permutation importance"),
-                go.Figure(
-                    go.Scattergl(
-                        x=shap_raw[:, raw.index(top[0])], y=X[top[0]].iloc[explained], mode="markers"
-                    )
-                ).update_layout(title=f"SHAP of {top[0]}"),
-                go.Figure(go.Scatter(x=mean_pred, y=frac)).update_layout(title="calibration"),
-                go.Figure(go.Heatmap(z=pair["average"][0])).update_layout(title="2-D PDP"),
-                go.Figure(go.Bar(x=local_shap, y=raw)).update_layout(title=f"row {row}"),
-            ]
-            for c, pd_ in pdps.items():
-                fig = go.Figure()
-                for curve in pd_["individual"][0][:50]:
-                    fig.add_scatter(x=pd_["grid_values"][0], y=curve, mode="lines", opacity=0.2)
-                fig.add_scatter(x=pd_["grid_values"][0], y=pd_["average"][0], mode="lines")
-                figs.append(fig.update_layout(title=f"PDP {c}"))
-            html = "".join(
-                pio.to_html(f, include_plotlyjs=i == 0, full_html=False) for i, f in enumerate(figs)
-            )
-            html = f"<html><body>{html}<p>{metrics}</p><p>fidelity {fidelity:.3f}</p></body></html>"
+    with steps.step("export to HTML"):
+        figs = [
+            go.Figure(
+                go.Bar(
+                    x=mean_abs[np.argsort(-mean_abs)[:20]],
+                    y=[raw[i] for i in np.argsort(-mean_abs)[:20]],
+                    orientation="h",
+                )
+            ).update_layout(title="mean |SHAP|"),
+            go.Figure(
+                go.Bar(
+                    x=perm.importances_mean[np.argsort(-perm.importances_mean)[:20]],
+                    y=[raw[i] for i in np.argsort(-perm.importances_mean)[:20]],
+                    orientation="h",
+                )
+            ).update_layout(title="permutation importance"),
+            go.Figure(
+                go.Scattergl(x=shap_raw[:, raw.index(top[0])], y=X[top[0]].iloc[explained], mode="markers")
+            ).update_layout(title=f"SHAP of {top[0]}"),
+            go.Figure(go.Scatter(x=mean_pred, y=frac)).update_layout(title="calibration"),
+            go.Figure(go.Heatmap(z=pair["average"][0])).update_layout(title="2-D PDP"),
+            go.Figure(go.Bar(x=local_shap, y=raw)).update_layout(title=f"row {row}"),
+        ]
+        for c, pd_ in pdps.items():
+            fig = go.Figure()
+            for curve in pd_["individual"][0][:50]:
+                fig.add_scatter(x=pd_["grid_values"][0], y=curve, mode="lines", opacity=0.2)
+            fig.add_scatter(x=pd_["grid_values"][0], y=pd_["average"][0], mode="lines")
+            figs.append(fig.update_layout(title=f"PDP {c}"))
+        html = "".join(pio.to_html(f, include_plotlyjs=i == 0, full_html=False) for i, f in enumerate(figs))
+        html = f"<html><body>{html}<p>{metrics}</p><p>fidelity {fidelity:.3f}</p></body></html>"
     return {
         "rows_explained": len(explained),
         "top": top,

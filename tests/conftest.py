@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 import lifecycle_widgets as lw
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one BLAS thread per test worker: the workers already fill the cores, and BLAS threads
+    # spinning on a busy core slow small fits by an order of magnitude
+    threadpool_limits(1, user_api="blas")
 
 
 @pytest.fixture(scope="session")

@@ -188,7 +188,7 @@ def test_parquet_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     code = f"""
 import lifecycle_widgets as lw, re
 before = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
-prof = lw.profile({str(path)!r}, progress=False)
+prof = lw.profile({str(path)!r}, progress=False, workers=1)
 after = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 print(prof.n_rows, before, after)
 """

@@ -181,3 +181,16 @@ def test_the_stylesheet_hides_whichever_output_cannot_show() -> None:
     # the twin while its panel shows; the dead widget output where no panel could be drawn
     assert any(":has(+ .jp-OutputArea-child .lw-panel)" in r for r in rules)
     assert any(":not(:has(.lw-panel))" in r for r in rules)
+
+
+def test_a_profile_twin_is_the_light_view(credit_profile: lw.DataProfile) -> None:
+    """A live profile's twin (seen only when the notebook is reopened without its kernel) holds
+    the headline, overview, alerts and columns table, not a figure per column, so building the
+    unseen view does not cost seconds on wide data."""
+    from lifecycle_widgets.panels import display
+
+    twin = display.html_fragment(credit_profile, include_plotlyjs=False, fallback=True)
+    full = display.html_fragment(credit_profile, include_plotlyjs=False)
+    assert "<h3>Columns</h3>" in twin and "<h3>Alerts</h3>" in twin
+    assert "<select" not in twin and "<select" in full  # no per-column picker in the twin
+    assert len(twin) < len(full) / 2

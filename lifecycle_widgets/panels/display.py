@@ -18,6 +18,7 @@ every result class of the package is described.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,16 +53,20 @@ class Description:
 
     ``sections`` gives the static sections (every figure block named); ``headline`` gives what
     needs attention first, as ``static.Attention`` items; ``panel`` builds a live panel with
-    behaviour of its own, and defaults to a panel derived from the sections.
+    behaviour of its own, and defaults to a panel derived from the sections. ``fallback`` gives
+    the sections of a live panel's static twin, where the full view is costly and seldom seen
+    (the twin shows only in a notebook reopened without its kernel); by default, ``sections``.
     """
 
     title: Callable[[Any], str]
     sections: Callable[[Any], list[static.Section]]
     headline: Callable[[Any], list[static.Attention]] | None = None
     panel: Callable[[Any], Any] | None = None
+    fallback: Callable[[Any], list[static.Section]] | None = None
 
 
 _DESCRIPTIONS: dict[type, Description] = {}
+_TWIN_KEY = uuid.uuid4().hex  # this process's twins: ids unique across kernels of one notebook
 
 
 def describe(result_type: type, description: Description) -> None:
@@ -97,12 +102,14 @@ def headline_of(result: Result) -> list[static.Attention]:
     return sorted(items, key=lambda a: static.SEVERITY_ORDER.index(a.severity))
 
 
-def sections_of(result: Result) -> list[static.Section]:
-    """The sections of ``result``'s display, the headline first."""
+def sections_of(result: Result, *, fallback: bool = False) -> list[static.Section]:
+    """The sections of ``result``'s display, the headline first; with ``fallback``, those of the
+    static twin of its live panel."""
     described = description_of(result)
     head = headline_of(result)
     lead = [static.Section("", (static.HtmlBlock(static.headline_html(head)),))] if head else []
-    return lead + described.sections(result)
+    build = described.fallback if fallback and described.fallback is not None else described.sections
+    return lead + build(result)
 
 
 def figures_of(result: Result) -> dict[str, go.Figure]:
@@ -134,8 +141,10 @@ def html_fragment(result: Result, *, include_plotlyjs: bool, fallback: bool = Fa
     """
     body = static.render_sections(
         description_of(result).title(result),
-        sections_of(result),
-        key=result.to_json(indent=None),
+        sections_of(result, fallback=fallback),
+        # a twin's ids need only be unique on the page (serializing a 2,000-column profile for
+        # them took a second); the static view keys on content, so it renders to the same bytes
+        key=_TWIN_KEY if fallback else result.to_json(indent=None),
         unique=True,
     )
     style = f"<style>{static.CSS}</style>"

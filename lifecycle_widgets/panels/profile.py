@@ -398,7 +398,11 @@ def profile_headline(prof: DataProfile) -> list[static.Attention]:
 display.describe(
     DataProfile,
     display.Description(
-        title=_title, sections=static_sections, headline=profile_headline, panel=ProfilePanel
+        title=_title,
+        sections=static_sections,
+        headline=profile_headline,
+        panel=ProfilePanel,
+        fallback=fallback_sections,
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Benchmark ``lw.explain`` on a wide frame: 5,000 rows x 270 columns, every row explained.
+"""Benchmark ``lw.explain`` on a wide frame: 5,000 rows x 270 columns.
 
 Two models on the same deterministic frame (see ``make_frame``): a scikit-learn Pipeline of a
 ColumnTransformer (median imputer on the 250 numeric columns, one-hot encoder on the 20
@@ -6,18 +6,20 @@ categorical ones) ending in ``HistGradientBoostingClassifier(max_iter=100)``, an
 preprocessing (plus a StandardScaler) ending in ``LogisticRegression``. Each job runs in a fresh
 child process, which builds the frame and fits the model before its clock starts:
 
-- ``lifecycle_widgets``: ``lw.explain(model, X, y, max_rows=5000)`` (all 5,000 rows explained),
-  then ``exp.to_html()``; each step timed inside the call (the child wraps the steps, the
+- ``lifecycle_widgets``: ``lw.explain(model, X, y, max_rows=N)`` (N = ``--max-rows``: its default
+  500, or 5000 for every row), then ``exp.to_html()``; each step timed inside the call (the child wraps the steps, the
   package is not changed);
 - ``SHAP + sklearn by hand``: the same steps with the same sizes and exactness, written as a user
-  would: ``shap.TreeExplainer`` / ``shap.LinearExplainer`` on the pipeline's transformed rows,
+  would: ``shap.TreeExplainer`` / ``shap.LinearExplainer`` on the same N rows, transformed,
   summed back to raw columns; ``sklearn.inspection.permutation_importance`` (2,000 rows, 5 repeats,
   ROC AUC); ``partial_dependence(kind="both")`` of the top 6 features (1,000 rows, 20 grid
-  points) and of one pair (300 rows, 15 x 15); a depth-3 surrogate tree on the model's
+  points) and of one pair (200 rows, 15 x 15); a depth-3 surrogate tree on the model's
   predictions; metrics and a calibration curve; a counterfactual of the top row (one-feature
   changes over each feature's grid, one batched predict); the figures written to one HTML file.
 
-    .venv/bin/python benchmarks/bench_explain_wide.py            # both models, both tools
+    .venv/bin/python benchmarks/bench_explain_wide.py            # both models, both tools, N = 500
+    .venv/bin/python benchmarks/bench_explain_wide.py --max-rows 5000 --models hgb \
+        --output benchmarks/results/explain_wide_n5000.md        # every row explained
     .venv/bin/python benchmarks/bench_explain_wide.py --models hgb --tools lw   # one job
     .venv/bin/python benchmarks/bench_explain_wide.py --profile hgb   # cProfile of lw.explain
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
@@ -275,10 +276,38 @@ def typed_arrays(spec: Any) -> Any:
     return [typed_arrays(v) for v in spec]
 
 
+def plain_arrays(spec: Any) -> Any:
+    """``spec`` with plotly's typed arrays (``{"dtype", "bdata"}``, which plotly writes for numpy
+    arrays) as plain lists, non-finite numbers as null: a live page reads ``gd.data[i].x`` as a
+    list, as clicks and hover callbacks do.
+
+    Examples
+    --------
+    >>> import numpy as np, plotly.io as pio, plotly.graph_objects as go
+    >>> raw = json.loads(pio.to_json(go.Figure(go.Scatter(x=np.array([1.5, np.nan]), y=[1, 2]))))
+    >>> plain_arrays(raw)["data"][0]["x"]
+    [1.5, None]
+    """
+    if isinstance(spec, dict):
+        if "bdata" in spec and "dtype" in spec:
+            values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.dtype(spec["dtype"]))
+            if "shape" in spec:
+                values = values.reshape([int(n) for n in str(spec["shape"]).split(",")])
+            if values.dtype.kind == "f" and not np.isfinite(values).all():
+                return np.where(np.isfinite(values), values, None).tolist()
+            return values.tolist()
+        return {k: plain_arrays(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [plain_arrays(v) for v in spec]
+    return spec
+
+
 def plain_spec(fig: go.Figure) -> dict:
-    """``fig`` as JSON-plain data: long strings clipped (:func:`clip_figure_text`), number arrays
-    compacted (:func:`compact_numbers`), no trace uids."""
-    return compact_numbers(clip_figure_text(json.loads(pio.to_json(fig, validate=False, remove_uids=True))))
+    """``fig`` as JSON-plain data: typed arrays as lists (:func:`plain_arrays`), long strings
+    clipped (:func:`clip_figure_text`), number arrays compacted (:func:`compact_numbers`), no
+    trace uids."""
+    raw = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+    return compact_numbers(clip_figure_text(plain_arrays(raw)))
 
 
 def template_key(template: dict, templates: dict[str, str]) -> str:

@@ -66,7 +66,9 @@ def _title_row(plot, pattern: re.Pattern[str]) -> int:
 
 def _local_figures(shown):
     """The Local tab's waterfall and LIME figures (plotly mimetype in Output widgets)."""
-    waterfall = shown.locator(".js-plotly-plot").filter(has_text=re.compile(r"Row \d+: SHAP \("))
+    waterfall = shown.locator(".js-plotly-plot").filter(
+        has_text=re.compile(r"Row \d+: SHAP contributions \(")
+    )
     lime = shown.locator(".js-plotly-plot").filter(has_text=re.compile(r"Row \d+: LIME \("))
     return waterfall, lime
 

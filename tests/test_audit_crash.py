@@ -215,6 +215,11 @@ def test_no_space_left_is_a_clear_error_and_leaves_nothing(
         pytest.skip("cannot mount a small file system here")
     try:
         template = make_template(tmp_path / "t.ipynb")
+        # an output larger than the file system (records are small now: no indentation, no
+        # plotly.js in the notebook, a 2 kB stylesheet in the export)
+        nb = nbformat.read(template, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell("print('x' * 200_000)"))
+        nbformat.write(nb, template)
         store = tmp_path / "lifecycle.db"
         assert cli(["audit", "run", str(template), "--out", str(out), "--store", str(store)]) == 2
         err = capsys.readouterr().err

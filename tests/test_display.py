@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import lifecycle_widgets as lw
@@ -183,14 +185,19 @@ def test_the_stylesheet_hides_whichever_output_cannot_show() -> None:
     assert any(":not(:has(.lw-panel))" in r for r in rules)
 
 
-def test_a_profile_twin_is_the_light_view(credit_profile: lw.DataProfile) -> None:
-    """A live profile's twin (seen only when the notebook is reopened without its kernel) holds
-    the headline, overview, alerts and columns table, not a figure per column, so building the
-    unseen view does not cost seconds on wide data."""
+def test_a_wide_profile_twin_is_the_light_view(credit_profile: lw.DataProfile) -> None:
+    """A live profile's twin (seen only when the notebook is reopened without its kernel) is the
+    full static view, but for a wide profile the headline, overview, alerts and columns table
+    only, not a figure per column, so building the seldom-seen view does not cost seconds."""
     from lifecycle_widgets.panels import display
+    from lifecycle_widgets.panels.profile import LIGHT_TWIN_COLUMNS
 
-    twin = display.html_fragment(credit_profile, include_plotlyjs=False, fallback=True)
-    full = display.html_fragment(credit_profile, include_plotlyjs=False)
+    narrow = display.html_fragment(credit_profile, include_plotlyjs=False, fallback=True)
+    assert "<select" in narrow  # the full view: the column picker is there
+    rng = np.random.default_rng(0)
+    wide = lw.profile(pd.DataFrame(rng.normal(size=(200, LIGHT_TWIN_COLUMNS + 1))).add_prefix("c"))
+    twin = display.html_fragment(wide, include_plotlyjs=False, fallback=True)
+    full = display.html_fragment(wide, include_plotlyjs=False)
     assert "<h3>Columns</h3>" in twin and "<h3>Alerts</h3>" in twin
     assert "<select" not in twin and "<select" in full  # no per-column picker in the twin
     assert len(twin) < len(full) / 2

@@ -84,6 +84,21 @@ def _defaults(spec: dict) -> dict[str, Any]:
     return out
 
 
+def _raise_if_full(folder: Path, room: int = 1 << 20) -> None:
+    """Raise the OSError of a full file system if ``folder`` has no room for ``room`` more bytes."""
+    probe = folder / ".space-probe"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * room)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        if no_space(err):
+            raise
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def _check_out_folder(out: Path) -> None:
     """Refuse an output folder that is a file or cannot be written to; creates nothing."""
     if out.exists() and not out.is_dir():
@@ -255,6 +270,7 @@ def run(
         except Exception as err:
             if no_space(err):
                 raise
+            _raise_if_full(work)  # papermill writes a truncated notebook on a full disk, then fails to read it
             status, error = "failed", _error_of(err)
         duration = time.perf_counter() - t0
         recorded: dict[str, Any] = {}

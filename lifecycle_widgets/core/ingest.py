@@ -198,10 +198,10 @@ def known_rows(data: Any) -> int | None:
     if isinstance(data, pa.Table):
         return data.num_rows
     if isinstance(data, str | os.PathLike):
-        from lifecycle_widgets.core.sources import _parquet_files
+        from lifecycle_widgets.core.sources import parquet_files
 
         try:
-            return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(Path(data)))
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in parquet_files(Path(data)))
         except (OSError, pa.ArrowException):
             return None
     return None

@@ -52,7 +52,8 @@ def _frame_chunks(df: pd.DataFrame, names: list[str], chunk_rows: int) -> Iterat
         yield df.iloc[start : start + chunk_rows].set_axis(names, axis=1)
 
 
-def _parquet_files(path: Path) -> list[Path]:
+def parquet_files(path: Path) -> list[Path]:
+    """The Parquet files of ``path`` (a file, or a folder searched recursively), in name order."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
         if not files:
@@ -94,7 +95,7 @@ def open_source(data: object, *, chunk_rows: int = 1_000_000, caller: str = "pro
         return ChunkSource("pyarrow.Table", names, n, _table_chunks(data, names, chunk_rows))
     if isinstance(data, str | os.PathLike):
         path = Path(data)
-        files = _parquet_files(path)
+        files = parquet_files(path)
         schemas = [pq.read_schema(f) for f in files]
         first = schemas[0]
         for file, schema in zip(files, schemas, strict=True):

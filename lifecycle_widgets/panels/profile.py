@@ -263,6 +263,15 @@ def fallback_sections(prof: DataProfile) -> list[static.Section]:
     ]
 
 
+LIGHT_TWIN_COLUMNS = 100  # wider profiles get the light twin: the full one costs seconds
+
+
+def twin_sections(prof: DataProfile) -> list[static.Section]:
+    """The sections of a live profile panel's static twin: the full static view, or above
+    :data:`LIGHT_TWIN_COLUMNS` columns the light one (:func:`fallback_sections`)."""
+    return static_sections(prof) if prof.n_columns <= LIGHT_TWIN_COLUMNS else fallback_sections(prof)
+
+
 def missing_blocks(prof: DataProfile) -> tuple[static.Block, ...]:
     """The missing-value figures: shares by column, where in the table, and which go together."""
     blocks: list[static.Block] = [static.FigureBlock("missing", figs.missing_figure(prof))]
@@ -402,7 +411,7 @@ display.describe(
         sections=static_sections,
         headline=profile_headline,
         panel=ProfilePanel,
-        fallback=fallback_sections,
+        fallback=twin_sections,
     ),
 )
 

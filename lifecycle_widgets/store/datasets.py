@@ -121,7 +121,8 @@ class DatasetVersion:
         Examples
         --------
         >>> import lifecycle_widgets as lw
-        >>> store = lw.RunStore("/tmp/doc-datasets.db")
+        >>> import tempfile
+        >>> store = lw.RunStore(tempfile.mkdtemp() + "/lifecycle.db")
         >>> with store.start_run(experiment="doc-datasets") as run:
         ...     fp = run.log_dataset("test", lw.datasets.credit(50, seed=2))
         >>> store.dataset(fp).to_frame()[["kind", "role"]].values.tolist()

@@ -401,6 +401,20 @@ def _batches(
     return [(f"batch {i + 1}", b) for i, b in enumerate(batches)]
 
 
+def _accumulators(baseline: Any, names: list[str], labels: str | None, model: Any, as_of: Any) -> list[Any]:
+    """What a pass over a Dask batch counts beside the profile: the baseline's bins, the labelled
+    rows' quality, and the datetime and text columns' shares."""
+    from lifecycle_widgets.core.drift.check import BinCounter
+    from lifecycle_widgets.core.drift.quality import QualityCollector
+
+    label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
+    return [
+        BinCounter.for_baseline(baseline),
+        QualityCollector(label_column=label_column, model=model),
+        DatetimeTextCounter.for_baseline(baseline, as_of),
+    ]
+
+
 def _dask_windows(
     baseline: Baseline,
     ddf: Any,
@@ -413,8 +427,7 @@ def _dask_windows(
     """Every window of a Dask DataFrame checked in one pass over the data (after one pass over
     the time column for its first and last timestamp)."""
     from lifecycle_widgets.core.distributed import collect_dask
-    from lifecycle_widgets.core.drift.check import BinCounter, build_report
-    from lifecycle_widgets.core.drift.quality import QualityCollector
+    from lifecycle_widgets.core.drift.check import build_report
     from lifecycle_widgets.core.sources import unique_names
 
     names = unique_names(list(ddf.columns))
@@ -426,12 +439,7 @@ def _dask_windows(
     if pd.isna(first):
         raise ColumnError(time_column, "the time column has no timestamps")
     windows = Windows.of(window, first, last)
-    label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
-    accs = [
-        BinCounter.for_baseline(baseline),
-        QualityCollector(label_column=label_column, model=model),
-        DatetimeTextCounter.for_baseline(baseline, as_of),
-    ]
+    accs = _accumulators(baseline, names, labels, model, as_of)
     grouped = collect_dask(
         ddf,
         names,
@@ -471,8 +479,7 @@ def _dask_chunks(
     from dask import delayed
 
     from lifecycle_widgets.core.distributed import collect_dask
-    from lifecycle_widgets.core.drift.check import BinCounter, build_report
-    from lifecycle_widgets.core.drift.quality import QualityCollector
+    from lifecycle_widgets.core.drift.check import build_report
     from lifecycle_widgets.core.sources import unique_names
 
     names = unique_names(list(ddf.columns))
@@ -492,12 +499,7 @@ def _dask_chunks(
     parts = [delayed(positioned)(p, s) for p, s in zip(ddf.to_delayed(), starts, strict=True)]
     meta = ddf._meta.set_axis(pd.RangeIndex(0, 0), axis=0)
     numbered = dd.from_delayed(parts, meta=meta, verify_meta=False)
-    label_column = labels if labels is not None else (baseline.target if baseline.target in names else None)
-    accs = [
-        BinCounter.for_baseline(baseline),
-        QualityCollector(label_column=label_column, model=model),
-        DatetimeTextCounter.for_baseline(baseline, as_of),
-    ]
+    accs = _accumulators(baseline, names, labels, model, as_of)
     grouped = collect_dask(
         numbered,
         names,

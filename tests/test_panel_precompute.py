@@ -55,3 +55,25 @@ def test_static_panels_and_closed_panels_prepare_nothing(fitted) -> None:
     stop = threading.Event()
     stop.set()
     assert explainer.precompute(likely_clicks(exp), stop=stop) == 0
+
+
+def test_an_unprepared_row_draws_the_same_waterfall_first(fitted) -> None:
+    """A click on a row not prepared yet draws its waterfall from the SHAP values at once; it is
+    the waterfall the full local explanation draws."""
+    from types import SimpleNamespace
+
+    from lifecycle_widgets.figures import explain as figs
+
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    row = next(r for r in exp.rows if explainer.prepared(r) is None)
+    quick = SimpleNamespace(
+        row=row,
+        shap=explainer.shap_contributions(row),
+        base_value=exp.base_value,
+        output_space=exp.output_space,
+    )
+    assert explainer.prepared(row) is None  # drawing it computed nothing
+    assert figs.waterfall_figure(quick).to_json() == figs.waterfall_figure(explainer.local(row)).to_json()
+    assert explainer.prepared(row) is not None

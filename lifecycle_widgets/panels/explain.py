@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import ipywidgets as widgets
@@ -637,6 +638,18 @@ class ExplanationPanel(ResultPanel):
         if self.row_picker.value != row:
             self.row_picker.value = row  # observe calls back here
             return
+        if self.explainer is not None and self.explainer.prepared(row) is None:
+            # not prepared yet: its waterfall first (no model call), then the rest as it comes
+            quick = SimpleNamespace(
+                row=row,
+                shap=self.explainer.shap_contributions(row),
+                base_value=self.explanation.base_value,
+                output_space=self.explanation.output_space,
+            )
+            show_in(self.waterfall, figs.waterfall_figure(quick))
+            self.local_info.value = (
+                f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
+            )
         local = self._local(row)
         self.current = local
         if local is None:

@@ -17,7 +17,7 @@ from lifecycle_widgets.core.explain.attributions import Attributions, Attributor
 from lifecycle_widgets.core.explain.bias import BiasReport
 from lifecycle_widgets.core.explain.calibrate import Calibration
 from lifecycle_widgets.core.explain.estimator import ModelTask, check_labels, model_task
-from lifecycle_widgets.core.explain.explanation import Cohort, Explanation, LocalExplanation
+from lifecycle_widgets.core.explain.explanation import Cohort, Contribution, Explanation, LocalExplanation
 from lifecycle_widgets.core.explain.global_ import (
     AccumulatedEffects,
     Dependence,
@@ -438,6 +438,36 @@ class Explainer:
                     random_state=self.random_state,
                 )
             return self._local[row]
+
+    def prepared(self, row: int) -> LocalExplanation | None:
+        """Row ``row``'s local explanation if it is computed already (by :meth:`local` or
+        :meth:`precompute`), else None: never computes."""
+        return self._local.get(self._row(row, "prepared"))
+
+    def shap_contributions(self, row: int) -> tuple[Contribution, ...]:
+        """Row ``row``'s SHAP contributions, largest first: the part of :meth:`local` that needs
+        no new model call for an explained row, so a panel can draw its waterfall at once.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> df = lw.datasets.credit(300)
+        >>> X, y = df[["age", "utilization"]], df["defaulted"]
+        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
+        >>> exp = explainer.explain(X, y, max_rows=20)
+        >>> [c.attribution for c in explainer.shap_contributions(3)] == [
+        ...     c.attribution for c in explainer.local(3).shap]
+        True
+        """
+        row = self._row(row, "shap_contributions")
+        assert self._X is not None and self.explanation_ is not None
+        values = [text(v) for v in self._X.iloc[row].tolist()]
+        items = [
+            Contribution(f, v, float(a))
+            for f, v, a in zip(self.explanation_.features, values, self._shap_row(row), strict=True)
+        ]
+        return tuple(sorted(items, key=lambda c: -abs(c.attribution)))
 
     def precompute(self, rows: Iterable[int], *, stop: threading.Event | None = None) -> int:
         """Compute and cache the local explanations of ``rows`` in order, until ``stop`` is set;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 
 from lifecycle_widgets.core.explain.conformal import Conformal
@@ -11,6 +13,17 @@ from lifecycle_widgets.figures.explain import NEGATIVE, NEUTRAL, POSITIVE
 __all__ = ["conformal_coverage_figure", "conformal_intervals_figure", "conformal_set_sizes_figure"]
 
 COVERED, MISSED = NEGATIVE, POSITIVE
+
+
+def _error_bars(values: list[float], lows: list[float], highs: list[float], **style: Any) -> dict[str, Any]:
+    """Plotly's asymmetric error bars from each value to its low and its high end."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [h - v for h, v in zip(highs, values, strict=True)],
+        "arrayminus": [v - lo for v, lo in zip(values, lows, strict=True)],
+        **style,
+    }
 
 
 def conformal_coverage_figure(
@@ -50,12 +63,7 @@ def conformal_coverage_figure(
             mode="markers",
             name="coverage",
             marker={"size": 10, "color": colors},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [h - v for h, v in zip(highs, values, strict=True)],
-                "arrayminus": [v - lo for v, lo in zip(values, lows, strict=True)],
-            },
+            error_y=_error_bars(values, lows, highs),
             customdata=list(zip(counts, lows, highs, strict=True)),
             hovertemplate="%{x}: %{y:.3f} (%{customdata[1]:.3f} to %{customdata[2]:.3f}), %{customdata[0]:,} rows<extra></extra>",
         )
@@ -105,15 +113,14 @@ def conformal_intervals_figure(
             mode="markers",
             name="interval",
             marker={"size": 3, "color": NEUTRAL},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [r.upper - r.y_pred for r in rows],
-                "arrayminus": [r.y_pred - r.lower for r in rows],
-                "color": "rgba(140,140,140,0.5)",
-                "thickness": 1,
-                "width": 0,
-            },
+            error_y=_error_bars(
+                x,
+                [r.lower for r in rows],
+                [r.upper for r in rows],
+                color="rgba(140,140,140,0.5)",
+                thickness=1,
+                width=0,
+            ),
             customdata=[[r.lower, r.upper] for r in rows],
             hovertemplate="predicted %{x:.4g}: interval %{customdata[0]:.4g} to %{customdata[1]:.4g}<extra></extra>",
         )

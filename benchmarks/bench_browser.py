@@ -30,18 +30,14 @@ printed and written to ``benchmarks/results/browser.md``; see ``README_browser.m
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,74 +113,6 @@ class Traffic:
     def since(self, mark: int, types: set[str]) -> tuple[int, int]:
         picked = [f for f in self.frames[mark:] if f.msg_type in types]
         return sum(f.nbytes for f in picked), len(picked)
-
-
-# --- JupyterLab, as the browser tests start it ---------------------------------------------------
-
-
-@contextlib.contextmanager
-def jupyterlab(base: Path) -> Iterator[Any]:
-    """A JupyterLab server on 127.0.0.1 in live display mode (``tests/browser/conftest.py``'s set-up)."""
-    root, config, settings, workspaces, runtime, ipython = (
-        base / n for n in ("root", "config", "settings", "workspaces", "runtime", "ipython")
-    )
-    for d in (root, config, settings, workspaces, runtime, ipython):
-        d.mkdir(parents=True)
-    notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    token = secrets.token_hex(24)
-    env = dict(os.environ)
-    env.update(
-        {
-            "JUPYTER_TOKEN": token,
-            "LIFECYCLE_WIDGETS_DISPLAY": "live",
-            "JUPYTER_CONFIG_DIR": str(config),
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(workspaces),
-            "JUPYTER_RUNTIME_DIR": str(runtime),
-            "IPYTHONDIR": str(ipython),
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.pop("JUPYTER_PLATFORM_DIRS", None)
-    port = browser_setup._free_port()
-    log = base / "jupyterlab.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}",
-        "--ServerApp.allow_root=True",
-        "--ServerApp.terminals_enabled=False",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.expose_app_in_browser=True",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    lab = browser_setup.Lab(
-        url=f"http://127.0.0.1:{port}", token=token, root=root, process=proc, log=log, runtime=runtime
-    )
-    try:
-        browser_setup._wait_until_up(lab, browser_setup.LAB_START_TIMEOUT)
-        yield lab
-    finally:
-        browser_setup._stop(lab)
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -473,7 +401,10 @@ def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="lw-bench-browser-") as tmp, jupyterlab(Path(tmp)) as lab:
+    with (
+        tempfile.TemporaryDirectory(prefix="lw-bench-browser-") as tmp,
+        browser_setup.start_lab(Path(tmp)) as lab,
+    ):
         nb = nbformat.v4.new_notebook()
         nb.cells = [
             nbformat.v4.new_code_cell(SETUP.format(rows=rows, explain_rows=explain_rows)),

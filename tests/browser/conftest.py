@@ -154,7 +154,14 @@ def _stop(lab: Lab) -> None:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    base = tmp_path_factory.mktemp("jupyterlab")
+    with start_lab(tmp_path_factory.mktemp("jupyterlab")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_lab(base: Path) -> Iterator[Lab]:
+    """A JupyterLab server on 127.0.0.1 in live display mode, with its own config, settings and
+    runtime folders under ``base``; stopped (kernels too) on exit. The browser benchmark uses it."""
     root, config, settings, workspaces, runtime, ipython = (
         base / name for name in ("root", "config", "settings", "workspaces", "runtime", "ipython")
     )

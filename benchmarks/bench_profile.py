@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python
+from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python, publish
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -473,10 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             html_ratio = (big, small)
 
     text = report(measures, html_ratio, args, row_group, ydata_note, time.perf_counter() - started)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    log(f"written to {args.output}")
+    publish(text, args.output)
     return 0
 
 

@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _harness import log
+from _harness import log, publish
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -516,10 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_one(job, rows, view(kind, rows), baseline, args.timeout))
 
     text = report(results, args, command, time.perf_counter() - started, fit, cur_files)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    log(f"written to {args.output}")
+    publish(text, args.output)
     return 0
 
 

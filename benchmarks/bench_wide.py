@@ -37,7 +37,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python
+from _harness import cpu_seconds, log, mem_gib, peak_rss_mb, peer_python, publish
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -320,10 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         for tool in tools:
             results[(tool, rows, cols)] = measure(tool, data, (rows, cols), args, ypython)
     text = report(results, shapes, args, time.perf_counter() - started)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    log(f"written to {args.output}")
+    publish(text, args.output)
     return 0
 
 

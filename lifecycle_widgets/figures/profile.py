@@ -297,10 +297,11 @@ def correlation_figure(
             {
                 "buttons": buttons,
                 "direction": "down",
-                "x": 0.0,  # top left: plotly's toolbar sits top right
-                "y": 1.15,
-                "xanchor": "left",
-                "yanchor": "top",
+                # top right, below plotly's toolbar (shown on hover): top left hid the title
+                "x": 1.0,
+                "y": 1.02,
+                "xanchor": "right",
+                "yanchor": "bottom",
             }
         ]
     layout["xaxis"] = {"title": {"text": "column"}, "type": "category"}

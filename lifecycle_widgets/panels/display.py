@@ -18,6 +18,7 @@ every result class of the package is described.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from lifecycle_widgets.panels import html as static
 # find it on the page. A notebook export keeps the outputs in order, so it is there too.
 _plotlyjs_sent = False
 FALLBACK_CLASS = "lw-fallback"  # the static twin of a live panel (see ``live_outputs``)
+LIVE_CLASS_PREFIX = "lw-live-"  # + a token: the class of a live panel whose twin says data-lw-twin="<token>"
+TWIN_ATTRIBUTE = "data-lw-twin"
 
 # How static notebook outputs carry their figures (see ``notebook_outputs``):
 # "html": inside the text/html, drawn by scripts with plotly.js carried once per kernel;
@@ -132,12 +135,21 @@ def panel_of(result: Result) -> Any:
     return (described.panel or sections_panel(described.sections))(result)
 
 
-def html_fragment(result: Result, *, include_plotlyjs: bool, fallback: bool = False) -> str:
+def html_fragment(
+    result: Result, *, include_plotlyjs: bool, fallback: bool = False, token: str | None = None
+) -> str:
     """The static display of a result as an HTML fragment (for notebook output).
 
-    With ``fallback``, the fragment is the static twin of a live panel: the stylesheet hides it
-    while the panel shows, and shows it where the panel cannot (a notebook reopened without the
-    kernel that made the panel).
+    With ``fallback``, the fragment is the static twin of a live panel, shown where the panel
+    cannot be (a notebook reopened without the kernel that made it). With a ``token`` too, the
+    twin carries its own rule (:func:`twin_style`) that hides it while a panel of class
+    ``lw-live-<token>`` is on the page, whatever the front end's DOM.
+
+    >>> import lifecycle_widgets as lw
+    >>> twin = html_fragment(lw.profile(lw.datasets.credit(200)), include_plotlyjs=False,
+    ...                      fallback=True, token="0123abcd")
+    >>> 'data-lw-twin="0123abcd"' in twin and "body:has(.lw-live-0123abcd)" in twin
+    True
     """
     body = static.render_sections(
         description_of(result).title(result),
@@ -149,8 +161,59 @@ def html_fragment(result: Result, *, include_plotlyjs: bool, fallback: bool = Fa
     )
     style = f"<style>{static.CSS}</style>"
     if fallback:
-        body = f'<div class="{FALLBACK_CLASS}">{body}</div>'
+        if token is None:
+            body = f'<div class="{FALLBACK_CLASS}">{body}</div>'
+        else:
+            token = _checked_token(token)
+            style += f"<style>{twin_style(token)}</style>"
+            body = f'<div class="{FALLBACK_CLASS}" {TWIN_ATTRIBUTE}="{token}">{body}</div>'
     return (static.plotlyjs_script() if include_plotlyjs else "") + style + body
+
+
+def twin_style(token: str) -> str:
+    """The rule that hides the static twin ``token`` while its live panel is on the page.
+
+    The panel's root element has class ``lw-live-<token>`` (:func:`live_outputs`); ``body:has``
+    finds it wherever the front end puts its outputs (JupyterLab, Notebook 7 and Voila each in
+    their output areas, VS Code in containers of one webview document), and needs no script,
+    so it works in an untrusted notebook too. JupyterLab's output child of the twin (its prompt
+    and padding) goes with it.
+
+    >>> twin_style("0123abcd")
+    'body:has(.lw-live-0123abcd) :is([data-lw-twin="0123abcd"],.jp-OutputArea-child:has([data-lw-twin="0123abcd"])){display:none}'
+    """
+    token = _checked_token(token)
+    twin = f'[{TWIN_ATTRIBUTE}="{token}"]'
+    return (
+        f"body:has(.{LIVE_CLASS_PREFIX}{token}) "
+        f":is({twin},.jp-OutputArea-child:has({twin})){{display:none}}"
+    )
+
+
+def _checked_token(token: str) -> str:
+    # the token goes into a class name, a selector and an attribute: letters, digits, - and _ only
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token):
+        raise ParameterError(f"A twin token is 1 to 64 letters, digits, '-' or '_'; got {token!r}.")
+    return token
+
+
+def panel_token(panel: Any) -> str:
+    """The token of ``panel``'s live displays: read from its ``lw-live-<token>`` class, or made
+    and added as that class (``add_class``) the first time it is displayed. A panel shown twice
+    keeps one token, so each of its twins hides while any of its views shows.
+
+    >>> import ipywidgets
+    >>> box = ipywidgets.VBox()
+    >>> token = panel_token(box)
+    >>> box._dom_classes == (f"lw-live-{token}",) and panel_token(box) == token
+    True
+    """
+    for name in getattr(panel, "_dom_classes", ()):
+        if name.startswith(LIVE_CLASS_PREFIX):
+            return name[len(LIVE_CLASS_PREFIX) :]
+    token = uuid.uuid4().hex[:16]
+    panel.add_class(LIVE_CLASS_PREFIX + token)
+    return token
 
 
 def html_document(result: Result, *, title: str | None = None) -> str:
@@ -186,14 +249,19 @@ def live_outputs(result: Result, *, panel: Any = None) -> list[dict[str, Any]]:
     A front end draws the first renderer it knows from a bundle, and JupyterLab ranks the widget
     view above ``text/html``; so a notebook saved with a live panel and reopened without its
     kernel would show "Error displaying widget: model not found" in place of a fallback in the
-    same bundle. As two outputs, the stylesheet decides: while the panel is drawn its static twin
-    is hidden, and where no panel could be drawn, the twin shows and the dead widget output is
-    hidden. The twin carries plotly.js the first time in a kernel, as static outputs do.
+    same bundle. As two outputs, the stylesheet decides. The panel's root widget gets the class
+    ``lw-live-<token>`` (:func:`panel_token`) and the twin ``data-lw-twin="<token>"`` with its
+    own rule (:func:`twin_style`): while the panel is drawn, in any front end, the twin is
+    hidden; where no panel could be drawn, the twin shows (and in JupyterLab and Notebook 7,
+    ``lw.css`` hides the dead widget output). The twin carries plotly.js the first time in a
+    kernel, as static outputs do.
     """
     global _plotlyjs_sent
-    twin = html_fragment(result, include_plotlyjs=not _plotlyjs_sent, fallback=True)
+    panel = panel if panel is not None else panel_of(result)
+    token = panel_token(panel)
+    twin = html_fragment(result, include_plotlyjs=not _plotlyjs_sent, fallback=True, token=token)
     _plotlyjs_sent = True
-    view = _widget_view(panel if panel is not None else panel_of(result))
+    view = _widget_view(panel)
     # no text for the panel: where the widget view cannot show, its static twin says it all
     return [{"text/plain": repr(result), "text/html": twin}, {"text/plain": "", **view}]
 

@@ -37,6 +37,29 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
+def sorted_quantiles(values: np.ndarray, probs: list[float] | np.ndarray) -> np.ndarray:
+    """``np.quantile(values, probs)`` (linear interpolation) of values already sorted, without
+    numpy's partition of the whole array: the same numbers, from two lookups per quantile.
+
+    Examples
+    --------
+    >>> v = np.sort(np.random.default_rng(0).normal(size=1001))
+    >>> bool((sorted_quantiles(v, [0.0, 0.1, 0.5, 0.995, 1.0]) == np.quantile(v, [0.0, 0.1, 0.5, 0.995, 1.0])).all())
+    True
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    n = values.size
+    virtual = (n - 1) * p  # numpy's "linear" method, and its lerp, so the results agree exactly
+    below = np.floor(virtual)
+    gamma = virtual - below
+    below = below.astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    a, b = values[below], values[above]
+    diff = b - a
+    out = a + diff * gamma
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), out)
+
+
 def dkw_bound(m: int, alpha: float = 0.01) -> float:
     """Dvoretzky-Kiefer-Wolfowitz bound: with probability 1 - alpha, no rank estimated from a
     uniform sample of ``m`` values is further than this from the true rank."""
@@ -74,7 +97,7 @@ class SampleQuantiles:
         """Quantiles with pandas' default (linear) interpolation."""
         if self.values.size == 0:
             return np.full(len(probs), np.nan)
-        return np.quantile(self.values, probs)
+        return sorted_quantiles(self.values, probs)
 
     def cdf(self, points: np.ndarray) -> np.ndarray:
         """Share of values at or below each point."""

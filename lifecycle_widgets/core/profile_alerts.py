@@ -8,7 +8,7 @@ matrices and the row sample (high correlation, near-duplicate columns).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -134,12 +134,13 @@ def uniform_distance(sq: SampleQuantiles, low: float, high: float, *, integer: b
     >>> round(uniform_distance(sq, 0.0, 99.0, integer=True), 6)
     0.0
     """
-    v = sq.values
+    v = sq.values  # sorted: each distinct value starts a run, which ends where the next starts
     if v.size == 0 or high <= low:
         return None
-    points = np.unique(v)
-    below = np.searchsorted(v, points, side="left") / v.size
-    upto = np.searchsorted(v, points, side="right") / v.size
+    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    points = v[starts]
+    below = starts / v.size
+    upto = np.append(starts[1:], v.size) / v.size
     if integer:
         width = high - low + 1
         f_below, f_upto = (points - low) / width, (points - low + 1) / width
@@ -332,6 +333,26 @@ def value_keys(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return keys, missing
 
 
+def _keys_of_columns(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`value_keys` of each of ``columns`` (rows x columns): the columns of numpy numbers
+    and booleans hashed in one call (the same keys as one by one), the others one by one."""
+    keys = np.empty((len(frame), len(columns)), dtype=np.uint64)
+    missing = np.empty((len(frame), len(columns)), dtype=bool)
+    plain = []
+    for i, c in enumerate(columns):
+        dtype = frame[c].dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            plain.append(i)
+        else:
+            keys[:, i], missing[:, i] = value_keys(frame[c])
+    if plain:
+        values = np.column_stack([frame[columns[i]].to_numpy(dtype=np.float64) for i in plain])
+        isnan = np.isnan(values)
+        hashed = pd.util.hash_array(np.where(isnan, 0.0, values).ravel()).reshape(values.shape)
+        keys[:, plain], missing[:, plain] = hashed, isnan
+    return keys, missing
+
+
 def near_duplicate_pairs(
     sample: pd.DataFrame, columns: Sequence[str], threshold: float
 ) -> list[tuple[str, str, float]]:
@@ -347,10 +368,7 @@ def near_duplicate_pairs(
     """
     if len(columns) < 2 or len(sample) == 0:
         return []
-    head = sample.iloc[:PREFILTER_ROWS]
-    keyed = [value_keys(head[c]) for c in columns]
-    head_keys = np.column_stack([k for k, _ in keyed])
-    head_missing = np.column_stack([m for _, m in keyed])
+    head_keys, head_missing = _keys_of_columns(sample.iloc[:PREFILTER_ROWS], columns)
     # a screening margin: a share of `threshold` on the whole sample can be lower on the head
     margin = 3 * np.sqrt(threshold * (1 - threshold) / max(1, len(head_keys))) + 0.05
     full: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # whole-sample keys of candidates only
@@ -457,6 +475,33 @@ def high_correlation_alerts(
     return alerts
 
 
+def sample_alerts(
+    columns: Sequence[ColumnProfile],
+    contexts: Sequence[ColumnContext],
+    *,
+    rows: int,
+    duplicates: int,
+    sample: pd.DataFrame | None,
+    thresholds: AlertThresholds,
+    map_: Callable[..., Iterable[list[Alert]]] = map,
+    pairs: list[tuple[str, str, float]] | None = None,
+) -> tuple[list[Alert], list[tuple[str, str, float]]]:
+    """The alerts that need no association matrix (dataset, column and near-duplicate alerts),
+    and the near-duplicate pairs (which :func:`high_correlation_alerts` skips). ``map_`` runs
+    the column rules (a thread pool's ``map`` spreads them; the order stays the columns');
+    ``pairs`` are the near-duplicate pairs if already found (:func:`near_duplicate_pairs`)."""
+    alerts = dataset_alerts(rows, len(columns), duplicates)
+    for found in map_(column_alerts, columns, contexts):
+        alerts += found
+    if pairs is None:
+        candidates = [c.name for c in columns if c.kind not in ("empty", "constant")]
+        pairs = (
+            near_duplicate_pairs(sample, candidates, thresholds.near_duplicate) if sample is not None else []
+        )
+    alerts += near_duplicate_alerts(pairs)
+    return alerts, pairs
+
+
 def profile_alerts(
     columns: Sequence[ColumnProfile],
     contexts: Sequence[ColumnContext],
@@ -469,13 +514,10 @@ def profile_alerts(
     thresholds: AlertThresholds,
 ) -> tuple[Alert, ...]:
     """Every alert of a profile, most severe first."""
-    alerts = dataset_alerts(rows, len(columns), duplicates)
-    for col, ctx in zip(columns, contexts, strict=True):
-        alerts += column_alerts(col, ctx)
-    order = [c.name for c in columns]
-    candidates = [c.name for c in columns if c.kind not in ("empty", "constant")]
-    pairs = near_duplicate_pairs(sample, candidates, thresholds.near_duplicate) if sample is not None else []
-    alerts += near_duplicate_alerts(pairs)
+    alerts, pairs = sample_alerts(
+        columns, contexts, rows=rows, duplicates=duplicates, sample=sample, thresholds=thresholds
+    )
     skip = {frozenset((a, b)) for a, b, _ in pairs}
+    order = [c.name for c in columns]
     alerts += high_correlation_alerts(matrices, order, thresholds.high_correlation, skip, mixed_pairs)
     return sort_alerts(alerts)

@@ -50,9 +50,28 @@ def overview_html(prof: DataProfile) -> str:
         ),
         ("Target", prof.target or "(none)"),
         ("Fingerprint (SHA-256)", prof.fingerprint.sha256),
-        ("Correlation sample", f"{prof.sample_rows:,} rows"),
+        ("Correlation sample", correlation_sample_text(prof)),
     ]
     return static.table(rows)
+
+
+def correlation_sample_text(prof: DataProfile) -> str:
+    """The rows the correlations are computed on: the whole row sample, or (a wide table) the
+    first of its rows, with a coefficient's standard error.
+
+    Examples
+    --------
+    >>> import lifecycle_widgets as lw
+    >>> correlation_sample_text(lw.profile(lw.datasets.credit(300)))
+    '300 rows'
+    """
+    rows = prof.association_rows
+    if rows is None or rows >= prof.sample_rows:
+        return f"{prof.sample_rows:,} rows"
+    return (
+        f"{rows:,} of the {prof.sample_rows:,} sampled rows (standard error of a coefficient at most "
+        f"{1 / rows**0.5:.3f})"
+    )
 
 
 def columns_html(prof: DataProfile) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from lifecycle_widgets.figures._common import is_unstyled, template_json
 
@@ -344,16 +344,22 @@ def templates_script(templates: dict[str, str]) -> str:
     return f"<script>window.LW_TEMPLATES=window.LW_TEMPLATES||{{}};{tpl}</script>" if tpl else ""
 
 
+# Draws one static figure. A live panel's static twin (inside FALLBACK_CLASS) draws only once it
+# shows, which it does where its panel cannot (a notebook reopened without its kernel): while the
+# panel shows, the twin is hidden and neither evaluates plotly.js nor draws.
 _BOOT = """<script>(function(){var id=%s;function load(box){var t=box.textContent;
 if(box.type!=="application/gzip+base64"){return Promise.resolve(JSON.parse(t));}
 var b=Uint8Array.from(atob(t),function(c){return c.charCodeAt(0);});
 return new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(JSON.parse);}
-function draw(){if(!window.Plotly){return setTimeout(draw,50);}
+function draw(){if(!window.Plotly&&window.__lwPlotlyjs){window.__lwPlotlyjs();}if(!window.Plotly){return setTimeout(draw,50);}
 var box=document.getElementById(id+"-data");if(!box){return;}load(box).then(function(d){
 var T=window.LW_TEMPLATES||{};function show(s){var L=s.layout||{};if(s.template){L.template=T[s.template];}
 return Plotly.react(id,s.data,L,{responsive:true,displaylogo:false});}
 if(d.figures){var p=document.getElementById(id+"-pick");show(d.figures[p.value]);
-p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}});}draw();})();</script>"""
+p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}});}
+var el=document.getElementById(id),twin=el&&el.closest(".lw-fallback");if(!twin||!window.ResizeObserver){return draw();}
+setTimeout(function(){var seen=new ResizeObserver(function(){if(el.getClientRects().length){seen.disconnect();draw();}});
+seen.observe(twin);},1000);})();</script>"""
 
 
 def pack(value: Any) -> str:
@@ -442,11 +448,23 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
 
 
 def plotlyjs_script() -> str:
-    """plotly.js inline, made to set ``window.Plotly`` even where an AMD loader is present."""
+    """plotly.js inline, inert until a figure needs it, and then only where the page has none.
+
+    The code travels as a ``text/x-plotlyjs`` block; ``window.__lwPlotlyjs()``, which every static
+    figure calls before drawing, evaluates it unless the page already has ``window.Plotly`` of the
+    same major version (a JupyterLab page has it once its plotly extension has drawn a figure, as
+    a live panel's own figures make it do): so a page evaluates plotly.js once, whoever brought it.
+    Evaluated, it sets ``window.Plotly`` even where an AMD loader (require.js) is present.
+    """
+    major = get_plotlyjs_version().split(".")[0]
     return (
-        "<script>window.PlotlyConfig={MathJaxConfig:'local'};"
-        "var __lw_define=window.define;window.define=undefined;</script>"
-        f"<script>{get_plotlyjs()}</script><script>window.define=__lw_define;</script>"
+        f'<script type="text/x-plotlyjs" data-lw-plotlyjs>{get_plotlyjs()}</script>'
+        "<script>window.__lwPlotlyjs=window.__lwPlotlyjs||function(){"
+        f"if(window.Plotly&&String(window.Plotly.version).split('.')[0]==='{major}')return;"
+        "var src=document.querySelector('script[data-lw-plotlyjs]');if(!src)return;"
+        "window.PlotlyConfig={MathJaxConfig:'local'};var amd=window.define;window.define=undefined;"
+        "var run=document.createElement('script');run.textContent=src.textContent;"
+        "try{document.head.appendChild(run);}finally{window.define=amd;}};</script>"
     )
 
 

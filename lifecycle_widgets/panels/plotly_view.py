@@ -3,8 +3,9 @@
 Since plotly 6 a ``go.FigureWidget`` is an anywidget whose ``_esm`` state is the whole plotly.js
 bundle, so every FigureWidget sends (and a saved notebook stores) about 5 MB. ``PlotlyView`` is
 an anywidget of its own whose module is a few hundred bytes: it draws with the ``window.Plotly``
-the page already has (the static twin of the first live result carries plotly.js, see
-``display.live_outputs``) and asks the kernel for plotly.js, once per page, only where there is
+the page already has (in JupyterLab, that of plotly's own extension, which a live panel's first
+child makes it evaluate: ``widgets.page_plotly``), else with the inert copy a static twin carries
+(``html.plotlyjs_script``), and asks the kernel for plotly.js, once per page, only where there is
 none. Its state is the figure's JSON; an update sends the new figure, which ``Plotly.react``
 redraws in place.
 
@@ -26,7 +27,9 @@ from lifecycle_widgets.figures._common import is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
 
 _ESM = """
-const WAIT_MS = 1500;  // the static twin's plotly.js may still be on its way into the page
+// The page's plotly.js: JupyterLab's plotly extension sets it once it draws a figure, as the
+// panel's first child makes it do (``widgets.page_plotly``); it may still be on its way.
+const WAIT_MS = 1500;
 function loadFromKernel(model) {
   if (!window.__lwPlotly) {
     window.__lwPlotly = new Promise((resolve) => {
@@ -50,6 +53,7 @@ async function plotly(model) {
   for (let waited = 0; !window.Plotly && waited < WAIT_MS; waited += 50) {
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (!window.Plotly && window.__lwPlotlyjs) window.__lwPlotlyjs();  // a static twin's inert copy
   return window.Plotly || loadFromKernel(model);
 }
 function render({ model, el }) {

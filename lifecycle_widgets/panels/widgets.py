@@ -39,6 +39,22 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
     )
 
 
+def page_plotly() -> widgets.Output:
+    """A hidden, empty plotly mimetype figure: drawing it makes the page's plotly renderer (in
+    JupyterLab, plotly's own extension, whose plotly.js every Lab page loads) evaluate its
+    plotly.js and set ``window.Plotly``, which the panel's interactive figure then draws with.
+    So a live panel brings no plotly.js of its own to a page that has one."""
+    out = widgets.Output(layout=widgets.Layout(display="none"))
+    out.outputs = (
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {PLOTLY_MIME: {"data": [], "layout": {}}, "text/plain": ""},
+        },
+    )
+    return out
+
+
 def figure_widget(fig: go.Figure) -> PlotlyView:
     """The panel's one interactive figure, showing ``fig`` (see ``plotly_view``: its state is the
     figure's JSON, not plotly.js)."""
@@ -97,7 +113,8 @@ class ResultPanel(widgets.VBox):
         # the panel's title first, then what needs attention, then the rest
         title, rest = (children[:1], children[1:]) if children else ([], [])
         super().__init__(
-            [style_widget(), *title, *([headline_widget(head)] if head else []), *rest], **kwargs
+            [style_widget(), page_plotly(), *title, *([headline_widget(head)] if head else []), *rest],
+            **kwargs,
         )
         # figures follow JupyterLab's dark theme through the stylesheet (lw.css), scoped to panels
         self.add_class("lw-panel")

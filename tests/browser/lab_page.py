@@ -46,14 +46,17 @@ class LabPage:
         return self.output.locator(".widget-tab-contents > .widget-box:not(.lm-mod-hidden)")
 
 
-def open_and_run(browser, lab, fixture: Path) -> Iterator[LabPage]:
+def open_and_run(browser, lab, fixture: Path, *, init_script: str | None = None) -> Iterator[LabPage]:
     """Open ``fixture`` in Lab, run all its cells and wait for the panel (a ``.widget-tab``) to
-    show; yield the page with its request and error logs."""
+    show; yield the page with its request and error logs. ``init_script`` runs in the page before
+    JupyterLab's own scripts."""
     from playwright.sync_api import expect
 
     shutil.copyfile(fixture, lab.root / fixture.name)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     context.set_default_timeout(30_000)
+    if init_script:
+        context.add_init_script(init_script)
     try:
         page = context.new_page()
         result = LabPage(page=page, output=None, started=time.monotonic())

@@ -4,6 +4,8 @@
   a temporary root directory and temporary settings/workspaces/runtime directories; kernels it
   starts show the live panel (``LIFECYCLE_WIDGETS_DISPLAY=live``). Nothing it needs comes from the
   network (news and update checks are off).
+- ``start_lab(base, app="notebook")`` starts Notebook 7 the same way, and ``start_voila(base, notebook)``
+  serves one notebook with Voila (``voila --no-browser``), with a token from its config file.
 - ``browser``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright, headless, with a fresh
   temporary profile. ``playwright install`` is never needed. A missing Chromium FAILS the tests: CI
   installs it, so a silent skip would hide a broken setup.
@@ -18,11 +20,13 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,7 +69,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 @dataclass
 class Lab:
-    """A running JupyterLab server."""
+    """A running Jupyter server: JupyterLab, Notebook 7 or Voila."""
 
     url: str  # http://127.0.0.1:PORT
     token: str
@@ -101,23 +105,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_up(lab: Lab, timeout: float) -> None:
+def _wait_until_up(lab: Lab, timeout: float, *, any_answer: bool = False) -> None:
+    """Poll the server's status until it answers; with ``any_answer``, any HTTP answer will do
+    (Voila has no ``/api/status``, and its notebook page would start a kernel)."""
     deadline = time.monotonic() + timeout
     status_url = f"{lab.url}/api/status?token={lab.token}"
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if lab.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with code {lab.process.returncode}:\n{lab.log_tail()}")
+            raise RuntimeError(f"The server exited with code {lab.process.returncode}:\n{lab.log_tail()}")
         try:
             with urllib.request.urlopen(status_url, timeout=2) as resp:
                 if resp.status == 200:
                     json.loads(resp.read())
                     return
+        except urllib.error.HTTPError as err:
+            if any_answer:
+                return
+            last_error = err
         except (OSError, ValueError) as err:
             last_error = err
         time.sleep(0.25)
     raise RuntimeError(
-        f"JupyterLab did not answer {lab.url}/api/status within {timeout:.0f} s "
+        f"The server did not answer {lab.url}/api/status within {timeout:.0f} s "
         f"(last error: {last_error!r}):\n{lab.log_tail()}"
     )
 
@@ -159,9 +169,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 @contextlib.contextmanager
-def start_lab(base: Path) -> Iterator[Lab]:
+def start_lab(base: Path, *, app: str = "lab") -> Iterator[Lab]:
     """A JupyterLab server on 127.0.0.1 in live display mode, with its own config, settings and
-    runtime folders under ``base``; stopped (kernels too) on exit. The browser benchmark uses it."""
+    runtime folders under ``base``; stopped (kernels too) on exit. The browser benchmark uses it.
+
+    ``app="notebook"`` starts Notebook 7 (``jupyter notebook``) the same way instead."""
+    if app not in ("lab", "notebook"):
+        raise ValueError(f"app is 'lab' or 'notebook', not {app!r}")
     root, config, settings, workspaces, runtime, ipython = (
         base / name for name in ("root", "config", "settings", "workspaces", "runtime", "ipython")
     )
@@ -195,7 +209,7 @@ def start_lab(base: Path) -> Iterator[Lab]:
             sys.executable,
             "-m",
             "jupyter",
-            "lab",
+            app,
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
@@ -206,8 +220,9 @@ def start_lab(base: Path) -> Iterator[Lab]:
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run commands
+            *(["--JupyterNotebookApp.expose_app_in_browser=True"] if app == "notebook" else []),
         ]
-        log = base / f"jupyterlab-{attempt}.log"
+        log = base / f"jupyter{app}-{attempt}.log"
         with log.open("wb") as log_file:
             proc = subprocess.Popen(
                 cmd,
@@ -223,6 +238,74 @@ def start_lab(base: Path) -> Iterator[Lab]:
         )
         try:
             _wait_until_up(server, LAB_START_TIMEOUT)
+        except RuntimeError:
+            _stop(server)
+            if proc.returncode is not None and attempt < 3 and "in use" in server.log_tail():
+                continue
+            raise
+        break
+    try:
+        yield server
+    finally:
+        _stop(server)
+
+
+@contextlib.contextmanager
+def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
+    """Voila serving ``notebook`` (copied into ``base/root``) on 127.0.0.1, in live display mode,
+    with a random token (from its config file, not the command line) and its own config,
+    runtime and kernel connection folders under ``base``; stopped (kernels too) on exit. Its page
+    is ``server.page_url("")``: each load runs the notebook in a new kernel."""
+    root, config, runtime, ipython, connections = (
+        base / name for name in ("root", "config", "runtime", "ipython", "connections")
+    )
+    for d in (root, config, runtime, ipython, connections):
+        d.mkdir(parents=True)
+    shutil.copyfile(notebook, root / notebook.name)
+    token = secrets.token_hex(24)
+    (config / "voila.json").write_text(json.dumps({"Voila": {"token": token}}))
+    env = dict(os.environ)
+    env.update(
+        {
+            "LIFECYCLE_WIDGETS_DISPLAY": "live",
+            "JUPYTER_CONFIG_DIR": str(config),
+            "JUPYTER_RUNTIME_DIR": str(runtime),
+            "IPYTHONDIR": str(ipython),
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.pop("JUPYTER_PLATFORM_DIRS", None)
+    for attempt in range(1, 4):
+        port = _free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "voila",
+            notebook.name,
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+            # the kernels' connection files, so that a kernel left behind is found by its command line
+            f"--Voila.connection_dir_root={connections}",
+        ]
+        log = base / f"voila-{attempt}.log"
+        with log.open("wb") as log_file:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Lab(
+            url=f"http://127.0.0.1:{port}", token=token, root=root, process=proc, log=log, runtime=connections
+        )
+        try:
+            _wait_until_up(server, LAB_START_TIMEOUT, any_answer=True)
         except RuntimeError:
             _stop(server)
             if proc.returncode is not None and attempt < 3 and "in use" in server.log_tail():

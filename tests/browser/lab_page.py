@@ -19,6 +19,22 @@ KERNEL_TIMEOUT = 60_000  # ms: kernel start, and the fixture's own work (trainin
 FIGURE_TIMEOUT = 60_000  # ms: a FigureWidget carries plotly.js (~5 MB) in its state
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1:\d+/")
 
+# An ``init_script`` for ``open_and_run`` that counts the evaluations of plotly.js in the page: each
+# ends with ``window.Plotly = Plotly``, recorded (its version) in ``window.__lwPlotlySets``.
+COUNT_PLOTLY = """
+(() => {
+  let current;
+  window.__lwPlotlySets = [];
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get() { return current; },
+    set(value) { window.__lwPlotlySets.push(String(value && value.version)); current = value; },
+  });
+})();
+"""
+# scripts a static twin's loader added to the page's head to evaluate its inert copy of plotly.js
+TWIN_EVALUATED = "[...document.head.querySelectorAll('script')].filter(s => s.textContent.length > 1e6).length"
+
 
 @dataclass
 class LabPage:

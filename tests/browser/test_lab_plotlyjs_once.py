@@ -5,10 +5,10 @@ when it first draws a plotly mimetype output. The static twin of a live panel ca
 too, for exports and reopened notebooks, but inert: its loader evaluates it only where the page
 has no plotly.js 4 yet. The page counts every assignment of ``window.Plotly``: one per evaluation.
 
-Two pages: one where a plotly figure of the user's own is drawn before a live profile, and one
-with the live profile alone, whose hidden empty figure (``widgets.page_plotly``) makes the
-extension evaluate its copy. Either way the extension's copy draws everything, and the twin's
-stays text.
+Here a plotly figure of the user's own is drawn before a live profile: the extension's copy
+draws both, and the twin's stays text. A page with a live panel alone, whose hidden empty figure
+(``widgets.page_plotly``) makes the extension evaluate its copy, is checked in
+``test_lab_profile_panel.py``.
 """
 
 from __future__ import annotations
@@ -19,22 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .lab_page import FIGURE_TIMEOUT, LabPage, assert_local_only, open_and_run
+from .lab_page import COUNT_PLOTLY, FIGURE_TIMEOUT, TWIN_EVALUATED, LabPage, assert_local_only, open_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-# Count the evaluations of plotly.js: each one ends with ``window.Plotly = Plotly``.
-COUNT_PLOTLY = """
-(() => {
-  let current;
-  window.__lwPlotlySets = [];
-  Object.defineProperty(window, "Plotly", {
-    configurable: true,
-    get() { return current; },
-    set(value) { window.__lwPlotlySets.push(String(value && value.version)); current = value; },
-  });
-})();
-"""
 
 USER_FIGURE = """\
 import plotly.graph_objects as go
@@ -59,10 +46,6 @@ def _notebook(path: Path, *sources: str) -> Path:
     return path
 
 
-# scripts the twin's loader would have added to the page's head to evaluate its copy
-TWIN_EVALUATED = "[...document.head.querySelectorAll('script')].filter(s => s.textContent.length > 1e6).length"
-
-
 def _live_figure_drawn(lab_page: LabPage) -> None:
     """Open the profile's Columns tab and wait until its live figure has traces."""
     shown = lab_page.tab("Columns")
@@ -75,12 +58,6 @@ def user_figure_first(browser, lab, tmp_path_factory) -> Iterator[LabPage]:
     yield from open_and_run(browser, lab, fixture, init_script=COUNT_PLOTLY)
 
 
-@pytest.fixture(scope="module")
-def panel_alone(browser, lab, tmp_path_factory) -> Iterator[LabPage]:
-    fixture = _notebook(tmp_path_factory.mktemp("once") / "panel_alone.ipynb", PROFILE)
-    yield from open_and_run(browser, lab, fixture, init_script=COUNT_PLOTLY)
-
-
 def test_the_plotly_extension_copy_serves_the_live_panel(user_figure_first) -> None:
     page = user_figure_first.page
     assert page.locator(".jp-RenderedPlotly .gtitle", has_text="my own figure").count() == 1
@@ -90,14 +67,3 @@ def test_the_plotly_extension_copy_serves_the_live_panel(user_figure_first) -> N
     assert len(sets) == 1 and sets[0].startswith("4."), sets
     assert page.evaluate(TWIN_EVALUATED) == 0
     assert_local_only(user_figure_first)
-
-
-def test_a_panel_alone_draws_with_the_extension_copy(panel_alone) -> None:
-    page = panel_alone.page
-    _live_figure_drawn(panel_alone)
-    sets = page.evaluate("window.__lwPlotlySets")
-    # the panel's hidden empty figure made the extension evaluate its copy; the twin's stayed text
-    assert len(sets) == 1 and sets[0].startswith("4."), sets
-    assert page.evaluate(TWIN_EVALUATED) == 0
-    assert page.evaluate("document.querySelectorAll('script[data-lw-plotlyjs]').length") == 1
-    assert_local_only(panel_alone)

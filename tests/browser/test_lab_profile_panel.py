@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from .lab_page import (
+    COUNT_PLOTLY,
     FIGURE_TIMEOUT,
     KERNEL_TIMEOUT,
+    TWIN_EVALUATED,
     LabPage,
     assert_local_only,
     open_and_run,
@@ -31,7 +33,7 @@ TAB_TITLES = ["Overview", "Columns", "Missing values", "Correlations", "Interact
 
 @pytest.fixture(scope="module")
 def lab_page(browser, lab) -> Iterator[LabPage]:  # browser first: no Chromium, no Lab started
-    yield from open_and_run(browser, lab, FIXTURE)
+    yield from open_and_run(browser, lab, FIXTURE, init_script=COUNT_PLOTLY)
 
 
 def _figure_identity(plot) -> dict[str, object]:
@@ -139,6 +141,17 @@ def test_other_tabs_build_when_selected(lab_page, title, expected, screenshot) -
         screenshot(lab_page.output, title.lower().replace(" ", "-"))  # the panel only
     else:
         expect(shown.locator(expected).first).to_be_visible(timeout=KERNEL_TIMEOUT)
+
+
+def test_plotlyjs_evaluated_once(lab_page) -> None:
+    """The panel's hidden empty figure made JupyterLab's plotly extension evaluate its plotly.js,
+    which every figure drew with; the static twin's copy stayed text (``widgets.page_plotly``)."""
+    page = lab_page.page
+    assert page.locator(".lw-panel .js-plotly-plot .trace").count() > 0  # the Columns tab drew
+    sets = page.evaluate("window.__lwPlotlySets")
+    assert len(sets) == 1 and sets[0].startswith("4."), sets
+    assert page.evaluate(TWIN_EVALUATED) == 0
+    assert page.evaluate("document.querySelectorAll('script[data-lw-plotlyjs]').length") == 1
 
 
 def test_page_talked_to_127_0_0_1_only(lab_page) -> None:

@@ -48,6 +48,7 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
 
 from tests.browser import conftest as browser_setup  # noqa: E402  (the browser tests' Lab and Chromium)
+from tests.browser.lab_page import COUNT_PLOTLY  # noqa: E402  (counts plotly.js evaluations)
 
 TARGETS = {"first display": 200_000, "interaction": 50_000, "first figure": 2.0, "pick": 0.300}
 COMM_TYPES = {"comm_open", "comm_msg"}
@@ -226,7 +227,7 @@ def _settle(page: Any, traffic: Traffic, quiet: float = 0.5, limit: float = 30.0
 class Row:
     what: str
     value: float | None
-    unit: str  # "B" or "s"
+    unit: str  # "B", "s" or "n" (a count)
     target: float | None = None
     note: str = ""
 
@@ -239,11 +240,15 @@ class Row:
     def shown(self) -> str:
         if self.value is None:
             return "n/a"
+        if self.unit == "n":
+            return f"{self.value:,.0f}"
         return f"{self.value / 1000:,.1f} kB" if self.unit == "B" else f"{self.value * 1000:,.0f} ms"
 
     def target_shown(self) -> str:
         if self.target is None:
             return ""
+        if self.unit == "n":
+            return f"<= {self.target:,.0f}"
         return f"<= {self.target / 1000:,.0f} kB" if self.unit == "B" else f"<= {self.target * 1000:,.0f} ms"
 
 
@@ -423,6 +428,7 @@ def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
                     viewport={"width": 1400, "height": 1000}, service_workers="block"
                 )
                 context.set_default_timeout(60_000)
+                context.add_init_script(COUNT_PLOTLY)
                 page = context.new_page()
                 page.on("websocket", lambda ws: ws.on("framereceived", traffic.on_frame))
                 page.goto(lab.page_url("lab/workspaces/lw-bench/tree/bench.ipynb?reset"))
@@ -439,6 +445,16 @@ def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
                 out += _profile_picks(page, traffic, 1, picks)
                 out += _display(page, traffic, 2, "explanation")
                 out += _beeswarm_clicks(page, traffic, 2, clicks)
+                versions = page.evaluate("window.__lwPlotlySets")
+                out.append(
+                    Row(
+                        "plotly.js evaluations on the page (both panels)",
+                        len(versions),
+                        "n",
+                        1,
+                        f"versions {', '.join(versions)}; the static twin's copy stays inert text",
+                    )
+                )
             finally:
                 chromium.close()
     return out

@@ -346,8 +346,8 @@ def test_timeline_panel_click_shows_the_cell(base) -> None:
     )
     panel = lw.TimelinePanel(tl)
     rows = list(tl.distance_frame().index)
-    # stylesheet and the page's plotly (hidden), title, then what needs attention, then the table
-    markup = [getattr(w, "value", "") for w in panel.children[2:5]]
+    # the page's stylesheet (hidden), title, then what needs attention, then the table
+    markup = [getattr(w, "value", "") for w in panel.children[1:4]]
     assert "<h2>" in markup[0] and "lw-headline" in markup[1] and "<table" in markup[2]
 
     class Points:  # what plotly passes to an on_click callback

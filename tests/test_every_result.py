@@ -184,7 +184,9 @@ def test_three_ways(results, name, tmp_path: Path) -> None:
     assert WIDGET_VIEW in live and "text/html" in live
     panel = result.panel()
     assert isinstance(panel, ipywidgets.Widget)
-    assert "<style>" in panel.children[0].value  # the stylesheet reaches the live panel
+    page = panel.children[0].outputs  # the stylesheet reaches the live panel; an empty plotly
+    assert "<style>" in page[0]["data"]["text/html"]  # figure makes the page's plotly.js load
+    assert page[1]["data"] == {"application/vnd.plotly.v1+json": {"data": [], "layout": {}}}
     result.to_html(tmp_path / "out.html")
     text = (tmp_path / "out.html").read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("* plotly.js v") == 1

@@ -68,7 +68,7 @@ def test_the_panel_shows_stored_comparisons_after_reopening(registry) -> None:
     assert summary.count("<tr>") + summary.count('<tr class="lw-high">') == 4  # header + 3 comparisons
     details = [w.value for w in tab.children[1:] if hasattr(w, "value")]
     assert len(details) == 2 and "200 resamples" in details[1] and "log_loss" in details[0]
-    headline = panel.children[3].value  # after the stylesheet, the page's plotly and the title
+    headline = panel.children[2].value  # after the page's stylesheet and the title
     assert "worse than challenger v2 on log_loss" in headline and "await approval" in headline
 
 

@@ -4,7 +4,7 @@ Since plotly 6 a ``go.FigureWidget`` is an anywidget whose ``_esm`` state is the
 bundle, so every FigureWidget sends (and a saved notebook stores) about 5 MB. ``PlotlyView`` is
 an anywidget of its own whose module is a few hundred bytes: it draws with the ``window.Plotly``
 the page already has (in JupyterLab, that of plotly's own extension, which a live panel's first
-child makes it evaluate: ``widgets.page_plotly``), else with the inert copy a static twin carries
+child makes it evaluate: ``widgets.page_widget``), else with the inert copy a static twin carries
 (``html.plotlyjs_script``), and asks the kernel for plotly.js, once per page, only where there is
 none. Its state is the figure's JSON; an update sends the new figure, which ``Plotly.react``
 redraws in place.
@@ -28,7 +28,7 @@ from lifecycle_widgets.panels import html as static
 
 _ESM = """
 // The page's plotly.js: JupyterLab's plotly extension sets it once it draws a figure, as the
-// panel's first child makes it do (``widgets.page_plotly``); it may still be on its way.
+// panel's first child makes it do (``widgets.page_widget``); it may still be on its way.
 const WAIT_MS = 1500;
 function loadFromKernel(model) {
   if (!window.__lwPlotly) {

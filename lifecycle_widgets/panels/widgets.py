@@ -39,22 +39,6 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
     )
 
 
-def page_plotly() -> widgets.Output:
-    """A hidden, empty plotly mimetype figure: drawing it makes the page's plotly renderer (in
-    JupyterLab, plotly's own extension, whose plotly.js every Lab page loads) evaluate its
-    plotly.js and set ``window.Plotly``, which the panel's interactive figure then draws with.
-    So a live panel brings no plotly.js of its own to a page that has one."""
-    out = widgets.Output(layout=widgets.Layout(display="none"))
-    out.outputs = (
-        {
-            "output_type": "display_data",
-            "metadata": {},
-            "data": {PLOTLY_MIME: {"data": [], "layout": {}}, "text/plain": ""},
-        },
-    )
-    return out
-
-
 def figure_widget(fig: go.Figure) -> PlotlyView:
     """The panel's one interactive figure, showing ``fig`` (see ``plotly_view``: its state is the
     figure's JSON, not plotly.js)."""
@@ -87,10 +71,21 @@ def html_widget(markup: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="lw">{markup}</div>')
 
 
-def style_widget() -> widgets.HTML:
-    """The package's stylesheet, for a live panel: a ``<style>`` element applies to the whole page,
-    so tables and headlines are styled in JupyterLab, Notebook 7, Voila and VS Code alike."""
-    return widgets.HTML(f"<style>{static.CSS}</style>", layout=widgets.Layout(display="none"))
+def page_widget() -> widgets.Output:
+    """A live panel's hidden first child, for the page rather than the panel: the package's
+    stylesheet (a ``<style>`` element applies to the whole page, so tables and headlines are styled
+    in JupyterLab, Notebook 7, Voila and VS Code alike), and an empty plotly mimetype figure, whose
+    drawing makes the page's plotly renderer (in JupyterLab, plotly's own extension, whose plotly.js
+    every Lab page loads) evaluate plotly.js and set ``window.Plotly``: the panel's interactive
+    figure draws with it, so a live panel brings no plotly.js of its own to a page that has one.
+    One Output widget (its outputs render trusted) instead of two widgets keeps the first display
+    light."""
+    out = widgets.Output(layout=widgets.Layout(display="none"))
+    out.outputs = (
+        {"output_type": "display_data", "metadata": {}, "data": {"text/html": f"<style>{static.CSS}</style>"}},
+        {"output_type": "display_data", "metadata": {}, "data": {PLOTLY_MIME: {"data": [], "layout": {}}}},
+    )
+    return out
 
 
 def headline_widget(items: list[static.Attention]) -> widgets.HTML:
@@ -113,7 +108,7 @@ class ResultPanel(widgets.VBox):
         # the panel's title first, then what needs attention, then the rest
         title, rest = (children[:1], children[1:]) if children else ([], [])
         super().__init__(
-            [style_widget(), page_plotly(), *title, *([headline_widget(head)] if head else []), *rest],
+            [page_widget(), *title, *([headline_widget(head)] if head else []), *rest],
             **kwargs,
         )
         # figures follow JupyterLab's dark theme through the stylesheet (lw.css), scoped to panels

@@ -148,7 +148,14 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
     for i, key in enumerate(PANELS):
         twin = twins.nth(i)
         twin.scroll_into_view_if_needed()
-        screenshot(twin, f"reopened-{key}")
+        # a twin draws once it shows; JupyterLab lays out cells far from view only when scrolled to
+        twin.evaluate(
+            """(el) => new Promise((done) => { const t0 = Date.now(); (function wait() {
+                const figs = [...el.querySelectorAll('.lw-figure')];
+                if (figs.every((f) => (f._fullData || []).length) || Date.now() - t0 > 30000) return done();
+                setTimeout(wait, 100); })(); })"""
+        )
+        screenshot(twin, f"reopened-{key}", timeout=60_000)
 
 
 def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot) -> None:

@@ -7,7 +7,7 @@ has no plotly.js 4 yet. The page counts every assignment of ``window.Plotly``: o
 
 Here a plotly figure of the user's own is drawn before a live profile: the extension's copy
 draws both, and the twin's stays text. A page with a live panel alone, whose hidden empty figure
-(``widgets.page_plotly``) makes the extension evaluate its copy, is checked in
+(``widgets.page_widget``) makes the extension evaluate its copy, is checked in
 ``test_lab_profile_panel.py``.
 """
 

@@ -145,7 +145,7 @@ def test_other_tabs_build_when_selected(lab_page, title, expected, screenshot) -
 
 def test_plotlyjs_evaluated_once(lab_page) -> None:
     """The panel's hidden empty figure made JupyterLab's plotly extension evaluate its plotly.js,
-    which every figure drew with; the static twin's copy stayed text (``widgets.page_plotly``)."""
+    which every figure drew with; the static twin's copy stayed text (``widgets.page_widget``)."""
     page = lab_page.page
     assert page.locator(".lw-panel .js-plotly-plot .trace").count() > 0  # the Columns tab drew
     sets = page.evaluate("window.__lwPlotlySets")

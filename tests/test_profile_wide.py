@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import lifecycle_widgets as lw
-from lifecycle_widgets.core import profiling
-from lifecycle_widgets.core.ingest import collect
+from lifecycle_widgets.core import ingest, profiling
+from lifecycle_widgets.core.ingest import collect, default_sample_size
 from lifecycle_widgets.core.profile_alerts import _keys_of_columns, uniform_distance, value_keys
 from lifecycle_widgets.core.sketches import SampleQuantiles, sorted_quantiles
 from lifecycle_widgets.panels.profile import correlation_sample_text
@@ -70,6 +70,33 @@ def test_a_narrow_table_keeps_its_whole_sample() -> None:
     assert prof.association_rows == prof.sample_rows == 2_000
     assert all("sampled rows" not in m.note for m in prof.correlations)
     assert correlation_sample_text(prof) == "2,000 rows"
+
+
+def test_default_sample_size_rule() -> None:
+    # 50,000 rows up to 400 columns, then 20 million cells, never below 20,000 rows
+    assert default_sample_size(1) == default_sample_size(400) == 50_000
+    assert default_sample_size(401) == 20_000_000 // 401
+    assert default_sample_size(1_000) == default_sample_size(2_000) == 20_000
+    assert default_sample_size(0) == 50_000
+
+
+def test_a_wide_table_samples_fewer_rows_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a small cell budget stands in for a 1,000-column table: 30 columns x 400 rows
+    monkeypatch.setattr(ingest, "SAMPLE_CELLS", 30 * 400)
+    monkeypatch.setattr(ingest, "MIN_SAMPLE_ROWS", 300)
+    df = _mixed(3_000, 28)
+    assert df.shape[1] == 30
+    _, small = collect(df, sample_size=None, workers=1)
+    _, whole = collect(df, sample_size=3_000, workers=1)
+    assert small.sample is not None and len(small.sample) == 400
+    # the smaller sample is the first rows (smallest keys) of the larger one: the same uniform draw
+    assert np.array_equal(small.sample_positions, whole.sample_positions[:400])
+    prof = lw.profile(df)
+    assert prof.sample_rows == 400
+    x0 = prof.column("x0")
+    assert x0.quantile_rank_error == pytest.approx(np.sqrt(np.log(200) / 800))
+    assert lw.profile(df, sample_size=3_000).sample_rows == 3_000  # asked for: kept as asked
+    assert lw.profile(df, sample_size=3_000).column("x0").quantile_rank_error == 0.0
 
 
 def test_sorted_quantiles_are_numpys() -> None:

@@ -837,7 +837,7 @@ def profile(
     target: str | None = None,
     target_type: str | None = None,
     card: DataCard | None = None,
-    sample_size: int = 50_000,
+    sample_size: int | None = None,
     chunk_rows: int = 1_000_000,
     bins: int = 30,
     top_n: int = 20,
@@ -860,9 +860,12 @@ def profile(
         categories and up to 50 whole numbers are multiclass, other numbers are regression.
     card : DataCard, optional
         Governance facts to attach (source, owner, license, ...).
-    sample_size : int
+    sample_size : int, optional
         Rows in the uniform, content-keyed sample that quantiles, text statistics and
-        correlations are computed on.
+        correlations are computed on. By default 50,000, and fewer for tables wider than 400
+        columns (20 million cells, at least 20,000 rows: see
+        :func:`~lifecycle_widgets.core.ingest.default_sample_size`); quantile ranks are then
+        within ``quantile_rank_error`` of the truth (1.2 % at 20,000 rows, 0.7 % at 50,000).
     chunk_rows : int
         Rows per chunk for in-memory inputs.
     bins, top_n : int
@@ -889,7 +892,8 @@ def profile(
     >>> prof.column("income").missing > 0
     True
     """
-    sample_size = _check_int(sample_size, "sample_size", 0)
+    if sample_size is not None:
+        sample_size = _check_int(sample_size, "sample_size", 0)
     bins = _check_int(bins, "bins", 1)
     top_n = _check_int(top_n, "top_n", 1)
     if target is not None and not isinstance(target, str):

@@ -88,8 +88,18 @@ def resolved_display_mode() -> str:
         env = os.environ.get(DISPLAY_ENV, "auto").strip().lower()
         mode = _check_mode(env, DISPLAY_ENV, "the environment")
     if mode == "auto":
-        mode = "live" if _front_end_sent_this_cell() else "static"
+        mode = "live" if _front_end_sent_this_cell() or _in_voila() else "static"
     return mode
+
+
+# Voila runs a notebook in a kernel of its own and draws its widgets, but its cells carry no
+# ``cellId``; it starts its kernels with these variables (voila/handler.py, voila_kernel_manager.py)
+VOILA_ENV = ("VOILA_SERVER_URL", "VOILA_BASE_URL")
+
+
+def _in_voila() -> bool:
+    """True in a kernel Voila started (it draws widgets, so panels show live there)."""
+    return any(name in os.environ for name in VOILA_ENV)
 
 
 _front_end_seen = False

@@ -148,6 +148,21 @@ def test_auto_mode_is_live_only_for_a_notebook_front_end(monkeypatch, metadata, 
     assert resolved_display_mode() == mode
 
 
+def test_auto_mode_is_live_in_a_voila_kernel(monkeypatch) -> None:
+    import IPython
+
+    from lifecycle_widgets._config import resolved_display_mode
+
+    monkeypatch.delenv("LIFECYCLE_WIDGETS_DISPLAY", raising=False)
+    monkeypatch.setattr("lifecycle_widgets._config._front_end_seen", False)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: _Shell({}))  # Voila sends no cellId
+    for name in ("VOILA_SERVER_URL", "VOILA_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert resolved_display_mode() == "static"
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    assert resolved_display_mode() == "live"
+
+
 def test_ipython_publishes_the_static_twin_then_the_panel(credit_profile: lw.DataProfile) -> None:
     # JupyterLab ranks the widget view above text/html in one bundle, so a notebook reopened
     # without its kernel would show "model not found": the twin must be an output of its own

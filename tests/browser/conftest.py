@@ -252,7 +252,8 @@ def start_lab(base: Path, *, app: str = "lab") -> Iterator[Lab]:
 
 @contextlib.contextmanager
 def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
-    """Voila serving ``notebook`` (copied into ``base/root``) on 127.0.0.1, in live display mode,
+    """Voila serving ``notebook`` (copied into ``base/root``) on 127.0.0.1, in the default display
+    mode (auto, which Voila's kernels resolve to live),
     with a random token (from its config file, not the command line) and its own config,
     runtime and kernel connection folders under ``base``; stopped (kernels too) on exit. Its page
     is ``server.page_url("")``: each load runs the notebook in a new kernel."""
@@ -265,9 +266,9 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
     token = secrets.token_hex(24)
     (config / "voila.json").write_text(json.dumps({"Voila": {"token": token}}))
     env = dict(os.environ)
+    env.pop("LIFECYCLE_WIDGETS_DISPLAY", None)  # the default, auto, must show panels live in Voila
     env.update(
         {
-            "LIFECYCLE_WIDGETS_DISPLAY": "live",
             "JUPYTER_CONFIG_DIR": str(config),
             "JUPYTER_RUNTIME_DIR": str(runtime),
             "IPYTHONDIR": str(ipython),

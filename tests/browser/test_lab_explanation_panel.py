@@ -260,7 +260,7 @@ def test_other_tabs_build_when_selected(lab_page, screenshot) -> None:
     expect(shown.locator("button", has_text="Measure for this row")).to_be_visible(timeout=KERNEL_TIMEOUT)
     shown = lab_page.tab("Calibration")
     expect(shown.locator(".lw-table").first).to_contain_text("ECE", timeout=KERNEL_TIMEOUT)
-    plot = shown.locator(".js-plotly-plot")
+    plot = shown.locator(".js-plotly-plot >> visible=true")  # not a nested panel's hidden nudge
     expect(plot.locator(".scatterlayer .trace").first).to_be_attached(timeout=FIGURE_TIMEOUT)
     lab_page.page.wait_for_timeout(300)
     width, height = plot_size(plot.first)

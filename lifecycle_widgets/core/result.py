@@ -22,14 +22,51 @@ from lifecycle_widgets.exceptions import ParameterError
 SCHEMA_VERSION = 1
 
 
+# What _to_plain does with a value of each type, found once per type: a dataclass's field names,
+# or one of these (a result of 5,000 x 270 SHAP values holds millions of floats, and asking
+# ``dataclasses.is_dataclass`` of each took seconds)
+_LEAF, _SEQUENCE, _MAPPING = "leaf", "sequence", "mapping"
+_KINDS: dict[type, Any] = {}
+
+
+def _kind(tp: type) -> Any:
+    kind = _KINDS.get(tp)
+    if kind is None:
+        if dataclasses.is_dataclass(tp) and not issubclass(tp, type):
+            kind = tuple(f.name for f in dataclasses.fields(tp))
+        elif issubclass(tp, tuple | list):
+            kind = _SEQUENCE
+        elif issubclass(tp, dict):
+            kind = _MAPPING
+        else:
+            kind = _LEAF
+        _KINDS[tp] = kind
+    return kind
+
+
 def _to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
+    """``value`` with dataclasses as dicts of their fields, tuples as lists and dict keys as
+    strings; anything else (numbers, strings, None, arrays) as it is.
+
+    >>> import dataclasses
+    >>> @dataclasses.dataclass
+    ... class Point:
+    ...     xy: tuple[float, float]
+    ...     tags: dict
+    >>> _to_plain([Point((1.0, 2.0), {1: ("a",)})])
+    [{'xy': [1.0, 2.0], 'tags': {'1': ['a']}}]
+    """
+    kind = _kind(type(value))
+    if kind is _LEAF:
+        return value
+    if kind is _SEQUENCE:
+        # a flat run of numbers or strings (a row of SHAP values) is copied as it is
+        if all(_kind(tp) is _LEAF for tp in set(map(type, value))):
+            return list(value)
         return [_to_plain(v) for v in value]
-    if isinstance(value, dict):
+    if kind is _MAPPING:
         return {str(k): _to_plain(v) for k, v in value.items()}
-    return value
+    return {name: _to_plain(getattr(value, name)) for name in kind}
 
 
 def _from_plain(tp: Any, value: Any) -> Any:

@@ -155,8 +155,9 @@ def html_fragment(
         description_of(result).title(result),
         sections_of(result, fallback=fallback),
         # a twin's ids need only be unique on the page (serializing a 2,000-column profile for
-        # them took a second); the static view keys on content, so it renders to the same bytes
-        key=_TWIN_KEY if fallback else result.to_json(indent=None),
+        # them took a second); the static view keys on its rendered body (None), so the same
+        # result renders to the same bytes without serializing it (10 s for 5,000 x 270 SHAP values)
+        key=_TWIN_KEY if fallback else None,
         unique=True,
     )
     style = f"<style>{static.CSS}</style>"
@@ -219,7 +220,7 @@ def panel_token(panel: Any) -> str:
 def html_document(result: Result, *, title: str | None = None) -> str:
     """The static display of a result as one self-contained HTML page."""
     heading = title or description_of(result).title(result)
-    body = static.render_sections(heading, sections_of(result), key=result.to_json(indent=None))
+    body = static.render_sections(heading, sections_of(result), key=None)  # ids from the body
     return static.document(heading, body)
 
 

@@ -155,6 +155,8 @@ def clip_figure_text(spec: Any) -> Any:
             and not isinstance(spec[-1], str | dict | list)
         ):
             return spec  # an array of numbers: nothing to clip
+        if set(map(type, spec)) == {str} and max(map(len, spec)) <= FIGURE_TEXT_LIMIT:
+            return list(spec)  # short strings (a beeswarm's hover texts): nothing to clip
         return [clip_figure_text(v) for v in spec]
     return spec
 
@@ -209,8 +211,15 @@ def compact_numbers(spec: Any) -> Any:
     """
     if isinstance(spec, dict):
         return {k: compact_numbers(v) for k, v in spec.items()}
+    if isinstance(spec, np.ndarray) and spec.ndim == 1 and spec.dtype.kind == "f":
+        return _compact_array(spec)  # left as an array by plain_spec's reading of a figure
     if not isinstance(spec, list) or not spec:
         return spec
+    types = set(map(type, spec))
+    if float in types and types <= {float, type(None)} and len(spec) >= _VECTOR_MIN:
+        return _compact_floats(spec)
+    if not any(issubclass(t, float | dict | list) for t in types):
+        return list(spec)  # strings, integers, None: nothing to round, nothing inside
     if any(isinstance(v, float) for v in spec) and all(
         v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in spec
     ):
@@ -225,6 +234,67 @@ def compact_numbers(spec: Any) -> Any:
         digits = -math.floor(math.log10(scale * SPAN_RESOLUTION))
         return [round(v, digits) if isinstance(v, float) and math.isfinite(v) else v for v in spec]
     return [compact_numbers(v) for v in spec]
+
+
+_VECTOR_MIN = 64  # float arrays at least this long are rounded by numpy (the same numbers)
+
+
+def _round_to_span(kept: np.ndarray) -> np.ndarray | None:
+    """The finite floats ``kept`` rounded as :func:`compact_numbers` rounds them (None where it
+    leaves them: none at all, or all zero), by numpy where that gives Python's ``round`` to the
+    bit, and by ``round`` itself elsewhere.
+
+    ``round(v, d)`` is the double nearest to ``v`` correctly rounded to ``d`` decimals, ``k / 10**d``.
+    For ``0 <= d <= 22`` (``10**d`` exact) and ``|v * 10**d| < 2**40`` the product is off by at
+    most 2**-13, so ``rint`` finds the same ``k`` unless the product lies within 1e-3 of a
+    half-integer, and IEEE division gives the double nearest to ``k / 10**d``. Values near a
+    half-integer, and the other cases, go through ``round``.
+    """
+    if not kept.size:
+        return None
+    scale = float(kept.max() - kept.min()) or float(np.abs(kept).max())
+    if not scale:
+        return None
+    digits = -math.floor(math.log10(scale * SPAN_RESOLUTION))
+    if not 0 <= digits <= 22:
+        return np.array([round(v, digits) for v in kept.tolist()], dtype=float)
+    power = 10.0**digits
+    product = kept * power
+    rounded = np.rint(product) / power
+    fraction = product - np.floor(product)
+    risky = (np.abs(product) >= 2.0**40) | (np.abs(fraction - 0.5) <= 1e-3)
+    if risky.any():
+        rounded[risky] = [round(v, digits) for v in kept[risky].tolist()]
+    return rounded
+
+
+def _compact_floats(spec: list) -> list:
+    """:func:`compact_numbers` of a list of floats and None, by numpy (the same numbers)."""
+    values = np.array(spec, dtype=float)  # None -> nan
+    finite = np.isfinite(values)
+    rounded = _round_to_span(values[finite])
+    if rounded is None:
+        return spec
+    if finite.all():
+        return rounded.tolist()
+    out = np.array(spec, dtype=object)
+    out[finite] = rounded.tolist()
+    return out.tolist()
+
+
+def _compact_array(values: np.ndarray) -> list:
+    """:func:`compact_numbers` of a 1-D float array as plotly's JSON writes it (non-finite
+    numbers as None), without making that list first."""
+    values = values.astype(float, copy=False)
+    finite = np.isfinite(values)
+    rounded = _round_to_span(values[finite])
+    if rounded is None:
+        rounded = values[finite]
+    if finite.all():
+        return rounded.tolist()
+    out = np.full(len(values), None, dtype=object)
+    out[finite] = rounded.tolist()
+    return out.tolist()
 
 
 TYPED_MIN = 16  # arrays at least this long travel as plotly typed arrays (see ``typed_arrays``)
@@ -305,9 +375,86 @@ def plain_arrays(spec: Any) -> Any:
 def plain_spec(fig: go.Figure) -> dict:
     """``fig`` as JSON-plain data: typed arrays as lists (:func:`plain_arrays`), long strings
     clipped (:func:`clip_figure_text`), number arrays compacted (:func:`compact_numbers`), no
-    trace uids."""
-    raw = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
-    return compact_numbers(clip_figure_text(plain_arrays(raw)))
+    trace uids.
+
+    >>> plain_spec(go.Figure(go.Scatter(x=np.array([1.5, np.nan]), y=(1, 2))))["data"]
+    [{'type': 'scatter', 'x': [1.5, None], 'y': [1, 2]}]
+    """
+    raw = _figure_plain(fig)
+    if raw is None:  # a value the direct reading does not know: plotly's own JSON, read back
+        raw = plain_arrays(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
+    return compact_numbers(clip_figure_text(raw))
+
+
+class _Unknown(Exception):
+    """A value :func:`_plain_value` leaves to plotly's JSON encoder."""
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain_value(value: Any) -> Any:
+    # what plotly's JSON and plain_arrays make of a figure's value, read straight from the figure:
+    # arrays as lists, non-finite numbers as None (plotly writes them as null), numpy scalars as
+    # Python numbers; anything else raises _Unknown
+    tp = type(value)
+    if tp is str or tp is int or tp is bool or value is None:
+        return value
+    if tp is float:
+        return value if math.isfinite(value) else None
+    if tp is dict:
+        if "bdata" in value and "dtype" in value:
+            raise _Unknown  # a typed array given as such: plain_arrays decodes it
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _Unknown
+            if type(v) is np.ndarray and v.ndim == 1 and v.dtype.kind == "f":
+                out[k] = v  # for compact_numbers, which rounds it without making a list first
+            else:
+                out[k] = _plain_value(v)
+        return out
+    if tp is list or tp is tuple:
+        types = set(map(type, value))
+        if types <= {str, int, bool, type(None)}:
+            return list(value)
+        if types <= {float, int, type(None)}:
+            return [v if type(v) is not float or math.isfinite(v) else None for v in value]
+        return [_plain_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if not value.ndim:
+            raise _Unknown  # plotly writes a 0-d array as an array of one
+        kind = value.dtype.kind
+        if kind in "iub" or kind == "U":
+            return value.tolist()
+        if kind == "f":
+            finite = np.isfinite(value)
+            if finite.all():
+                return value.tolist()
+            return np.where(finite, value, None).tolist()
+        if kind == "O" and value.ndim:
+            return _plain_value(value.tolist())  # a list of its items (of lists, for 2-D)
+        raise _Unknown
+    if isinstance(value, np.generic) and value.dtype.kind in "iubf":
+        return _plain_value(value.item())
+    raise _Unknown
+
+
+def _figure_plain(fig: go.Figure) -> dict | None:
+    """``fig`` as :func:`plain_spec` reads it before clipping and compacting: what
+    ``plain_arrays(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))`` gives, read
+    from the figure's own data without plotly's deep copy and JSON round trip (seconds for a
+    beeswarm of a million points), except that 1-D float arrays stay arrays, which
+    :func:`compact_numbers` turns into the same lists; None where the figure holds a value this
+    does not know (dates, frames), for the caller to take plotly's way."""
+    data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    if not isinstance(data, list) or not isinstance(layout, dict) or getattr(fig, "_frame_objs", None):
+        return None
+    try:
+        traces = [_plain_value({k: v for k, v in trace.items() if k != "uid"}) for trace in data]
+        return {"data": traces, "layout": _plain_value(layout)}
+    except _Unknown:
+        return None
 
 
 def template_key(template: dict, templates: dict[str, str]) -> str:
@@ -415,26 +562,37 @@ def figure_html(
     return "".join(parts)
 
 
-def render_sections(title: str, sections: Sequence[Section], *, key: str, unique: bool = False) -> str:
+# Stands for the element-id prefix while a body is rendered without a key. It holds "<", which no
+# escaped text, no figure JSON (``_json_for_script`` writes it as \u003c) and no option label has.
+_ID_PLACEHOLDER = "<lw-id>"
+
+
+def render_sections(
+    title: str, sections: Sequence[Section], *, key: str | None = None, unique: bool = False
+) -> str:
     """The body of a static display: a ``<div class="lw">`` with every section.
 
-    Element ids derive from ``key`` (the result's content), so the same result renders to the
-    same bytes. With ``unique``, a per-process counter is added, for notebook outputs where the
-    same result may be shown twice on one page; a re-run still numbers them the same way.
+    Element ids derive from ``key`` or, without one, from the rendered body itself (a hash of it
+    with a placeholder for the ids), so the same result renders to the same bytes. With
+    ``unique``, a per-process counter is added, for notebook outputs where the same result may be
+    shown twice on one page; a re-run still numbers them the same way.
+
+    >>> body = render_sections("T", [Section("S", (HtmlBlock("<p>x</p>"),))])
+    >>> body == render_sections("T", [Section("S", (HtmlBlock("<p>x</p>"),))])
+    True
     """
-    prefix = f"lw-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-    if unique:
-        prefix += f"-{next(_ids)}"
     templates: dict[str, str] = {}
-    body = []
+    body: list[str] = []
+    with_ids: list[int] = []  # the parts that hold element ids
     for s_index, section in enumerate(sections):
         if section.title:
             body.append(f"<h3>{short(section.title, 200)}</h3>")
         for b_index, block in enumerate(section.blocks):
-            div_id = f"{prefix}-{s_index}-{b_index}"
+            div_id = f"{_ID_PLACEHOLDER}-{s_index}-{b_index}"
             if isinstance(block, HtmlBlock):
                 body.append(block.html)
-            elif isinstance(block, FigureBlock):
+                continue
+            if isinstance(block, FigureBlock):
                 body.append(figure_html(div_id, _split_template(block.figure, templates)))
             else:
                 specs = [_split_template(f, templates) for f in block.figures.values()]
@@ -443,8 +601,20 @@ def render_sections(title: str, sections: Sequence[Section], *, key: str, unique
                         div_id, {"figures": specs}, picker=(block.label, list(block.figures), block.default)
                     )
                 )
-    head = templates_script(templates)
-    return f'<div class="lw"><h2>{short(title, 200)}</h2>{head}{"".join(body)}</div>'
+            with_ids.append(len(body) - 1)
+    head = f'<div class="lw"><h2>{short(title, 200)}</h2>{templates_script(templates)}'
+    if key is None:
+        digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
+        for part in body:
+            digest.update(part.encode("utf-8", "surrogatepass"))
+    else:
+        digest = hashlib.sha256(key.encode())
+    prefix = f"lw-{digest.hexdigest()[:8]}"
+    if unique:
+        prefix += f"-{next(_ids)}"
+    for i in with_ids:
+        body[i] = body[i].replace(_ID_PLACEHOLDER, prefix)
+    return f"{head}{''.join(body)}</div>"
 
 
 def plotlyjs_script() -> str:

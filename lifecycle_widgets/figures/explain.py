@@ -113,28 +113,29 @@ def class_importance_figure(exp: Any, *, title: str | None = None, template: str
 def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
     """Every explained row's SHAP value per feature, coloured by the feature's value (low to
     high); a point's ``customdata`` is its row, which the panel uses to pick a row on click."""
-    values = np.asarray(exp.shap_values)
+    values = np.asarray(exp.shap_values, dtype=float).reshape(len(exp.rows), len(exp.features))
     order = np.argsort(-np.abs(values).mean(0))
-    rng = np.random.default_rng(0)
-    xs, ys, colors, rows, hover = [], [], [], [], []
-    for rank, j in enumerate(order):
-        xs += values[:, j].tolist()
-        ys += (rank + rng.uniform(-0.3, 0.3, len(values))).tolist()
-        colors += [np.nan if r[j] is None else r[j] for r in exp.feature_scaled]
-        rows += list(exp.rows)
-        hover += [f"{text(exp.features[j])} = {text(r[j])}" for r in exp.feature_values]
+    n, k = values.shape[0], len(order)
+    # one feature after another, most important first: whole columns at once, not point by
+    # point (1.35 million points for 5,000 rows x 270 features)
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, (k, n))  # the draws of k calls of n
+    scaled = np.array(exp.feature_scaled, dtype=float).reshape(n, len(exp.features))  # None -> nan
+    columns = list(zip(*exp.feature_values, strict=True)) if n else []
+    hover: list[str] = []
+    for j in order.tolist():
+        hover += _hover_column(text(exp.features[j]) + " = ", columns[j])
     fig = go.Figure(
         go.Scattergl(
             # arrays, not lists: plotly checks a list element by element (seconds for a
             # 5,000 x 270 explanation), an array at once
-            x=np.asarray(xs, dtype=float),
-            y=np.asarray(ys, dtype=float),
+            x=values[:, order].T.ravel(),
+            y=(np.arange(k)[:, None] + jitter).ravel(),
             mode="markers",
-            customdata=np.asarray(rows),
-            hovertext=np.asarray(hover, dtype=object),
+            customdata=np.tile(np.asarray(exp.rows), k),
+            hovertext="",  # its place among the trace's keys; the texts are set below
             marker={
                 # an array, not a list: NaN (a missing value) is not JSON, but a typed array carries it
-                "color": np.asarray(colors, dtype=float),
+                "color": scaled[:, order].T.ravel(),
                 "colorscale": [[0, NEGATIVE], [1, POSITIVE]],
                 "cmin": 0,  # values are scaled to 0..1: the bar's ends are the feature's low and high
                 "cmax": 1,
@@ -149,6 +150,9 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
             hovertemplate="row %{customdata}: %{hovertext}<br>SHAP %{x:.4f}<extra></extra>",
         )
     )
+    # set on the figure's own trace, once it is built: go.Figure deep-copies the traces it is
+    # given, and a deep copy of an array of 1.35 million strings copies them one by one (seconds)
+    fig.data[0].hovertext = np.asarray(hover, dtype=object)
     return finish(
         fig,
         title=title or "SHAP values of the explained rows",
@@ -162,6 +166,16 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
             "title": {"text": "feature"},
         },
     )
+
+
+def _hover_column(prefix: str, values: tuple[Any, ...]) -> list[str]:
+    """``prefix`` + each value escaped as :func:`text` escapes it: one check of the whole column
+    first, since most columns hold nothing to escape."""
+    values_text = values if set(map(type, values)) <= {str} else [str(v) for v in values]
+    joined = "".join(values_text)
+    if "&" in joined or "<" in joined or ">" in joined:
+        return [prefix + text(v) for v in values_text]
+    return list(map(prefix.__add__, values_text))
 
 
 def dependence_figure(
@@ -510,7 +524,9 @@ def shap_dependence_figure(
     marker: dict[str, Any] = {"size": 6, "opacity": 0.75, "color": NEGATIVE}
     # a plot needs no more digits than this, and the page carries one number per row and axis
     shap = [float(f"{v:.4g}") for v in shap]
-    customdata: list[Any] = [[r] for r in exp.rows]
+    # arrays, not lists, for the figure: plotly checks a list item by item (a customdata list of
+    # 5,000 pairs took a quarter of a second), an array at once; the figure's JSON is the same
+    customdata = np.asarray(exp.rows, dtype=int).reshape(-1, 1)
     hover = f"row %{{customdata[0]}}: {text(feature)} = %{{x}}"
     if partner is not None:
         k = exp.features.index(partner)
@@ -522,13 +538,14 @@ def shap_dependence_figure(
             cmax=1,
             colorbar={"title": {"text": text(partner)}, "tickvals": [0, 1], "ticktext": ["low", "high"]},
         )
-        customdata = [[r, text(row[k])] for r, row in zip(exp.rows, exp.feature_values, strict=True)]
+        customdata = np.empty((len(exp.rows), 2), dtype=object)
+        customdata[:, 0] = exp.rows
+        customdata[:, 1] = [text(row[k]) for row in exp.feature_values]
         hover += f"<br>{text(partner)} = %{{customdata[1]}}"
-    x: list[Any] = numbers.tolist() if numbers is not None else [text(v) for v in values]
     fig = go.Figure(
         go.Scattergl(
-            x=x,
-            y=shap,
+            x=numbers if numbers is not None else np.asarray([text(v) for v in values], dtype=object),
+            y=np.asarray(shap, dtype=float),
             mode="markers",
             marker=marker,
             customdata=customdata,

@@ -378,7 +378,7 @@ def plain_spec(fig: go.Figure) -> dict:
     trace uids.
 
     >>> plain_spec(go.Figure(go.Scatter(x=np.array([1.5, np.nan]), y=(1, 2))))["data"]
-    [{'type': 'scatter', 'x': [1.5, None], 'y': [1, 2]}]
+    [{'x': [1.5, None], 'y': [1, 2], 'type': 'scatter'}]
     """
     raw = _figure_plain(fig)
     if raw is None:  # a value the direct reading does not know: plotly's own JSON, read back

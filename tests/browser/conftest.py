@@ -28,7 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,9 +203,8 @@ def start_lab(base: Path, *, app: str = "lab") -> Iterator[Lab]:
         }
     )
     env.pop("JUPYTER_PLATFORM_DIRS", None)
-    for attempt in range(1, 4):  # another process may take the free port before the server does
-        port = _free_port()
-        cmd = [
+    def command(port: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "jupyter",
@@ -222,32 +221,9 @@ def start_lab(base: Path, *, app: str = "lab") -> Iterator[Lab]:
             "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run commands
             *(["--JupyterNotebookApp.expose_app_in_browser=True"] if app == "notebook" else []),
         ]
-        log = base / f"jupyter{app}-{attempt}.log"
-        with log.open("wb") as log_file:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = Lab(
-            url=f"http://127.0.0.1:{port}", token=token, root=root, process=proc, log=log, runtime=runtime
-        )
-        try:
-            _wait_until_up(server, LAB_START_TIMEOUT)
-        except RuntimeError:
-            _stop(server)
-            if proc.returncode is not None and attempt < 3 and "in use" in server.log_tail():
-                continue
-            raise
-        break
-    try:
+
+    with _serve(command, f"jupyter{app}", base=base, root=root, env=env, token=token, runtime=runtime) as server:
         yield server
-    finally:
-        _stop(server)
 
 
 @contextlib.contextmanager
@@ -277,9 +253,8 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
         }
     )
     env.pop("JUPYTER_PLATFORM_DIRS", None)
-    for attempt in range(1, 4):
-        port = _free_port()
-        cmd = [
+    def command(port: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "voila",
@@ -291,10 +266,34 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
             # the kernels' connection files, so that a kernel left behind is found by its command line
             f"--Voila.connection_dir_root={connections}",
         ]
-        log = base / f"voila-{attempt}.log"
+
+    with _serve(
+        command, "voila", base=base, root=root, env=env, token=token, runtime=connections, any_answer=True
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _serve(
+    command: Callable[[int], list[str]],
+    name: str,
+    *,
+    base: Path,
+    root: Path,
+    env: dict[str, str],
+    token: str,
+    runtime: Path,
+    any_answer: bool = False,
+) -> Iterator[Lab]:
+    """Start ``command(port)`` on a free port, logged to ``base/<name>-<attempt>.log``, and wait
+    until it answers; stopped (kernels too) on exit. Another process may take the free port
+    before the server does: then it tries again, three times in all."""
+    for attempt in range(1, 4):
+        port = _free_port()
+        log = base / f"{name}-{attempt}.log"
         with log.open("wb") as log_file:
             proc = subprocess.Popen(
-                cmd,
+                command(port),
                 cwd=root,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -303,10 +302,10 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
                 start_new_session=True,
             )
         server = Lab(
-            url=f"http://127.0.0.1:{port}", token=token, root=root, process=proc, log=log, runtime=connections
+            url=f"http://127.0.0.1:{port}", token=token, root=root, process=proc, log=log, runtime=runtime
         )
         try:
-            _wait_until_up(server, LAB_START_TIMEOUT, any_answer=True)
+            _wait_until_up(server, LAB_START_TIMEOUT, any_answer=any_answer)
         except RuntimeError:
             _stop(server)
             if proc.returncode is not None and attempt < 3 and "in use" in server.log_tail():

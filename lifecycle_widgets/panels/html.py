@@ -493,7 +493,8 @@ def templates_script(templates: dict[str, str]) -> str:
 
 # Draws one static figure. A live panel's static twin (inside FALLBACK_CLASS) draws only once it
 # shows, which it does where its panel cannot (a notebook reopened without its kernel): while the
-# panel shows, the twin is hidden and neither evaluates plotly.js nor draws.
+# panel shows, the twin is hidden and neither evaluates plotly.js nor draws. Each figure draws in
+# a task of its own, so a reopened notebook of many twins never holds the page for long.
 _BOOT = """<script>(function(){var id=%s;function load(box){var t=box.textContent;
 if(box.type!=="application/gzip+base64"){return Promise.resolve(JSON.parse(t));}
 var b=Uint8Array.from(atob(t),function(c){return c.charCodeAt(0);});
@@ -505,7 +506,7 @@ return Plotly.react(id,s.data,L,{responsive:true,displaylogo:false});}
 if(d.figures){var p=document.getElementById(id+"-pick");show(d.figures[p.value]);
 p.addEventListener("change",function(){show(d.figures[p.value]);});}else{show(d);}});}
 var el=document.getElementById(id),twin=el&&el.closest(".lw-fallback");if(!twin||!window.ResizeObserver){return draw();}
-setTimeout(function(){var seen=new ResizeObserver(function(){if(el.getClientRects().length){seen.disconnect();draw();}});
+setTimeout(function(){var seen=new ResizeObserver(function(){if(el.getClientRects().length){seen.disconnect();setTimeout(draw,0);}});
 seen.observe(twin);},1000);})();</script>"""
 
 

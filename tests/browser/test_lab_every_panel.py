@@ -148,7 +148,7 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
     for i, key in enumerate(PANELS):
         twin = twins.nth(i)
         twin.scroll_into_view_if_needed()
-        # a twin draws once it shows; JupyterLab lays out cells far from view only when scrolled to
+        # a twin's figures draw once they come near the view
         twin.evaluate(
             """(el) => new Promise((done) => { const t0 = Date.now(); (function wait() {
                 const figs = [...el.querySelectorAll('.lw-figure')];

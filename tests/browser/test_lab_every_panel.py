@@ -145,17 +145,24 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
     assert page.locator(".jp-OutputArea-output .lw-fallback .js-plotly-plot").count() > 0
     blank = _blank_figures(page)
     assert not blank, f"reopened: figures without traces: {blank}"
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # screenshots for a person to look at, not assertions (those are above): on a busy machine a
+    # page drawing fifteen twins may not answer in time, and then a screenshot is skipped, said
     for i, key in enumerate(PANELS):
         twin = twins.nth(i)
-        twin.scroll_into_view_if_needed()
-        # a twin's figures draw once they come near the view
-        twin.evaluate(
-            """(el) => new Promise((done) => { const t0 = Date.now(); (function wait() {
-                const figs = [...el.querySelectorAll('.lw-figure')];
-                if (figs.every((f) => (f._fullData || []).length) || Date.now() - t0 > 30000) return done();
-                setTimeout(wait, 100); })(); })"""
-        )
-        screenshot(twin, f"reopened-{key}", timeout=60_000)
+        try:
+            twin.scroll_into_view_if_needed(timeout=30_000)
+            twin.evaluate(  # a twin's figures draw once it shows, one task each
+                """(el) => new Promise((done) => { const t0 = Date.now(); (function wait() {
+                    const figs = [...el.querySelectorAll('.lw-figure')];
+                    if (figs.every((f) => (f._fullData || []).length) || Date.now() - t0 > 30000) return done();
+                    setTimeout(wait, 100); })(); })""",
+                timeout=30_000,
+            )
+            screenshot(twin, f"reopened-{key}", timeout=30_000)
+        except PlaywrightTimeout:
+            print(f"reopened-{key}: no screenshot, the page did not answer within 30 s")
 
 
 def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot) -> None:

@@ -187,22 +187,16 @@ def start_lab(base: Path, *, app: str = "lab") -> Iterator[Lab]:
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
     token = secrets.token_hex(24)
-    env = dict(os.environ)
-    env.update(
-        {
-            "JUPYTER_TOKEN": token,  # not on the command line, so not in the process list
-            "LIFECYCLE_WIDGETS_DISPLAY": "live",
-            "JUPYTER_CONFIG_DIR": str(config),
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(workspaces),
-            "JUPYTER_RUNTIME_DIR": str(runtime),
-            "IPYTHONDIR": str(ipython),
-            # A kernel spec whose argv says "python" must find this venv's interpreter.
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "PYTHONUNBUFFERED": "1",
-        }
+    env = _server_env(
+        config,
+        runtime,
+        ipython,
+        JUPYTER_TOKEN=token,  # not on the command line, so not in the process list
+        LIFECYCLE_WIDGETS_DISPLAY="live",
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workspaces),
     )
-    env.pop("JUPYTER_PLATFORM_DIRS", None)
+
     def command(port: int) -> list[str]:
         return [
             sys.executable,
@@ -241,18 +235,9 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
     shutil.copyfile(notebook, root / notebook.name)
     token = secrets.token_hex(24)
     (config / "voila.json").write_text(json.dumps({"Voila": {"token": token}}))
-    env = dict(os.environ)
+    env = _server_env(config, runtime, ipython)
     env.pop("LIFECYCLE_WIDGETS_DISPLAY", None)  # the default, auto, must show panels live in Voila
-    env.update(
-        {
-            "JUPYTER_CONFIG_DIR": str(config),
-            "JUPYTER_RUNTIME_DIR": str(runtime),
-            "IPYTHONDIR": str(ipython),
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.pop("JUPYTER_PLATFORM_DIRS", None)
+
     def command(port: int) -> list[str]:
         return [
             sys.executable,
@@ -271,6 +256,24 @@ def start_voila(base: Path, notebook: Path) -> Iterator[Lab]:
         command, "voila", base=base, root=root, env=env, token=token, runtime=connections, any_answer=True
     ) as server:
         yield server
+
+
+def _server_env(config: Path, runtime: Path, ipython: Path, **extra: str) -> dict[str, str]:
+    """The environment of a test server: its own config, runtime and IPython folders, this venv's
+    interpreter first on PATH (a kernel spec whose argv says "python" must find it), plus ``extra``."""
+    env = dict(os.environ)
+    env.pop("JUPYTER_PLATFORM_DIRS", None)
+    env.update(
+        {
+            "JUPYTER_CONFIG_DIR": str(config),
+            "JUPYTER_RUNTIME_DIR": str(runtime),
+            "IPYTHONDIR": str(ipython),
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
+    return env
 
 
 @contextlib.contextmanager

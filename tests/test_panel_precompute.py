@@ -77,3 +77,41 @@ def test_an_unprepared_row_draws_the_same_waterfall_first(fitted) -> None:
     assert explainer.prepared(row) is None  # drawing it computed nothing
     assert figs.waterfall_figure(quick).to_json() == figs.waterfall_figure(explainer.local(row)).to_json()
     assert explainer.prepared(row) is not None
+
+
+def test_a_live_panel_draws_a_row_not_prepared_at_once_then_fills_it_in(fitted) -> None:
+    """show_row never waits for a local explanation in a live panel: it draws the waterfall and
+    leaves the rest to the background thread, which draws it if the row is still the one shown."""
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    panel.tabs.selected_index = 1
+    first, second = [r for r in range(exp.n_rows) if r not in exp.rows][:2]  # not likely clicks
+    panel.show_row(first)
+    panel.show_row(second)  # before the first is ready: the first is not drawn when it is
+    shown = panel.waterfall.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert shown["layout"]["title"]["text"].startswith(f"Row {second}")
+    for thread in _precompute_threads():
+        thread.join(timeout=300)
+    assert panel.current == explainer.local(second)
+    assert "computing" not in panel.local_info.value and panel.counterfactual.value
+    lime = panel.lime.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert lime["layout"]["title"]["text"].startswith(f"Row {second}: LIME")
+    panel.close()
+
+
+def test_a_rows_explanation_does_not_depend_on_what_was_explained_before(fitted) -> None:
+    """Clicks change the order rows are prepared in: a row's LIME weights (its sampler restarts
+    from the seed) and the whole local explanation are the same in any order, on demand or in
+    the background (whose model calls can be held)."""
+    model, X, y = fitted
+    on_demand, background = lw.Explainer(model), lw.Explainer(model)
+    exp = on_demand.explain(X, y, max_rows=40)
+    background.explain(X, y, max_rows=40)
+    first, second = exp.rows[1], exp.rows[2]
+    on_demand.local(first)
+    background.hold(0.05)
+    assert background.precompute([second]) == 1
+    assert background.local(second) == on_demand.local(second)

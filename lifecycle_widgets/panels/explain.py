@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import replace
 from types import SimpleNamespace
@@ -34,6 +33,7 @@ from lifecycle_widgets.panels.widgets import (
 )
 
 PRECOMPUTED_ROWS = 50  # local explanations a live panel prepares in the background for clicks
+HOLD_SECONDS = 0.5  # how long the background preparation waits when a pick arrives
 
 
 def likely_clicks(exp: Explanation, limit: int = PRECOMPUTED_ROWS) -> list[int]:
@@ -55,12 +55,6 @@ def likely_clicks(exp: Explanation, limit: int = PRECOMPUTED_ROWS) -> list[int]:
     ordered = [exp.rows[i] for i in np.argsort(-extent, kind="stable")]
     first = default_row(exp)
     return [first, *[r for r in ordered if r != first]][:limit]
-
-
-def _prepare(explainer: Explainer, rows: list[int], stop: threading.Event) -> None:
-    # a row that fails here fails again, visibly, when it is clicked
-    with contextlib.suppress(Exception):
-        explainer.precompute(rows, stop=stop)
 
 
 NEEDS_EXPLAINER = (
@@ -376,6 +370,13 @@ class ExplanationPanel(ResultPanel):
         self.explanation = exp
         self.explainer = explainer
         self._stop_precompute = threading.Event()
+        self._live = explainer is not None and resolved_display_mode() == "live"
+        self._queue_lock = threading.Lock()  # the rows asked for and the background thread
+        self._draw_lock = threading.RLock()  # the local figures: a click and the thread draw in turn
+        self._wanted: int | None = None
+        self._likely = likely_clicks(exp) if self._live else []
+        self._worker: threading.Thread | None = None
+        self._waterfall_row: int | None = None
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
         self.row_picker = widgets.BoundedIntText(
@@ -449,20 +450,84 @@ class ExplanationPanel(ResultPanel):
         self.surrogate_depth.observe(lambda ch: self.show_surrogate(ch["new"]), names="value")
         title = f"<h2>Explanation of {static.esc(exp.model_name)}</h2>"
         super().__init__(exp, [html_widget(title), self.tabs], **kwargs)
-        if explainer is not None and resolved_display_mode() == "live":
+        if self._live:
             # a click must find its row explained (SHAP, LIME, counterfactual, ICE take most of a
             # second): prepare the likely rows while the reviewer reads the global view
-            threading.Thread(
-                target=_prepare,
-                args=(explainer, likely_clicks(exp), self._stop_precompute),
-                name="lw-precompute-local",
-                daemon=True,
-            ).start()
+            with self._queue_lock:
+                self._start_worker()
 
     def close(self) -> None:
         """Stop preparing local explanations, then close the panel's widgets."""
         self._stop_precompute.set()
         super().close()
+
+    # --- local explanations in the background ----------------------------------------------------
+    # One thread (while there is work) computes local explanations: the row last asked for and
+    # not prepared first, then the likely clicks. The kernel's own thread never waits for one: a
+    # click on a row not prepared draws its waterfall from the SHAP values at once and asks for
+    # the row; the thread draws the rest when it is ready, if the row is still the one shown.
+
+    def _hold_background(self) -> None:
+        # the kernel's thread draws a pick alone: the background thread waits at its next model
+        # call until the pick's messages are on their way (a second is plenty)
+        if self._live and self.explainer is not None:
+            self.explainer.hold(HOLD_SECONDS)
+
+    def _start_worker(self) -> None:
+        # with self._queue_lock held
+        if self._worker is None and not self._stop_precompute.is_set():
+            self._worker = threading.Thread(
+                target=self._prepare_rows, name="lw-precompute-local", daemon=True
+            )
+            self._worker.start()
+
+    def _want(self, row: int) -> None:
+        """Ask the background thread for row ``row``'s local explanation before any other."""
+        with self._queue_lock:
+            self._wanted = row
+            self._start_worker()
+
+    def _next_row(self) -> int | None:
+        # with self._queue_lock held; None (and the thread forgotten) when nothing is left
+        assert self.explainer is not None
+        if self._wanted is not None:
+            row, self._wanted = self._wanted, None
+            return row
+        while self._likely:
+            row = self._likely.pop(0)
+            if self.explainer.prepared(row) is None:
+                return row
+        self._worker = None
+        return None
+
+    def _prepare_rows(self) -> None:
+        assert self.explainer is not None
+        while not self._stop_precompute.is_set():
+            with self._queue_lock:
+                row = self._next_row()
+            if row is None:
+                return
+            try:
+                self.explainer.precompute([row], stop=self._stop_precompute)
+                local: LocalExplanation | Exception | None = self.explainer.prepared(row)
+            except Exception as err:  # shown if the row is the one asked for
+                local = err
+            if local is None:  # stopped
+                return
+            self._fill(row, local)
+
+    def _fill(self, row: int, local: LocalExplanation | Exception) -> None:
+        """Draw row ``row``'s local explanation if the panel shows that row and waits for it."""
+        with self._draw_lock:
+            if self._stop_precompute.is_set() or self.row_picker.value != row or self.current is not None:
+                return
+            if isinstance(local, Exception):
+                self.local_info.value = (
+                    f'<p class="lw-note">Row {row} could not be explained: '
+                    f"{static.esc(type(local).__name__)}: {static.esc(str(local))}</p>"
+                )
+                return
+            self._draw_local(local)
 
     @classmethod
     def from_estimator(
@@ -592,7 +657,8 @@ class ExplanationPanel(ResultPanel):
         return s
 
     def _local_tab(self) -> widgets.Widget:
-        self.show_row(self.row_picker.value)
+        if self._waterfall_row != self.row_picker.value:  # not drawn yet
+            self.show_row(self.row_picker.value)
         return widgets.VBox(
             [
                 self.row_picker,
@@ -630,39 +696,70 @@ class ExplanationPanel(ResultPanel):
 
     def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
         if points.point_inds:
-            self.row_picker.value = int(trace.customdata[points.point_inds[0]])
-            self.tabs.selected_index = 1
+            self._hold_background()
+            row = int(trace.customdata[points.point_inds[0]])
+            if self.tabs.children[1].children:  # the Local tab is built: show it, then the row in it
+                self.tabs.selected_index = 1
+                self.row_picker.value = row
+            else:  # building the tab draws the row picked
+                self.row_picker.value = row
+                self.tabs.selected_index = 1
 
     def show_row(self, row: int) -> None:
-        """Explain row ``row`` (cached after the first time) and redraw the local figures."""
+        """Explain row ``row`` (cached after the first time) and redraw the local figures. In a
+        live panel a row not prepared yet shows its waterfall at once (from its SHAP values) and
+        the rest when the background thread has explained it."""
         if self.row_picker.value != row:
             self.row_picker.value = row  # observe calls back here
             return
-        if self.explainer is not None and self.explainer.prepared(row) is None:
-            # not prepared yet: its waterfall first (no model call), then the rest as it comes
-            quick = SimpleNamespace(
-                row=row,
-                shap=self.explainer.shap_contributions(row),
-                base_value=self.explanation.base_value,
-                output_space=self.explanation.output_space,
-            )
-            show_in(self.waterfall, figs.waterfall_figure(quick))
-            self.local_info.value = (
-                f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
-            )
-        local = self._local(row)
+        self._hold_background()
+        with self._draw_lock:
+            if self._live and self.explainer is not None and self.explainer.prepared(row) is None:
+                self._draw_quick(row)
+                self._want(row)
+                return
+            local = self._local(row)
+            if local is None:
+                self.current = None
+                self.local_info.value = (
+                    f'<p class="lw-note">Row {row}: {static.esc(NEEDS_EXPLAINER)} '
+                    f"This result holds row {default_row(self.explanation)}.</p>"
+                )
+                for out in (self.waterfall, self.lime, self.ice):
+                    out.clear_output()
+                self.counterfactual.value = ""
+                self._waterfall_row = None
+                return
+            self._draw_local(local)
+
+    def _draw_quick(self, row: int) -> None:
+        """Row ``row``'s waterfall from its SHAP values (no model call); the rest cleared, with a
+        note, until its local explanation is ready."""
+        assert self.explainer is not None
+        self.current = None
+        quick = SimpleNamespace(
+            row=row,
+            shap=self.explainer.shap_contributions(row),
+            base_value=self.explanation.base_value,
+            output_space=self.explanation.output_space,
+        )
+        show_in(self.waterfall, figs.waterfall_figure(quick))
+        self._waterfall_row = row
+        self.local_info.value = (
+            f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
+        )
+        for out in (self.lime, self.ice):
+            if out.outputs:
+                out.outputs = ()
+        self.counterfactual.value = ""
+
+    def _draw_local(self, local: LocalExplanation) -> None:
+        """Draw a row's whole local explanation (its waterfall only if another row's is shown)."""
         self.current = local
-        if local is None:
-            self.local_info.value = (
-                f'<p class="lw-note">Row {row}: {static.esc(NEEDS_EXPLAINER)} '
-                f"This result holds row {default_row(self.explanation)}.</p>"
-            )
-            for out in (self.waterfall, self.lime, self.ice):
-                out.clear_output()
-            self.counterfactual.value = ""
-            return
         self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
-        show_in(self.waterfall, figs.waterfall_figure(local))
+        if self._waterfall_row != local.row:  # the quick waterfall is this one
+            show_in(self.waterfall, figs.waterfall_figure(local))
+            self._waterfall_row = local.row
         show_in(self.lime, figs.lime_figure(local))
         self.counterfactual.value = f'<div class="lw">{counterfactual_html(local)}</div>'
         self._draw_ice()

@@ -4,8 +4,10 @@ the rows it explained; its methods return pure results (:class:`Explanation`,
 
 from __future__ import annotations
 
+import copy
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -135,6 +137,7 @@ class Explainer:
         # one local explanation at a time: a panel's background precompute and a click share the
         # LIME sampler, whose draws must not interleave (the same row gives the same weights)
         self._local_lock = threading.Lock()
+        self._held_until = 0.0  # time.monotonic() until which precompute waits (see hold)
         self._reset()
 
     def _reset(self) -> None:
@@ -145,6 +148,7 @@ class Explainer:
         self._background: pd.DataFrame | None = None
         self._attributor: Attributor | None = None
         self._lime: LimeExplainer | None = None
+        self._background_parts: tuple[ModelView, LimeExplainer] | None = None
         self._local: dict[int, LocalExplanation] = {}
         self._shap: dict[int, np.ndarray] = {}
 
@@ -422,22 +426,59 @@ class Explainer:
         LocalExplanation
         """
         row = self._row(row, "local")
+        cached = self._local.get(row)  # no wait for the lock when it is ready
+        return cached if cached is not None else self._compute_local(row, background=False)
+
+    def _compute_local(self, row: int, *, background: bool) -> LocalExplanation:
         with self._local_lock:
             if row not in self._local:
                 assert self._view is not None and self._X is not None and self.explanation_ is not None
+                view, lime = self._background_view() if background else (self._view, self._lime_explainer())
                 self._local[row] = local_explanation(
                     self.explanation_,
-                    self._view,
+                    view,
                     self._X,
                     self._y,
                     row,
                     shap_values=self._shap_row(row),
-                    lime=self._lime_explainer(),
+                    lime=lime,
                     immutable=self.immutable,
                     ensemble=self._bootstrap(),
                     random_state=self.random_state,
                 )
             return self._local[row]
+
+    def _background_view(self) -> tuple[ModelView, LimeExplainer]:
+        """The model view and LIME sampler of :meth:`precompute`: their model calls first wait
+        while :meth:`hold` holds background work (the same model, so the same numbers)."""
+        if self._background_parts is None:
+            assert self._view is not None and self._background is not None
+            view = self._view.with_model(_waiting_before_calls(self._view.model, self._wait_if_held))
+            self._background_parts = view, LimeExplainer(view, self._background)
+        return self._background_parts
+
+    def hold(self, seconds: float = 0.5) -> None:
+        """Hold :meth:`precompute` (in a background thread) at its next model call for
+        ``seconds`` from now: a live panel calls it when a click arrives, so that the kernel's
+        thread draws the click without sharing the interpreter with background work.
+
+        Examples
+        --------
+        >>> import lifecycle_widgets as lw
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> df = lw.datasets.credit(300)
+        >>> X, y = df[["age", "utilization"]], df["defaulted"]
+        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
+        >>> _ = explainer.explain(X, y, max_rows=20)
+        >>> explainer.hold(0.05)  # precompute waits 50 ms at its first model call
+        >>> explainer.precompute([1]), explainer.local(1).row
+        (1, 1)
+        """
+        self._held_until = max(self._held_until, time.monotonic() + float(seconds))
+
+    def _wait_if_held(self) -> None:
+        while (left := self._held_until - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))
 
     def prepared(self, row: int) -> LocalExplanation | None:
         """Row ``row``'s local explanation if it is computed already (by :meth:`local` or
@@ -489,8 +530,9 @@ class Explainer:
         for row in rows:
             if stop is not None and stop.is_set():
                 break
+            row = self._row(row, "precompute")
             if row not in self._local:
-                self.local(row)
+                self._compute_local(row, background=True)
                 done += 1
         return done
 
@@ -606,6 +648,32 @@ class Explainer:
         return glob.surrogate_tree(
             view, sub, depth=depth, random_state=self.random_state, caller="Explainer.surrogate"
         )
+
+
+def _waiting_before_calls(model: Any, wait: Callable[[], None]) -> Any:
+    """A shallow copy of ``model`` whose ``predict``, ``predict_proba`` and ``decision_function``
+    (those it has) call ``wait()`` first: the same class otherwise, so every check of the model
+    reads it as the original. The model itself when its class cannot be swapped."""
+    cls = type(model)
+
+    def waiting(name: str) -> Callable[..., Any]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            wait()
+            return getattr(super(sub, self), name)(*args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+    names = [
+        n for n in ("predict", "predict_proba", "decision_function") if callable(getattr(model, n, None))
+    ]
+    try:
+        sub = type(cls.__name__, (cls,), {"__module__": cls.__module__, **{n: waiting(n) for n in names}})
+        out = copy.copy(model)
+        out.__class__ = sub
+    except TypeError:  # a class that cannot be subclassed, or an object whose class is fixed
+        return model
+    return out
 
 
 def _check_count(name: str, value: Any, *, minimum: int = 1) -> None:

@@ -35,7 +35,7 @@ class LimeExplainer:
             discretize_continuous=True,
             random_state=seed,
         )
-        self._cache: dict[int, Any] = {}
+        self._cache: dict[int, tuple[Any, Any]] = {}  # seed: (explainer, its sampler's first state)
 
     def _predict(self, arr: np.ndarray) -> np.ndarray:
         frame = self.codec.decode(arr)
@@ -44,8 +44,14 @@ class LimeExplainer:
         return np.asarray(self.view.model.predict_proba(frame), dtype=float)
 
     def weights(self, row: pd.DataFrame, *, seed: int = 0) -> tuple[np.ndarray, float, float]:
-        """Per-feature weights, the local model's intercept and its R² score."""
-        explainer = self._cache.setdefault(seed, self._factory(seed))
+        """Per-feature weights, the local model's intercept and its R² score: the same for the
+        same row and seed whatever was explained before (the sampler restarts from its seed's
+        state, so rows explained in another order, or by another sampler, agree)."""
+        if seed not in self._cache:
+            fresh = self._factory(seed)
+            self._cache[seed] = fresh, fresh.random_state.get_state()
+        explainer, state = self._cache[seed]
+        explainer.random_state.set_state(state)
         x = self.codec.encode(row)[0]
         x = np.where(np.isnan(x), 0.0, x)
         label = self.view.class_index if self.view.classes else 0

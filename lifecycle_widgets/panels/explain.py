@@ -9,6 +9,8 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from lifecycle_widgets._config import resolved_display_mode
 from lifecycle_widgets.core.explain.bias import BiasReport
@@ -379,40 +381,57 @@ class ExplanationPanel(ResultPanel):
         self._waterfall_row: int | None = None
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
+        # the panel's widgets share their Layout and style models (one message each, about 1 kB,
+        # instead of one per widget: the first display stays well under its 200 kB)
+        plain, full, narrow = widgets.Layout(), widgets.Layout(width="100%"), widgets.Layout(width="12em")
+        half = widgets.Layout(flex="1 1 0%", min_width="0")  # side by side, shrinking below 700 px
+        labelled, text = DescriptionStyle(), HTMLStyle()
+        self._full = full
         self.row_picker = widgets.BoundedIntText(
             value=default_row(exp),
             min=0,
             max=exp.n_rows - 1,
             description="Row",
-            layout=widgets.Layout(width="12em"),
+            layout=narrow,
+            style=labelled,
         )
-        self.local_info, self.counterfactual = widgets.HTML(), widgets.HTML()
-        # side by side in a flex row: let them shrink below plotly's 700 px default width
-        self.waterfall, self.lime = (
-            widgets.Output(layout=widgets.Layout(flex="1 1 0%", min_width="0")) for _ in range(2)
+        self.local_info, self.counterfactual = (
+            widgets.HTML(layout=plain, style=text),
+            widgets.HTML(layout=plain, style=text),
         )
-        self.ice = widgets.Output(layout=widgets.Layout(width="100%"))
-        self.ice_feature = widgets.Dropdown(options=[d.feature for d in exp.dependence], description="ICE of")
+        self.waterfall, self.lime = (widgets.Output(layout=half) for _ in range(2))
+        self.ice = widgets.Output(layout=full)
+        self.ice_feature = widgets.Dropdown(
+            options=[d.feature for d in exp.dependence], description="ICE of", layout=plain, style=labelled
+        )
         self.dep_feature = widgets.Dropdown(
-            options=[d.feature for d in exp.dependence], description="Feature"
+            options=[d.feature for d in exp.dependence], description="Feature", layout=plain, style=labelled
         )
-        self.dependence, self.ale = (
-            widgets.Output(layout=widgets.Layout(flex="1 1 0%", min_width="0")) for _ in range(2)
-        )
+        self.dependence, self.ale = (widgets.Output(layout=half) for _ in range(2))
         by_importance = list(exp.global_importance().index)
-        self.shap_feature = widgets.Dropdown(options=by_importance, description="SHAP of")
-        self.shap_color = widgets.Dropdown(description="Colour by")
-        self.shap_dependence = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.shap_feature = widgets.Dropdown(
+            options=by_importance, description="SHAP of", layout=plain, style=labelled
+        )
+        self.shap_color = widgets.Dropdown(description="Colour by", layout=plain, style=labelled)
+        self.shap_dependence = widgets.Output(layout=full)
         pair = exp.pair_dependence.features if exp.pair_dependence is not None else tuple(by_importance[:2])
         self.pair_x = widgets.Dropdown(
-            options=by_importance, value=pair[0] if pair else None, description="x"
+            options=by_importance,
+            value=pair[0] if pair else None,
+            description="x",
+            layout=plain,
+            style=labelled,
         )
         self.pair_y = widgets.Dropdown(
-            options=by_importance, value=pair[1] if len(pair) > 1 else None, description="y"
+            options=by_importance,
+            value=pair[1] if len(pair) > 1 else None,
+            description="y",
+            layout=plain,
+            style=labelled,
         )
-        self.pair_button = widgets.Button(description="Compute", button_style="primary")
-        self.pair_info = widgets.HTML()
-        self.pair_out = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.pair_button = widgets.Button(description="Compute", button_style="primary", layout=plain)
+        self.pair_info = widgets.HTML(layout=plain, style=text)
+        self.pair_out = widgets.Output(layout=full)
         self._pairs: dict[tuple[str, str], PairDependence] = {}
         if exp.pair_dependence is not None:
             self._pairs[exp.pair_dependence.features] = exp.pair_dependence
@@ -421,12 +440,13 @@ class ExplanationPanel(ResultPanel):
             min=1,
             max=8,
             description="Depth",
-            layout=widgets.Layout(width="12em"),
+            layout=narrow,
+            style=labelled,
         )
-        self.surrogate_info = widgets.HTML()
-        self.surrogate_out = widgets.Output(layout=widgets.Layout(width="100%"))
-        self.stability_out = widgets.Output(layout=widgets.Layout(width="100%"))
-        self.stability_info = widgets.HTML()
+        self.surrogate_info = widgets.HTML(layout=plain, style=text)
+        self.surrogate_out = widgets.Output(layout=full)
+        self.stability_out = widgets.Output(layout=full)
+        self.stability_info = widgets.HTML(layout=plain, style=text)
         self.current: LocalExplanation | None = None
         builders = {
             "Global": self._global_tab,
@@ -582,7 +602,7 @@ class ExplanationPanel(ResultPanel):
                 html_widget("<h3>Partial dependence and ICE, beside accumulated local effects</h3>"),
                 html_widget(f'<p class="lw-note">{static.esc(ALE_NOTE)}</p>'),
                 self.dep_feature,
-                widgets.HBox([self.dependence, self.ale], layout=widgets.Layout(width="100%")),
+                widgets.HBox([self.dependence, self.ale], layout=self._full),
             ]
         self._color_options()
         parts += [
@@ -663,7 +683,7 @@ class ExplanationPanel(ResultPanel):
             [
                 self.row_picker,
                 self.local_info,
-                widgets.HBox([self.waterfall, self.lime], layout=widgets.Layout(width="100%")),
+                widgets.HBox([self.waterfall, self.lime], layout=self._full),
                 html_widget("<h3>Counterfactual</h3>"),
                 self.counterfactual,
                 self.ice_feature,

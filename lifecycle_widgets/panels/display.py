@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 from lifecycle_widgets._config import resolved_display_mode
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.exceptions import LifecycleWidgetsError, ParameterError, UnknownNameError
-from lifecycle_widgets.figures._common import is_unstyled, template_json
+from lifecycle_widgets.figures._common import as_figure, is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
 
 # plotly.js goes into the first static output of a kernel; later outputs in the same notebook
@@ -116,14 +116,15 @@ def sections_of(result: Result, *, fallback: bool = False) -> list[static.Sectio
 
 
 def figures_of(result: Result) -> dict[str, go.Figure]:
-    """Every named figure of ``result``'s description (picker figures as ``"name:option"``)."""
+    """Every named figure of ``result``'s description (picker figures as ``"name:option"``), each a
+    ``go.Figure`` (a description may build figure dicts, for the static HTML's speed)."""
     out: dict[str, go.Figure] = {}
     for section in description_of(result).sections(result):
         for block in section.blocks:
             if isinstance(block, static.FigureBlock):
-                out[block.name] = block.figure
+                out[block.name] = as_figure(block.figure)
             elif isinstance(block, static.PickerBlock):
-                out.update({f"{block.name}:{k}": f for k, f in block.figures.items()})
+                out.update({f"{block.name}:{k}": as_figure(f) for k, f in block.figures.items()})
     return out
 
 
@@ -289,7 +290,7 @@ _SUBPLOTS = {
 }
 
 
-def mimetype_spec(fig: go.Figure) -> dict[str, Any]:
+def mimetype_spec(fig: static.Figure) -> dict[str, Any]:
     """``fig`` as plotly's mimetype data, drawn by JupyterLab's bundled plotly renderer (no kernel,
     no plotly.js in the notebook): compact JSON, long number arrays typed (``html.typed_arrays``:
     a notebook indents JSON one number a line), the default template where the figure has none,

@@ -8,6 +8,7 @@ it can close the block; a small bootstrap draws it when plotly.js is ready.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import html
@@ -24,18 +25,23 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
-from lifecycle_widgets.figures._common import is_unstyled, template_json
+from lifecycle_widgets.figures._common import defaults, is_unstyled, template_json
 
 CSS = (Path(__file__).parent / "lw.css").read_text(encoding="utf-8")
 _ids = itertools.count()
 
 
+Figure = go.Figure | dict  # a go.Figure, or a figure dict built as plotly JSON (see ``plain_spec``)
+
+
 @dataclass(frozen=True)
 class FigureBlock:
-    """A plotly figure, under the name ``figures()`` gives it."""
+    """A plotly figure, under the name ``figures()`` gives it (as a ``go.Figure``). It may be a
+    figure dict (plotly JSON, ``figures._common.finished_layout``): the static HTML writes such a
+    figure as it is, without plotly's validation."""
 
     name: str
-    figure: go.Figure
+    figure: Figure
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class PickerBlock:
 
     name: str
     label: str
-    figures: dict[str, go.Figure]
+    figures: dict[str, Figure]
     default: str | None = None
 
 
@@ -68,7 +74,7 @@ class Section:
     blocks: tuple[Block, ...]
 
 
-def table_and_figure(title: str, markup: str, name: str, figure: go.Figure) -> list[Section]:
+def table_and_figure(title: str, markup: str, name: str, figure: Figure) -> list[Section]:
     """The display of a result that is one table and one figure: a single section."""
     return [Section(title, (HtmlBlock(markup), FigureBlock(name, figure)))]
 
@@ -372,16 +378,20 @@ def plain_arrays(spec: Any) -> Any:
     return spec
 
 
-def plain_spec(fig: go.Figure) -> dict:
+def plain_spec(fig: Figure) -> dict:
     """``fig`` as JSON-plain data: typed arrays as lists (:func:`plain_arrays`), long strings
     clipped (:func:`clip_figure_text`), number arrays compacted (:func:`compact_numbers`), no
-    trace uids.
+    trace uids. A figure dict (plotly JSON built without plotly) is read as it is.
 
     >>> plain_spec(go.Figure(go.Scatter(x=np.array([1.5, np.nan]), y=(1, 2))))["data"]
     [{'x': [1.5, None], 'y': [1, 2], 'type': 'scatter'}]
+    >>> plain_spec({"data": [{"type": "bar", "y": [1.0, float("nan")]}], "layout": {}})["data"]
+    [{'type': 'bar', 'y': [1.0, None]}]
     """
-    raw = _figure_plain(fig)
+    raw = _dict_plain(fig) if isinstance(fig, dict) else _figure_plain(fig)
     if raw is None:  # a value the direct reading does not know: plotly's own JSON, read back
+        if isinstance(fig, dict):
+            fig = go.Figure(fig)
         raw = plain_arrays(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
     return compact_numbers(clip_figure_text(raw))
 
@@ -457,6 +467,18 @@ def _figure_plain(fig: go.Figure) -> dict | None:
         return None
 
 
+def _dict_plain(spec: dict) -> dict | None:
+    """A figure dict as :func:`_figure_plain` reads a figure (None where it holds a value that
+    only plotly's JSON encoder knows)."""
+    try:
+        traces = [
+            _plain_value({k: v for k, v in trace.items() if k != "uid"}) for trace in spec.get("data") or []
+        ]
+        return {"data": traces, "layout": _plain_value(spec.get("layout") or {})}
+    except _Unknown:
+        return None
+
+
 def template_key(template: dict, templates: dict[str, str]) -> str:
     """Store ``template`` once in ``templates`` (key -> JSON text) and return its key."""
     raw = json.dumps(template, separators=(",", ":"), sort_keys=True)
@@ -471,15 +493,29 @@ def figure_payload(spec: dict, templates: dict[str, str]) -> dict:
     spec = dict(spec)
     layout = dict(spec.get("layout") or {})
     template = layout.pop("template", None)
-    if is_unstyled(template):
-        template = template_json()
     out = {"data": spec.get("data") or [], "layout": layout}
-    if template is not None:
+    if is_unstyled(template):
+        key, text = _default_template()  # most figures: read, written and hashed once a process
+        templates[key] = text
+        out["template"] = key
+    elif template is not None:
         out["template"] = template_key(template, templates)
     return out
 
 
-def _split_template(fig: go.Figure, templates: dict[str, str]) -> dict:
+def _default_template() -> tuple[str, str]:
+    """The key and JSON text of the default template (``figures.defaults.template``)."""
+    return _template_entry(defaults.template)
+
+
+@functools.lru_cache(maxsize=8)
+def _template_entry(name: str) -> tuple[str, str]:
+    found: dict[str, str] = {}
+    key = template_key(template_json(name), found)
+    return key, found[key]
+
+
+def _split_template(fig: Figure, templates: dict[str, str]) -> dict:
     return figure_payload(plain_spec(fig), templates)
 
 

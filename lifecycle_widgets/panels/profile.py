@@ -219,8 +219,9 @@ def alerts_html(prof: DataProfile) -> str:
 def static_sections(prof: DataProfile) -> list[static.Section]:
     """The static display: every figure, plus a column picker with all distributions embedded."""
     S, F, H, P = static.Section, static.FigureBlock, static.HtmlBlock, static.PickerBlock
+    # figure dicts, not go.Figure: plotly's validation of 2,000 distributions took seconds
     sections = [
-        S("Overview", (H(overview_html(prof)), F("overview", figs.overview_figure(prof)))),
+        S("Overview", (H(overview_html(prof)), F("overview", figs.overview_figure_dict(prof)))),
         S("Alerts", (H(alerts_html(prof)),)),
         S(
             "Columns",
@@ -230,7 +231,7 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
                     P(
                         "distribution",
                         "Column",
-                        {c.name: figs.distribution_figure(prof, c.name) for c in prof.columns},
+                        {c.name: figs.distribution_figure_dict(prof, c.name) for c in prof.columns},
                         default=_first_worth_showing(prof),
                     ),
                 )
@@ -245,14 +246,14 @@ def static_sections(prof: DataProfile) -> list[static.Section]:
         sections.append(
             S(
                 "Correlations",
-                (F("correlations", figs.correlation_figure(prof)),) + ((H(note),) if note else ()),
+                (F("correlations", figs.correlation_figure_dict(prof)),) + ((H(note),) if note else ()),
             )
         )
     if prof.target_association:
         sections.append(
             S(
                 f"Association with the target {prof.target!r} ({prof.target_type})",
-                (F("target", figs.target_figure(prof)),),
+                (F("target", figs.target_figure_dict(prof)),),
             )
         )
     sections += interaction_sections(prof)
@@ -276,7 +277,7 @@ def fallback_sections(prof: DataProfile) -> list[static.Section]:
     """
     S, F, H = static.Section, static.FigureBlock, static.HtmlBlock
     return [
-        S("Overview", (H(overview_html(prof)), F("overview", figs.overview_figure(prof)))),
+        S("Overview", (H(overview_html(prof)), F("overview", figs.overview_figure_dict(prof)))),
         S("Alerts", (H(alerts_html(prof)),)),
         S("Columns", (H(columns_html(prof)),)),
     ]
@@ -293,11 +294,11 @@ def twin_sections(prof: DataProfile) -> list[static.Section]:
 
 def missing_blocks(prof: DataProfile) -> tuple[static.Block, ...]:
     """The missing-value figures: shares by column, where in the table, and which go together."""
-    blocks: list[static.Block] = [static.FigureBlock("missing", figs.missing_figure(prof))]
+    blocks: list[static.Block] = [static.FigureBlock("missing", figs.missing_figure_dict(prof))]
     if prof.missing_matrix is not None:
-        blocks.append(static.FigureBlock("missing_matrix", figs.missing_matrix_figure(prof)))
+        blocks.append(static.FigureBlock("missing_matrix", figs.missing_matrix_figure_dict(prof)))
     if prof.nullity_correlation is not None:
-        blocks.append(static.FigureBlock("nullity", figs.nullity_figure(prof)))
+        blocks.append(static.FigureBlock("nullity", figs.nullity_figure_dict(prof)))
     return tuple(blocks)
 
 

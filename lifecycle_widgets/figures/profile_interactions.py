@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 from lifecycle_widgets.core.profile_interactions import Interactions
 from lifecycle_widgets.core.profiling import DataProfile
 from lifecycle_widgets.exceptions import ColumnError
-from lifecycle_widgets.figures._common import finish, text
+from lifecycle_widgets.figures._common import as_figure, finished_layout, text
 
-__all__ = ["interaction_figure"]
+__all__ = ["interaction_figure", "interaction_figure_dict"]
 
 
 def _view(profile: DataProfile, column: str) -> Interactions:
@@ -55,6 +55,23 @@ def interaction_figure(
     >>> fig.layout.title.text, fig.layout.xaxis.title.text
     ('y against x: Pearson r = -1.00, Spearman ρ = -1.00 (50 sampled rows)', 'x')
     """
+    return as_figure(
+        interaction_figure_dict(profile, x, y, max_points=max_points, title=title, template=template)
+    )
+
+
+def interaction_figure_dict(
+    profile: DataProfile,
+    x: str,
+    y: str,
+    *,
+    max_points: int | None = None,
+    title: str | None = None,
+    template: str | None = None,
+) -> dict:
+    """:func:`interaction_figure` as a figure dict (plotly JSON, built without plotly)."""
+    from lifecycle_widgets.figures.profile import colorscale
+
     view = _view(profile, x)
     r = view.correlation(x, y)
     rho = _spearman(profile, x, y)
@@ -66,14 +83,15 @@ def interaction_figure(
         if max_points is not None and len(xs) > max_points:
             # the sample is in the order of its content-keyed row hashes: any prefix is uniform
             xs, ys = xs[:max_points], ys[:max_points]
-        trace: go.Scatter | go.Heatmap = go.Scatter(
-            x=list(xs),
-            y=list(ys),
-            mode="markers",
-            marker={"size": 4, "opacity": 0.5},
-            name="sampled rows",
-            hovertemplate=f"{text(x)}: %{{x}}<br>{text(y)}: %{{y}}<extra></extra>",
-        )
+        trace = {
+            "type": "scatter",
+            "x": list(xs),
+            "y": list(ys),
+            "mode": "markers",
+            "marker": {"size": 4, "opacity": 0.5},
+            "name": "sampled rows",
+            "hovertemplate": f"{text(x)}: %{{x}}<br>{text(y)}: %{{y}}<extra></extra>",
+        }
         what = (
             f"{view.sample_rows:,} sampled rows"
             if len(xs) == view.sample_rows
@@ -82,24 +100,24 @@ def interaction_figure(
     else:
         ex = view.edges[view.columns.index(x)]
         ey = view.edges[view.columns.index(y)]
-        trace = go.Heatmap(
-            x=[(a + b) / 2 for a, b in itertools.pairwise(ex)],
-            y=[(a + b) / 2 for a, b in itertools.pairwise(ey)],
-            z=[list(row) for row in view.counts(x, y)],
-            colorscale="Blues",
-            colorbar={"title": {"text": "rows"}},
-            name="rows",
-            hovertemplate="x ≈ %{x:.4g}, y ≈ %{y:.4g}: %{z:,} rows<extra></extra>",
-        )
+        trace = {
+            "type": "heatmap",
+            "x": [(a + b) / 2 for a, b in itertools.pairwise(ex)],
+            "y": [(a + b) / 2 for a, b in itertools.pairwise(ey)],
+            "z": [list(row) for row in view.counts(x, y)],
+            "colorscale": colorscale("Blues"),
+            "colorbar": {"title": {"text": "rows"}},
+            "name": "rows",
+            "hovertemplate": "x ≈ %{x:.4g}, y ≈ %{y:.4g}: %{z:,} rows<extra></extra>",
+        }
         clipped = [c for c in (x, y) if c in view.clipped]
         tails = f"; far tails of {', '.join(text(c) for c in clipped)} in the edge bins" if clipped else ""
         what = f"2-D histogram of {view.sample_rows:,} sampled rows{tails}"
-    fig = go.Figure(trace)
-    return finish(
-        fig,
+    layout = finished_layout(
         title=title if title is not None else f"{text(y)} against {text(x)}: {stats} ({what})",
         template=template,
         height=420,
         xaxis={"title": {"text": text(x)}},
         yaxis={"title": {"text": text(y)}},
     )
+    return {"data": [trace], "layout": layout}

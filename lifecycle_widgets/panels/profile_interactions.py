@@ -7,7 +7,7 @@ import ipywidgets as widgets
 
 from lifecycle_widgets.core.profiling import DataProfile
 from lifecycle_widgets.exceptions import ParameterError
-from lifecycle_widgets.figures.profile_interactions import interaction_figure
+from lifecycle_widgets.figures.profile_interactions import interaction_figure, interaction_figure_dict
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.widgets import html_widget, plotly_output, show_in
 
@@ -36,7 +36,9 @@ def interaction_sections(prof: DataProfile) -> list[static.Section]:
     if view is None:
         return []
     top = view.top_pairs(TOP_PAIRS) or ((view.columns[0], view.columns[1], 0.0),)
-    figures = {_pair_label(x, y): interaction_figure(prof, x, y, max_points=STATIC_POINTS) for x, y, _ in top}
+    figures = {
+        _pair_label(x, y): interaction_figure_dict(prof, x, y, max_points=STATIC_POINTS) for x, y, _ in top
+    }
     blocks: list[static.Block] = [
         static.HtmlBlock(
             f'<p class="lw-note">The {len(figures)} most correlated pairs of numeric columns; the live '

@@ -107,6 +107,21 @@ def column_of(profile: DataProfile, name: str) -> ColumnProfile:
     return found if found is not None else profile.column(name)
 
 
+def bar_widths(widths: np.ndarray) -> float | list[float]:
+    """The widths of histogram bars: one number where all are equal but for rounding (equal-width
+    bins, whose computed widths differ in their last bits), which plotly takes for every bar;
+    otherwise the list. A page of 2,000 histograms wrote 0.5 MB of such near-equal widths.
+
+    >>> round(bar_widths(np.diff(np.linspace(0.0, 1.0, 31))), 12)
+    0.033333333333
+    >>> bar_widths(np.array([1.0, 2.0]))
+    [1.0, 2.0]
+    """
+    if widths.size and np.ptp(widths) <= 1e-9 * np.abs(widths).max():
+        return float(np.median(widths))
+    return widths.tolist()
+
+
 def distribution_spec(column: ColumnProfile) -> dict:
     """The bar trace and axis settings that show one column's distribution."""
     hist = column.histogram
@@ -132,7 +147,7 @@ def distribution_spec(column: ColumnProfile) -> dict:
         return {
             "x": x,
             "y": y,
-            "width": widths.tolist(),
+            "width": bar_widths(widths),
             "hovertext": hover,
             "axis": axis,
             "xlabel": text(column.name) + note,

@@ -365,6 +365,38 @@ def test_plain_spec_equals_plotlys_json_read_back(result_figures) -> None:
     assert static._figure_plain(synthetic_figures()[1]) is None
 
 
+def sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_keys(v) for v in value]
+    return value
+
+
+def figure_dict(fig: go.Figure) -> dict:
+    """``fig`` as a figure dict holding what the figure holds (numpy arrays, tuples, numpy numbers)."""
+    return {"data": [dict(t._props) for t in fig.data], "layout": dict(fig.layout._props)}
+
+
+def test_a_figure_dict_reads_as_its_figure(result_figures, credit) -> None:
+    # figure dicts (the profile's static view builds them) are read, clipped and compacted in one
+    # walk: it gives what the three walks gave, and what plotly's JSON of the same figure gives
+    from lifecycle_widgets.figures import profile as profile_figs
+
+    figures = synthetic_figures()[:1] + result_figures
+    for fig in figures:
+        spec = figure_dict(fig)
+        assert same(static.plain_spec(spec), old_plain_spec(fig))
+    prof = lw.profile(credit.head(800), target="defaulted")
+    built = [profile_figs.distribution_figure_dict(prof, c.name) for c in prof.columns]
+    built += [profile_figs.correlation_figure_dict(prof), profile_figs.overview_figure_dict(prof)]
+    for spec in built:  # plotly orders a figure's keys its own way
+        assert same(sorted_keys(static.plain_spec(spec)), sorted_keys(old_plain_spec(go.Figure(spec))))
+    # values only plotly's encoder knows (dates) take plotly's way
+    dated = {"data": [{"type": "scatter", "x": pd.date_range("2024-01-01", periods=3), "y": [1, 2, 3]}]}
+    assert static.plain_spec(dated)["data"][0]["x"][0].startswith("2024-01-01")
+
+
 # --- the explanation's figures ------------------------------------------------------------------
 
 

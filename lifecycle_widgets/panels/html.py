@@ -388,10 +388,13 @@ def plain_spec(fig: Figure) -> dict:
     >>> plain_spec({"data": [{"type": "bar", "y": [1.0, float("nan")]}], "layout": {}})["data"]
     [{'type': 'bar', 'y': [1.0, None]}]
     """
-    raw = _dict_plain(fig) if isinstance(fig, dict) else _figure_plain(fig)
+    if isinstance(fig, dict):
+        spec = _dict_plain(fig)
+        if spec is not None:
+            return spec
+        fig = go.Figure(fig)  # a value the direct reading does not know: plotly's way
+    raw = _figure_plain(fig)
     if raw is None:  # a value the direct reading does not know: plotly's own JSON, read back
-        if isinstance(fig, dict):
-            fig = go.Figure(fig)
         raw = plain_arrays(json.loads(pio.to_json(fig, validate=False, remove_uids=True)))
     return compact_numbers(clip_figure_text(raw))
 
@@ -468,15 +471,48 @@ def _figure_plain(fig: go.Figure) -> dict | None:
 
 
 def _dict_plain(spec: dict) -> dict | None:
-    """A figure dict as :func:`_figure_plain` reads a figure (None where it holds a value that
-    only plotly's JSON encoder knows)."""
+    """A figure dict as :func:`plain_spec` gives a figure: read, clipped and compacted in one walk
+    (:func:`_plain_compact`); None where it holds a value that only plotly's JSON encoder knows."""
     try:
         traces = [
-            _plain_value({k: v for k, v in trace.items() if k != "uid"}) for trace in spec.get("data") or []
+            _plain_compact({k: v for k, v in trace.items() if k != "uid"}) for trace in spec.get("data") or []
         ]
-        return {"data": traces, "layout": _plain_value(spec.get("layout") or {})}
+        return {"data": traces, "layout": _plain_compact(spec.get("layout") or {})}
     except _Unknown:
         return None
+
+
+_NUMBER_TYPES = {float, int, type(None)}
+
+
+def _plain_compact(value: Any) -> Any:
+    """``compact_numbers(clip_figure_text(_plain_value(value)))`` in one walk instead of three
+    (a page of 2,000 distribution figures walked them 6,000 times)."""
+    tp = type(value)
+    if tp is str:
+        return value if len(value) <= FIGURE_TEXT_LIMIT else clip_figure_text(value)
+    if tp is int or tp is bool or value is None:
+        return value
+    if tp is float:
+        return value if math.isfinite(value) else None
+    if tp is dict:
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _Unknown
+            out[k] = _plain_compact(v)
+        return out
+    if tp is list or tp is tuple:
+        types = set(map(type, value))
+        if types <= _NUMBER_TYPES:
+            if float not in types:
+                return list(value)  # integers and None: nothing to round
+            return compact_numbers([v if type(v) is not float or math.isfinite(v) else None for v in value])
+        if types == {str}:
+            return clip_figure_text(list(value))
+        out = [_plain_compact(v) for v in value]
+        return compact_numbers(out) if set(map(type, out)) <= _NUMBER_TYPES else out
+    return compact_numbers(clip_figure_text(_plain_value(value)))  # arrays, numpy numbers
 
 
 def template_key(template: dict, templates: dict[str, str]) -> str:

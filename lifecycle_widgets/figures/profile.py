@@ -733,29 +733,37 @@ def comparison_distribution_figure(
     >>> [t.name for t in comparison_distribution_figure(cmp, "income").data]
     ['left', 'right']
     """
+    return as_figure(comparison_distribution_figure_dict(comparison, column, title=title, template=template))
+
+
+def comparison_distribution_figure_dict(
+    comparison: ProfileComparison, column: str, *, title: str | None = None, template: str | None = None
+) -> dict:
+    """:func:`comparison_distribution_figure` as a figure dict (plotly JSON, built without plotly)."""
     c = comparison.column(column)
-    fig = go.Figure()
+    traces = []
     xlabel, axis = text(column), "linear"
     for profile, label in zip((comparison.left, comparison.right), comparison.labels, strict=True):
-        spec = _shares_spec(profile.column(column))
+        spec = _shares_spec(column_of(profile, column))
         xlabel, axis = spec["xlabel"], spec["axis"]
-        fig.add_trace(
-            go.Bar(
-                x=spec["x"],
-                y=spec["y"],
-                width=spec.get("width"),
-                name=text(label),
-                opacity=0.6,
-                hovertemplate=f"{text(label)}: " + "%{x}: %{y:.1%}<extra></extra>",
-            )
-        )
+        bar = {
+            "type": "bar",
+            "x": spec["x"],
+            "y": spec["y"],
+            "name": text(label),
+            "opacity": 0.6,
+            "hovertemplate": f"{text(label)}: " + "%{x}: %{y:.1%}<extra></extra>",
+        }
+        if spec.get("width") is not None:
+            bar["width"] = spec["width"]
+        traces.append(bar)
     what = (
         f"{COMPARISON_METHODS[c.method]} {c.distance:.3f}"
         if c.method is not None and c.distance is not None
         else (c.note or "not compared")
     )
-    return finish(
-        fig,
+    return _dict_figure(
+        traces,
         title=title if title is not None else f"{text(column)} ({text(what)})",
         template=template,
         barmode="overlay" if axis != "category" else "group",

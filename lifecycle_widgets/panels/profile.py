@@ -510,7 +510,7 @@ def comparison_sections(cmp: ProfileComparison) -> list[static.Section]:
                     P(
                         "distribution",
                         "Column",
-                        {c.name: figs.comparison_distribution_figure(cmp, c.name) for c in cmp.columns},
+                        {c.name: figs.comparison_distribution_figure_dict(cmp, c.name) for c in cmp.columns},
                         default=first,
                     ),
                 ),

@@ -333,24 +333,91 @@ def value_keys(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return keys, missing
 
 
-def _keys_of_columns(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`value_keys` of each of ``columns`` (rows x columns): the columns of numpy numbers
-    and booleans hashed in one call (the same keys as one by one), the others one by one."""
-    keys = np.empty((len(frame), len(columns)), dtype=np.uint64)
-    missing = np.empty((len(frame), len(columns)), dtype=bool)
-    plain = []
+def _keys_of_columns(
+    frame: pd.DataFrame, columns: Sequence[str], rows: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`value_keys` of each of ``columns`` (rows x columns) in the first ``rows`` rows
+    of ``frame`` (all by default): the columns of numpy numbers and booleans hashed in one call,
+    and the columns of other values (text, categories) in another (the same keys as one by
+    one); datetimes, nullable numbers and unhashable values one by one."""
+    n = len(frame) if rows is None else min(rows, len(frame))
+    keys = np.empty((n, len(columns)), dtype=np.uint64)
+    missing = np.empty((n, len(columns)), dtype=bool)
+    plain, plain_values, objects, object_values = [], [], [], []
     for i, c in enumerate(columns):
-        dtype = frame[c].dtype
+        series = frame[c]
+        dtype = series.dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
             plain.append(i)
+            plain_values.append(series.to_numpy()[:n])
+        elif not (
+            pd.api.types.is_bool_dtype(dtype)
+            or (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype))
+            or pd.api.types.is_datetime64_any_dtype(dtype)
+        ):
+            objects.append(i)
+            object_values.append(series.iloc[:n].to_numpy(dtype=object))
         else:
-            keys[:, i], missing[:, i] = value_keys(frame[c])
+            keys[:, i], missing[:, i] = value_keys(series.iloc[:n])
     if plain:
-        values = np.column_stack([frame[columns[i]].to_numpy(dtype=np.float64) for i in plain])
+        values = np.empty((len(plain), n), dtype=np.float64)
+        for row, v in enumerate(plain_values):
+            values[row] = v
         isnan = np.isnan(values)
         hashed = pd.util.hash_array(np.where(isnan, 0.0, values).ravel()).reshape(values.shape)
-        keys[:, plain], missing[:, plain] = hashed, isnan
+        keys[:, plain], missing[:, plain] = hashed.T, isnan.T
+    if objects:
+        values = np.empty((len(objects), n), dtype=object)
+        for row, v in enumerate(object_values):
+            values[row] = v
+        try:
+            hashed = hash_objects(values.ravel(), categorize=True).reshape(values.shape)
+        except TypeError:  # unhashable values: their text, column by column
+            for i in objects:
+                keys[:, i], missing[:, i] = value_keys(frame[columns[i]].iloc[:n])
+        else:
+            keys[:, objects], missing[:, objects] = hashed.T, pd.isna(values).T
     return keys, missing
+
+
+_BYTE_LANES = np.uint64(0x00FF00FF00FF00FF)
+_WORD_ONES = np.uint64(0x0001000100010001)
+
+
+def _equal_counts(keys: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every pair of columns of ``keys`` (rows x columns, at most 2,040 rows), the rows
+    where both have a value and the values are equal, and the rows where either has a value
+    (square int64 matrices; only the part above the diagonal is filled for the first).
+
+    Each row's keys are numbered 0, 1, ... by value and a missing value gets a number of its
+    own column, so that two columns are equal in a row exactly when their numbers are; the
+    numbers are compared as 16-bit words, and the equal rows counted eight at a time."""
+    rows, n = keys.shape
+    width = -(-rows // 8) * 8
+    dtype = np.uint16 if 2 * n < 2**16 else np.uint32
+    order = np.argsort(keys, axis=1, kind="stable")
+    ordered = np.take_along_axis(keys, order, axis=1)
+    ranks = np.zeros((rows, n), dtype=np.int64)
+    np.cumsum(ordered[:, 1:] != ordered[:, :-1], axis=1, out=ranks[:, 1:])
+    codes = np.empty((n, width), dtype=dtype)
+    placed = np.empty((rows, n), dtype=np.int64)
+    np.put_along_axis(placed, order, ranks, axis=1)
+    own = n + np.arange(n)  # a number no other column has: missing values and padding rows
+    codes[:, :rows] = np.where(missing, own, placed).T
+    codes[:, rows:] = own[:, None]
+    equal = np.zeros((n, n), dtype=np.int64)
+    if dtype == np.uint16:
+        for i in range(n - 1):
+            flags = (codes[i + 1 :] == codes[i]).view(np.uint64)  # 8 flags (bytes) a word
+            lanes = flags.sum(axis=1, dtype=np.uint64)  # each byte at most width / 8 <= 255
+            lanes = (lanes & _BYTE_LANES) + ((lanes >> np.uint64(8)) & _BYTE_LANES)
+            equal[i, i + 1 :] = (lanes * _WORD_ONES) >> np.uint64(48)
+    else:
+        for i in range(n - 1):
+            equal[i, i + 1 :] = np.count_nonzero(codes[i + 1 :] == codes[i], axis=1)
+    m = missing.astype(np.float32)
+    either = rows - np.rint(m.T @ m).astype(np.int64)
+    return equal, either
 
 
 def near_duplicate_pairs(
@@ -368,7 +435,7 @@ def near_duplicate_pairs(
     """
     if len(columns) < 2 or len(sample) == 0:
         return []
-    head_keys, head_missing = _keys_of_columns(sample.iloc[:PREFILTER_ROWS], columns)
+    head_keys, head_missing = _keys_of_columns(sample, columns, PREFILTER_ROWS)
     # a screening margin: a share of `threshold` on the whole sample can be lower on the head
     margin = 3 * np.sqrt(threshold * (1 - threshold) / max(1, len(head_keys))) + 0.05
     full: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # whole-sample keys of candidates only
@@ -378,22 +445,18 @@ def near_duplicate_pairs(
             full[i] = value_keys(sample[columns[i]])
         return full[i]
 
+    equal, either = _equal_counts(head_keys, head_missing)
+    share = np.where(either > 0, equal / np.maximum(either, 1), 0.0)
     out = []
-    for i in range(len(columns) - 1):
-        hk, hm = head_keys[:, i + 1 :], head_missing[:, i + 1 :]
-        equal = (head_keys[:, i : i + 1] == hk) & ~head_missing[:, i : i + 1] & ~hm
-        either = (~(head_missing[:, i : i + 1] & hm)).sum(0)
-        share = np.where(either > 0, equal.sum(0) / np.maximum(either, 1), 0.0)
-        for offset in np.flatnonzero(share >= threshold - margin):
-            j = i + 1 + int(offset)
-            (ki, mi), (kj, mj) = keys_of(i), keys_of(j)
-            either_full = ~(mi & mj)
-            if not either_full.any():
-                continue
-            same = (ki == kj) & ~mi & ~mj
-            share_full = float(same.sum() / either_full.sum())
-            if share_full >= threshold:
-                out.append((columns[i], columns[j], share_full))
+    for i, j in np.argwhere(np.triu(share >= threshold - margin, 1)):  # row by row, as a loop would
+        (ki, mi), (kj, mj) = keys_of(int(i)), keys_of(int(j))
+        either_full = ~(mi & mj)
+        if not either_full.any():
+            continue
+        same = (ki == kj) & ~mi & ~mj
+        share_full = float(same.sum() / either_full.sum())
+        if share_full >= threshold:
+            out.append((columns[i], columns[j], share_full))
     return out
 
 

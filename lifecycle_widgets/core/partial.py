@@ -551,6 +551,153 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
     return part, hashes
 
 
+def _numeric_stats(part: ColumnPartial, x: np.ndarray) -> None:
+    """Infinities, fractional values, zeros, negatives and moments of a numeric column's
+    present values ``x`` (float64)."""
+    finite = np.isfinite(x)
+    if not finite.all():
+        part.infinite = int((~finite).sum())
+        x = x[finite]
+    if part.family == "float":
+        part.fractional = int(np.count_nonzero(x != np.floor(x)))
+    part.zeros = int(np.count_nonzero(x == 0))
+    part.negatives = int(np.count_nonzero(x < 0))
+    part.moments = Moments.of(x)
+
+
+def numpy_column_partial(values: np.ndarray, name: str) -> tuple[ColumnPartial, np.ndarray]:
+    """:func:`column_partial` of a column held in a numpy array of booleans, integers or
+    floats, in numpy alone (no pandas Series): the same statistics and hashes, without the
+    Series' overhead that dominates a wide table of short columns."""
+    kind = values.dtype.kind
+    family = "float" if kind == "f" else "boolean" if kind == "b" else "integer"
+    part = ColumnPartial(name=name, dtype=str(values.dtype), family=family, rows=len(values))
+    if family == "float":
+        x = values.astype(np.float64, copy=False)
+        isna = np.isnan(x)
+        hashes = pd.util.hash_array(x)
+        part.missing = int(np.count_nonzero(isna))
+        if part.missing:
+            hashes[isna] = _MISSING_HASH
+            x = x[~isna]
+        part.distinct.update(hashes[~isna] if part.missing else hashes)
+    else:
+        codes, uniques = pd.factorize(values)
+        counts = np.bincount(codes, minlength=len(uniques))
+        unique_hashes = pd.util.hash_array(uniques)
+        if len(unique_hashes):
+            hashes = unique_hashes[codes]
+        else:
+            hashes = np.full(len(codes), _MISSING_HASH, dtype=np.uint64)
+        part.distinct.update(unique_hashes)
+        part.frequent = FrequentValues()
+        part.frequent.update(pd.Series(counts, index=pd.Index(uniques, tupleize_cols=False), copy=False))
+        x = values.astype(np.float64)
+    _numeric_stats(part, x)
+    return part, hashes
+
+
+def _arrow_text_of(values: object) -> pa.Array | None:
+    """:func:`arrow_text` of a column's pandas array (not a Series)."""
+    dtype = getattr(values, "dtype", None)
+    if not (
+        (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype))
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
+    ):
+        return None
+    chunked = values.__arrow_array__()  # type: ignore[attr-defined]
+    if isinstance(chunked, pa.ChunkedArray):
+        chunked = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked
+
+
+def arrow_text_partials(texts: list[tuple[str, str, pa.Array]]) -> list[tuple[ColumnPartial, np.ndarray]]:
+    """:func:`column_partial` of several Arrow text columns (name, dtype, values): each
+    dictionary-encoded apart, and the distinct values of all of them hashed and measured in one
+    pass (a value's hash and length do not depend on its neighbours), so that many short
+    columns cost a few Arrow calls each rather than a dozen."""
+    if not texts:
+        return []
+    encoded = [pc.dictionary_encode(text) for _, _, text in texts]
+    dictionaries = [e.dictionary for e in encoded]
+    if len({d.type for d in dictionaries}) > 1:
+        dictionaries = [d.cast(pa.large_string()) for d in dictionaries]
+    everything = pa.concat_arrays(dictionaries) if len(dictionaries) > 1 else dictionaries[0]
+    all_hashes = string_hashes(everything)
+    all_lengths = pc.utf8_length(everything).to_numpy(zero_copy_only=False) if len(everything) else None
+    out = []
+    start = 0
+    for (name, dtype, text), e, dictionary in zip(texts, encoded, dictionaries, strict=True):
+        part = ColumnPartial(name=name, dtype=dtype, family="string", rows=len(text))
+        stop = start + len(dictionary)
+        indices = e.indices.fill_null(-1) if e.indices.null_count else e.indices
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        present = codes >= 0
+        part.missing = int(codes.size - np.count_nonzero(present))
+        counts = np.bincount(codes[present] if part.missing else codes, minlength=len(dictionary))
+        unique_hashes = all_hashes[start:stop]
+        part.distinct.update(unique_hashes)
+        part.frequent = FrequentValues()
+        part.frequent.update_counts(dictionary, counts)
+        if len(dictionary):
+            assert all_lengths is not None
+            part.lengths = LengthStats.of(all_lengths[start:stop], counts)
+            hashes = unique_hashes[np.maximum(codes, 0)] if part.missing else unique_hashes[codes]
+            if part.missing:
+                hashes[~present] = _MISSING_HASH
+        else:
+            hashes = np.full(codes.size, _MISSING_HASH, dtype=np.uint64)
+        out.append((part, hashes))
+        start = stop
+    return out
+
+
+def _column_values(chunk: pd.DataFrame) -> list[object]:
+    """Each column's values as pandas holds them (a numpy array or an extension array),
+    without building a Series per column (pandas' own block lookup, else ``iloc``)."""
+    manager = getattr(chunk, "_mgr", None)
+    try:
+        return [manager.iget_values(i) for i in range(chunk.shape[1])]  # type: ignore[union-attr]
+    except (AttributeError, TypeError, IndexError):
+        return [chunk.iloc[:, i].array for i in range(chunk.shape[1])]
+
+
+def _memory(values: object) -> int:
+    """Bytes of a column's values, as ``Series.memory_usage(deep=True, index=False)``
+    counts them (objects excepted: those are measured on the Series)."""
+    usage = getattr(values, "memory_usage", None)
+    if usage is not None:
+        return int(usage(deep=True))
+    return int(values.nbytes)  # type: ignore[attr-defined]
+
+
+def _columns_partials(
+    chunk: pd.DataFrame, columns: list[str], values: list[object], positions: list[int]
+) -> list[tuple[ColumnPartial, np.ndarray, int]]:
+    """The partial, the value hashes and the bytes of each column at ``positions``: numpy
+    numbers alone, Arrow text in one batch, any other column through its Series."""
+    out: dict[int, tuple[ColumnPartial, np.ndarray, int]] = {}
+    texts: list[tuple[int, pa.Array]] = []
+    for p in positions:
+        v = values[p]
+        if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.ndim == 1:
+            out[p] = (*numpy_column_partial(v, columns[p]), int(v.nbytes))
+            continue
+        text = _arrow_text_of(v)
+        if text is not None:
+            texts.append((p, text))
+            continue
+        series = chunk.iloc[:, p]
+        out[p] = (*column_partial(series, columns[p]), int(series.memory_usage(deep=True, index=False)))
+    batch = [(columns[p], str(getattr(values[p], "dtype", "")), text) for p, text in texts]
+    for (p, _), (part, hashes) in zip(texts, arrow_text_partials(batch), strict=True):
+        out[p] = (part, hashes, _memory(values[p]))
+    return [out[p] for p in positions]
+
+
 @dataclass
 class TablePartial:
     """Partial statistics of a whole table over one or more chunks."""
@@ -650,23 +797,33 @@ def table_partial(
     columns = [str(c) for c in chunk.columns]
     partials: dict[str, ColumnPartial] = {}
     row_hash = np.zeros(len(chunk), dtype=np.uint64)
+    values = _column_values(chunk)
+    order = list(range(len(columns)))
+    # the columns in a few interleaved batches (one task per column costs more than a short
+    # column's statistics); each result goes back to its position
+    tasks = 1 if pool is None else min(len(columns), 2 * max(1, getattr(pool, "_max_workers", 2)))
+    batches = [order[i::tasks] for i in range(tasks)]
+    results: list[tuple[ColumnPartial, np.ndarray, int] | None] = [None] * len(columns)
 
-    # the columns are taken out in this thread: only the statistics run on the pool's threads
-    series = [chunk.iloc[:, position] for position in range(len(columns))]
+    def run(batch: list[int]) -> list[tuple[ColumnPartial, np.ndarray, int]]:
+        return _columns_partials(chunk, columns, values, batch)
 
-    def one(position: int) -> tuple[ColumnPartial, np.ndarray]:
-        return column_partial(series[position], columns[position])
-
-    positions = range(len(columns))
-    results = pool.map(one, positions) if pool is not None and len(columns) > 1 else map(one, positions)
+    done = pool.map(run, batches) if pool is not None and tasks > 1 else map(run, batches)
+    for batch, found in zip(batches, done, strict=True):
+        for p, result in zip(batch, found, strict=True):
+            results[p] = result
+    memory = 0
     with np.errstate(over="ignore"):
-        for position, (column, hashes) in zip(positions, results, strict=True):
+        for position, result in enumerate(results):
+            assert result is not None
+            column, hashes, nbytes = result
             partials[columns[position]] = column
+            memory += nbytes
             row_hash *= _MIX
             row_hash += hashes
             row_hash += np.uint64(position)
         part = TablePartial(columns=columns, partials=partials, rows=len(chunk), sample_size=sample_size)
-        part.memory_bytes = int(chunk.memory_usage(deep=True, index=False).sum())
+        part.memory_bytes = memory
         part.row_hashes = [row_hash]
         part._thin_hashes(0)
         part.row_distinct.update(row_hash)

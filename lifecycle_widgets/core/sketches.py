@@ -165,7 +165,8 @@ class FrequentValues:
 
     def update(self, value_counts: pd.Series) -> None:
         """Add the exact value counts of one chunk."""
-        self.merge(FrequentValues(self.capacity, value_counts[value_counts.to_numpy() > 0]))
+        positive = value_counts.to_numpy() > 0
+        self.merge(FrequentValues(self.capacity, value_counts if positive.all() else value_counts[positive]))
 
     def update_counts(self, values: Any, counts: np.ndarray) -> None:
         """Add the exact counts of one chunk's distinct ``values`` (an Arrow array or anything
@@ -189,7 +190,9 @@ class FrequentValues:
             error = int(np.partition(positive, cut)[cut])
             keep = counts > error
         take = np.flatnonzero(keep)
-        if isinstance(values, pa.Array | pa.ChunkedArray):
+        if isinstance(values, pa.Array | pa.ChunkedArray) and take.size == len(values):
+            index = pd.Index(values.to_pylist(), tupleize_cols=False)
+        elif isinstance(values, pa.Array | pa.ChunkedArray):
             index = pd.Index(values.take(pa.array(take)).to_pylist(), tupleize_cols=False)
         else:
             index = pd.Index(values[take], tupleize_cols=False)

@@ -338,3 +338,206 @@ def text_summary(
         distinct_patterns=distinct_patterns,
         semantic=semantic,
     )
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array | None:
+    """The present values of a column pandas keeps in Arrow strings, as one large_string
+    array (what :func:`_string_array` makes of them); None for any other column."""
+    dtype = values.dtype
+    if not (
+        (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype))
+        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
+    ):
+        return None
+    chunked = values.array.__arrow_array__()
+    if isinstance(chunked, pa.ChunkedArray):
+        chunked = chunked.combine_chunks()
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    if chunked.null_count:
+        chunked = chunked.drop_null()
+    return chunked.cast(pa.large_string())
+
+
+def _top_many(
+    values: pa.Array, owners: np.ndarray, weights: np.ndarray, groups: int, n: int
+) -> list[tuple[tuple[tuple[str, int], ...], int]]:
+    """:func:`_top` of the values of each of ``groups`` owners at once (``owners[i]`` is the
+    owner of ``values[i]``): one dictionary encoding and one weighted count for all of them.
+    Ties at the cut are ordered by value as Arrow orders them (by code point, as Python does)."""
+    out: list[tuple[tuple[tuple[str, int], ...], int]] = [((), 0)] * groups
+    if len(values) == 0:
+        return out
+    encoded = pc.dictionary_encode(values)
+    size = len(encoded.dictionary)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    keys, inverse = np.unique(owners.astype(np.int64) * size + codes, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=weights, minlength=len(keys)).astype(np.int64)
+    key_owner, key_code = keys // size, keys % size
+    bounds = np.searchsorted(key_owner, np.arange(groups + 1))
+    names = encoded.dictionary.to_pylist()
+    for g in range(groups):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        if lo == hi:
+            continue
+        t, c = totals[lo:hi], key_code[lo:hi]
+        m = len(t)
+        kth = np.partition(t, m - n)[m - n] if m > n else t.min()
+        above = np.flatnonzero(t > kth)
+        ties = sorted(names[k] for k in c[t == kth])[: n - len(above)]
+        ranked = sorted(
+            zip([names[k] for k in c[above]], t[above].tolist(), strict=True), key=lambda kv: (-kv[1], kv[0])
+        )
+        ranked += [(v, int(kth)) for v in ties]
+        out[g] = (tuple(ranked), m)
+    return out
+
+
+def text_summaries(
+    columns: list[tuple[pd.Series, int, bool]], *, bins: int = 30, top_n: int = 20
+) -> list[TextSummary | None]:
+    """:func:`text_summary` of several columns (values, count, patterns), the same summaries:
+    the columns pandas keeps in Arrow strings are summarized together, their distinct values
+    concatenated so that each Arrow kernel (word splitting, pattern shapes, the regular
+    expressions of SEMANTIC_PATTERNS) runs once for all of them rather than once a column
+    (a wide table's hundreds of short text columns spent most of their time in the calls);
+    any other column on its own.
+
+    Examples
+    --------
+    >>> cols = [(pd.Series(["a b", "c", None], dtype="str"), 2, True), (pd.Series(["x@y.org"]), 1, False)]
+    >>> [text_summary(v, c, patterns=p) for v, c, p in cols] == text_summaries(cols)
+    True
+    """
+    out: list[TextSummary | None] = [None] * len(columns)
+    batch: list[tuple[int, pa.Array, np.ndarray, pa.Array, np.ndarray, pa.Array]] = []
+    for i, (values, count, patterns) in enumerate(columns):
+        strings = _arrow_strings(values)
+        if strings is None:
+            out[i] = text_summary(values, count, bins=bins, top_n=top_n, patterns=patterns)
+            continue
+        if len(strings) == 0:
+            continue
+        lengths = pc.utf8_length(strings).to_numpy().astype(np.int64)
+        head = _budgeted(strings, lengths)
+        distinct = pc.value_counts(head)
+        weights = distinct.field("counts").to_numpy().astype(np.int64)
+        batch.append((i, strings, lengths, head, weights, distinct.field("values")))
+    if not batch:
+        return out
+    uniq = pa.concat_arrays([b[5].cast(pa.large_string()) for b in batch])
+    weights = np.concatenate([b[4] for b in batch])
+    owner = np.repeat(np.arange(len(batch)), [len(b[5]) for b in batch])
+    starts = np.concatenate(([0], np.cumsum([len(b[5]) for b in batch])))
+    tokens = pc.utf8_split_whitespace(uniq)
+    parents = pc.list_parent_indices(tokens).to_numpy()
+    words = pc.utf8_lower(pc.list_flatten(tokens))
+    if _ascii_bytes(words) is not None:
+        words = pc.utf8_trim(words, characters=ASCII_NON_WORD)
+    else:  # the expression agrees with the trim on ASCII words
+        words = pc.replace_substring_regex(words, r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", "")
+    nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
+    words_per_value = np.bincount(parents[nonempty], minlength=len(uniq))
+    kept = parents[nonempty]
+    top_words = _top_many(words.filter(pa.array(nonempty)), owner[kept], weights[kept], len(batch), top_n)
+    classes = _character_classes_many(uniq, weights, owner, starts)
+    with_patterns = np.array([columns[b[0]][2] for b in batch], dtype=bool)
+    top_patterns: list[tuple[tuple[tuple[str, int], ...], int]] = [((), 0)] * len(batch)
+    if with_patterns.any():
+        rows = np.flatnonzero(with_patterns[owner])
+        shapes = patterns_of(uniq.take(pa.array(rows)))
+        top_patterns = _top_many(shapes, owner[rows], weights[rows], len(batch), 10)
+    semantic = _semantic_many(uniq, weights, owner, len(batch))
+    for g, (i, _, lengths, head, _, _) in enumerate(batch):
+        count = columns[i][1]
+        lo, hi = int(starts[g]), int(starts[g + 1])
+        per_value, w = words_per_value[lo:hi], weights[lo:hi]
+        exact = lengths.size >= count
+        total_characters, character_classes = classes[g]
+        out[i] = TextSummary(
+            values=int(lengths.size),
+            exact=exact,
+            unit="characters",
+            lengths=length_histogram(lengths, bins, None if exact else count),
+            counted_values=len(head),
+            words_total=int(per_value @ w),
+            words_mean=float(per_value @ w / len(head)),
+            words_max=int(per_value.max()),
+            distinct_words=top_words[g][1],
+            top_words=top_words[g][0],
+            characters_total=total_characters,
+            character_classes=character_classes,
+            patterns=top_patterns[g][0],
+            distinct_patterns=top_patterns[g][1],
+            semantic=semantic[g],
+        )
+    return out
+
+
+def _character_classes_many(
+    uniq: pa.Array, weights: np.ndarray, owner: np.ndarray, starts: np.ndarray
+) -> list[tuple[int, tuple[tuple[str, int], ...]]]:
+    """:func:`_character_classes` of each owner's distinct values: the ASCII ones by one byte
+    table lookup for all, any other one on its own."""
+    groups = len(starts) - 1
+    labels = [label for label, _ in CHARACTER_CLASSES] + ["other"]
+    k = len(labels)
+    data, offsets = _buffers_of(uniq)
+    ascii_group = np.ones(groups, dtype=bool)
+    if data.size:
+        high = np.flatnonzero(data >= 128)
+        if high.size:
+            value_of = np.searchsorted(offsets, high, side="right") - 1
+            ascii_group[np.unique(owner[value_of])] = False
+    value_bytes = np.diff(offsets)
+    per_byte = np.repeat(weights, value_bytes)
+    byte_owner = np.repeat(owner, value_bytes)
+    keep = ascii_group[byte_owner]
+    counts = np.bincount(
+        byte_owner[keep] * k + ASCII_CLASSES[data[keep]], weights=per_byte[keep], minlength=groups * k
+    ).reshape(groups, k)
+    totals = np.bincount(byte_owner[keep], weights=per_byte[keep], minlength=groups)
+    out = []
+    for g in range(groups):
+        if not ascii_group[g]:
+            lo, hi = int(starts[g]), int(starts[g + 1])
+            out.append(_character_classes(uniq.slice(lo, hi - lo), weights[lo:hi]))
+            continue
+        out.append(
+            (int(totals[g]), tuple((label, int(n)) for label, n in zip(labels, counts[g], strict=True) if n))
+        )
+    return out
+
+
+def _buffers_of(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes and the offsets (from 0) of a large_string array without nulls."""
+    _, offsets_buffer, data_buffer = arr.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    return data, offsets - offsets[0]
+
+
+def _semantic_many(
+    uniq: pa.Array, weights: np.ndarray, owner: np.ndarray, groups: int
+) -> list[tuple[tuple[str, int], ...]]:
+    """:func:`semantic_counts` of each owner's distinct values, each expression run once on
+    all of them (a value's match does not depend on the others)."""
+    taken = np.zeros(len(uniq), dtype=bool)
+    found = []
+    for label, pattern in SEMANTIC_PATTERNS:
+        hit = pc.match_substring_regex(uniq, pattern).to_numpy(zero_copy_only=False).astype(bool) & ~taken
+        if label == "phone" and hit.any():
+            digits = pc.count_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
+            marked = (
+                pc.match_substring_regex(uniq, r"[ ().-]|^\+").to_numpy(zero_copy_only=False).astype(bool)
+            )
+            hit &= (digits >= 7) & (digits <= 15) & marked
+        taken |= hit
+        if label:
+            found.append((label, np.bincount(owner[hit], weights=weights[hit], minlength=groups)))
+    return [tuple((label, int(n[g])) for label, n in found if int(n[g])) for g in range(groups)]

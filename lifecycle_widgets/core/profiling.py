@@ -44,7 +44,7 @@ from lifecycle_widgets.core.profile_parts import (
     TextSummary,
 )
 from lifecycle_widgets.core.profile_pii import detect_sensitive
-from lifecycle_widgets.core.profile_text import text_summary
+from lifecycle_widgets.core.profile_text import text_summaries
 from lifecycle_widgets.core.profile_timeseries import TimeSeriesProfile, check_time_column, timeseries_profile
 from lifecycle_widgets.core.result import Result
 from lifecycle_widgets.core.sketches import SampleQuantiles
@@ -429,10 +429,41 @@ def _column_head(part: ColumnPartial, top_n: int) -> _Head:
     return _Head(part.name, kind, count, distinct, distinct_exact, top, top_error)
 
 
+def _wants_text(part: ColumnPartial, head: _Head, values: pd.Series | None) -> bool:
+    """Whether the column gets a text summary (of its ``values`` in the row sample)."""
+    return bool(part.lengths.count) and values is not None and head.kind not in ("constant", "empty")
+
+
+def _finalize_columns(
+    parts: list[ColumnPartial], heads: list[_Head], values: list[pd.Series | None], bins: int, top_n: int
+) -> list[tuple[ColumnProfile, SampleQuantiles | None]]:
+    """:func:`_finalize_column` of several columns, their text summaries made together
+    (:func:`~lifecycle_widgets.core.profile_text.text_summaries`)."""
+    wanted = [i for i in range(len(parts)) if _wants_text(parts[i], heads[i], values[i])]
+    texts: list[TextSummary | None] = [None] * len(parts)
+    found = text_summaries(
+        [(values[i], heads[i].count, heads[i].kind in ("identifier", "categorical")) for i in wanted],  # type: ignore[misc]
+        bins=bins,
+        top_n=top_n,
+    )
+    for i, text in zip(wanted, found, strict=True):
+        texts[i] = text
+    return [
+        _finalize_column(part, head, v, bins, top_n, text)
+        for part, head, v, text in zip(parts, heads, values, texts, strict=True)
+    ]
+
+
 def _finalize_column(
-    part: ColumnPartial, head: _Head, values: pd.Series | None, bins: int, top_n: int
+    part: ColumnPartial,
+    head: _Head,
+    values: pd.Series | None,
+    bins: int,
+    top_n: int,
+    text: TextSummary | None = None,
 ) -> tuple[ColumnProfile, SampleQuantiles | None]:
-    """The column's profile from its partial statistics and its ``values`` in the row sample."""
+    """The column's profile from its partial statistics, its ``values`` in the row sample and
+    its text summary (see :func:`_wants_text`)."""
     count, kind, distinct, distinct_exact = head.count, head.kind, head.distinct, head.distinct_exact
     top, top_error = head.top, head.top_error
     lengths = part.lengths
@@ -466,11 +497,6 @@ def _finalize_column(
     imbalance = None
     if kind in ("categorical", "boolean") and part.frequent is not None and part.frequent.error == 0:
         imbalance = imbalance_score(part.frequent.counts.to_numpy())
-    text = None
-    if lengths.count and values is not None and kind not in ("constant", "empty"):
-        text = text_summary(
-            values, count, bins=bins, top_n=top_n, patterns=kind in ("identifier", "categorical")
-        )
     profile = ColumnProfile(
         name=part.name,
         dtype=part.dtype,
@@ -729,14 +755,26 @@ def finalize(
         # the columns on the threads (sorts and Arrow kernels release the GIL), taken out of
         # the sample on this one; map keeps table order
         columns_in_sample = [None if sample is None else sample[h.name] for h in heads]
-        finished = list(
+        # in a few interleaved batches: a task per column cost more than a short column's work
+        tasks = min(len(heads), 2 * threads) or 1
+        batches = [list(range(len(heads)))[t::tasks] for t in range(tasks)]
+        finished: list[tuple[ColumnProfile, SampleQuantiles | None]] = [None] * len(heads)  # type: ignore[list-item]
+        for batch, done in zip(
+            batches,
             pool.map(
-                lambda i: _finalize_column(
-                    part.partials[heads[i].name], heads[i], columns_in_sample[i], bins, top_n
+                lambda batch: _finalize_columns(
+                    [part.partials[heads[i].name] for i in batch],
+                    [heads[i] for i in batch],
+                    [columns_in_sample[i] for i in batch],
+                    bins,
+                    top_n,
                 ),
-                range(len(heads)),
-            )
-        )
+                batches,
+            ),
+            strict=True,
+        ):
+            for i, result in zip(batch, done, strict=True):
+                finished[i] = result
         cols = [c for c, _ in finished]
         duplicates, exact = part.duplicate_rows()
         t_type = None

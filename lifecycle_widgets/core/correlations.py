@@ -259,11 +259,16 @@ def spearman_matrix(
         rj = _ranks_within(*cache[j], keep)[keep]
         return _pearson_pair(ri, rj)
 
-    # numpy releases the GIL in the sorts and gathers: the columns, then the pairs, on threads
+    def pairs_of(part: np.ndarray) -> list[float]:
+        return [pair(ij) for ij in part]
+
+    # numpy releases the GIL in the sorts and gathers: the columns, then the pairs, on threads,
+    # a few slices of pairs a thread (a task per pair cost more than a short pair's work)
     used = np.unique(pairs)
-    with ThreadPoolExecutor(_threads()) as pool:
+    threads = _threads()
+    with ThreadPoolExecutor(threads) as pool:
         cache = dict(zip(used.tolist(), pool.map(sorted_groups, used.tolist()), strict=True))
-        values = list(pool.map(pair, pairs, chunksize=16))
+        values = [v for part in pool.map(pairs_of, np.array_split(pairs, 2 * threads)) for v in part]
     for (i, j), value in zip(pairs, values, strict=True):
         out[i, j] = out[j, i] = value
     return out, len(redo) - affordable

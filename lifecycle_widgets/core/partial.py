@@ -257,6 +257,9 @@ def numeric_values(series: pd.Series, family: str) -> np.ndarray:
     if family == "float" and pd.api.types.is_timedelta64_dtype(series.dtype):
         arr = series.to_numpy()
         return arr[~np.isnat(arr)].astype("timedelta64[us]").astype(np.int64) / 1e6
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":  # no pandas NA handling
+        arr = series.to_numpy().astype(np.float64, copy=False)
+        return arr[~np.isnan(arr)] if series.dtype.kind == "f" else arr
     arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
     return arr[~np.isnan(arr)]
 

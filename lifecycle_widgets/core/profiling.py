@@ -382,8 +382,8 @@ def value_label(value: Any) -> str:
 def _top_values(part: ColumnPartial, n: int) -> tuple[list[tuple[Any, int]], int]:
     if part.frequent is None:
         return [], 0
-    top = part.frequent.top(n)
-    return list(zip(top.index.tolist(), top.astype(int).tolist(), strict=True)), part.frequent.error
+    values, counts = part.frequent.top_items(n)
+    return list(zip(values, counts, strict=True)), part.frequent.error
 
 
 def imbalance_score(counts: np.ndarray) -> float | None:

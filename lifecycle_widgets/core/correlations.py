@@ -193,6 +193,23 @@ def _ranks_within(order: np.ndarray, groups: np.ndarray, keep: np.ndarray) -> np
     return ranks
 
 
+def _ranks_within_many(orders: np.ndarray, groups: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """:func:`_ranks_within` of several columns at once: row ``c`` of ``orders`` and ``groups``
+    (columns x rows) is a column's sort order and tie groups, row ``c`` of ``keep`` the rows to
+    rank it among; the ranks come back in rows the same way. Flat indices, so every step is a
+    one-dimensional take, count or scatter; the same ranks (sums of ones and halves are exact)."""
+    m, n = keep.shape
+    shift = (np.arange(m, dtype=np.int64) * n)[:, None]
+    flat_orders = (orders + shift).ravel()
+    flat_groups = (groups + shift).ravel()
+    kept = keep.ravel()[flat_orders].astype(np.float64)  # in each column's sorted order
+    per_group = np.bincount(flat_groups, weights=kept, minlength=n * m).reshape(m, n)
+    before = np.cumsum(per_group, axis=1) - per_group
+    ranks = np.empty(n * m)
+    ranks[flat_orders] = (before + (per_group + 1) / 2).ravel()[flat_groups]
+    return ranks.reshape(m, n)
+
+
 def _pearson_pair(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a - a.mean(), b - b.mean()
     denominator = float(np.sqrt((a @ a) * (b @ b)))
@@ -243,32 +260,35 @@ def spearman_matrix(
     if len(pairs) == 0:
         return out, len(redo) - affordable
     Xc = np.asfortranarray(X)  # columns contiguous: each sort and gather reads one column
-    present_c = np.asfortranarray(present)
+    present_rows = np.ascontiguousarray(present.T)  # a row per column
 
     def sorted_groups(i: int) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(Xc[:, i], kind="stable")
         xs = Xc[order, i]
         return order, np.cumsum(np.concatenate(([False], xs[1:] != xs[:-1])))
 
-    def pair(ij: np.ndarray) -> float:
-        i, j = ij
-        keep = present_c[:, i] & present_c[:, j]
-        if np.count_nonzero(keep) < min_periods:
-            return float("nan")
-        ri = _ranks_within(*cache[i], keep)[keep]
-        rj = _ranks_within(*cache[j], keep)[keep]
-        return _pearson_pair(ri, rj)
-
-    def pairs_of(part: np.ndarray) -> list[float]:
-        return [pair(ij) for ij in part]
-
-    # numpy releases the GIL in the sorts and gathers: the columns, then the pairs, on threads,
-    # a few slices of pairs a thread (a task per pair cost more than a short pair's work)
+    # the sorts on threads (numpy releases the GIL in them); then, column by column, the ranks
+    # of both columns of each of its pairs within the pair's common rows, all pairs at once
     used = np.unique(pairs)
-    threads = _threads()
-    with ThreadPoolExecutor(threads) as pool:
+    with ThreadPoolExecutor(_threads()) as pool:
         cache = dict(zip(used.tolist(), pool.map(sorted_groups, used.tolist()), strict=True))
-        values = [v for part in pool.map(pairs_of, np.array_split(pairs, 2 * threads)) for v in part]
+    values = []
+    firsts, starts = np.unique(pairs[:, 0], return_index=True)  # pairs come sorted by first column
+    bounds = [*starts.tolist(), len(pairs)]
+    for g, i in enumerate(firsts.tolist()):
+        js = pairs[bounds[g] : bounds[g + 1], 1].tolist()
+        keep = present_rows[i] & present_rows[js]  # pairs x rows
+        order_i, groups_i = cache[i]
+        ri = _ranks_within_many(
+            np.broadcast_to(order_i, keep.shape), np.broadcast_to(groups_i, keep.shape), keep
+        )
+        rj = _ranks_within_many(np.stack([cache[j][0] for j in js]), np.stack([cache[j][1] for j in js]), keep)
+        for c in range(len(js)):
+            common = keep[c]
+            if np.count_nonzero(common) < min_periods:
+                values.append(float("nan"))
+            else:
+                values.append(_pearson_pair(ri[c][common], rj[c][common]))
     for (i, j), value in zip(pairs, values, strict=True):
         out[i, j] = out[j, i] = value
     return out, len(redo) - affordable

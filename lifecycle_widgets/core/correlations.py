@@ -282,7 +282,9 @@ def spearman_matrix(
         ri = _ranks_within_many(
             np.broadcast_to(order_i, keep.shape), np.broadcast_to(groups_i, keep.shape), keep
         )
-        rj = _ranks_within_many(np.stack([cache[j][0] for j in js]), np.stack([cache[j][1] for j in js]), keep)
+        rj = _ranks_within_many(
+            np.stack([cache[j][0] for j in js]), np.stack([cache[j][1] for j in js]), keep
+        )
         for c in range(len(js)):
             common = keep[c]
             if np.count_nonzero(common) < min_periods:

@@ -20,6 +20,7 @@ releases the GIL and chunks (or the columns of one chunk) run on threads in para
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -678,26 +679,36 @@ def _memory(values: object) -> int:
 
 
 def _columns_partials(
-    chunk: pd.DataFrame, columns: list[str], values: list[object], positions: list[int]
-) -> list[tuple[ColumnPartial, np.ndarray, int]]:
-    """The partial, the value hashes and the bytes of each column at ``positions``: numpy
-    numbers alone, Arrow text in one batch, any other column through its Series."""
-    out: dict[int, tuple[ColumnPartial, np.ndarray, int]] = {}
+    chunk: pd.DataFrame,
+    columns: list[str],
+    values: list[object],
+    positions: list[int],
+    absorb: Callable[[int, np.ndarray], None],
+) -> list[tuple[ColumnPartial, int]]:
+    """The partial and the bytes of each column at ``positions``: numpy numbers alone, Arrow
+    text in one batch, any other column through its Series; each column's value hashes go to
+    ``absorb(position, hashes)`` as soon as they are made (and are not kept)."""
+    out: dict[int, tuple[ColumnPartial, int]] = {}
     texts: list[tuple[int, pa.Array]] = []
     for p in positions:
         v = values[p]
         if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.ndim == 1:
-            out[p] = (*numpy_column_partial(v, columns[p]), int(v.nbytes))
+            part, hashes = numpy_column_partial(v, columns[p])
+            out[p] = (part, int(v.nbytes))
+            absorb(p, hashes)
             continue
         text = _arrow_text_of(v)
         if text is not None:
             texts.append((p, text))
             continue
         series = chunk.iloc[:, p]
-        out[p] = (*column_partial(series, columns[p]), int(series.memory_usage(deep=True, index=False)))
+        part, hashes = column_partial(series, columns[p])
+        out[p] = (part, int(series.memory_usage(deep=True, index=False)))
+        absorb(p, hashes)
     batch = [(columns[p], str(getattr(values[p], "dtype", "")), text) for p, text in texts]
     for (p, _), (part, hashes) in zip(texts, arrow_text_partials(batch), strict=True):
-        out[p] = (part, hashes, _memory(values[p]))
+        out[p] = (part, _memory(values[p]))
+        absorb(p, hashes)
     return [out[p] for p in positions]
 
 
@@ -806,25 +817,38 @@ def table_partial(
     # column's statistics); each result goes back to its position
     tasks = 1 if pool is None else min(len(columns), 2 * max(1, getattr(pool, "_max_workers", 2)))
     batches = [order[i::tasks] for i in range(tasks)]
-    results: list[tuple[ColumnPartial, np.ndarray, int] | None] = [None] * len(columns)
+    # the row hash is sum over columns p of (hash_p + p) * _MIX ** (last - p), modulo 2**64 (the
+    # fold row_hash = row_hash * _MIX + hash_p + p written out): each batch adds its columns'
+    # terms, so a batch holds one row-hash vector, never its columns' hashes
+    last = len(columns) - 1
+    powers = [1] * len(columns)
+    for p in range(last - 1, -1, -1):
+        powers[p] = powers[p + 1] * int(_MIX) % 2**64
 
-    def run(batch: list[int]) -> list[tuple[ColumnPartial, np.ndarray, int]]:
-        return _columns_partials(chunk, columns, values, batch)
+    def run(batch: list[int]) -> tuple[list[tuple[ColumnPartial, int]], np.ndarray]:
+        partial_hash = np.zeros(len(chunk), dtype=np.uint64)
 
+        def absorb(p: int, hashes: np.ndarray) -> None:
+            nonlocal partial_hash
+            with np.errstate(over="ignore"):
+                partial_hash += (hashes + np.uint64(p)) * np.uint64(powers[p])
+
+        return _columns_partials(chunk, columns, values, batch, absorb), partial_hash
+
+    results: list[tuple[ColumnPartial, int] | None] = [None] * len(columns)
     done = pool.map(run, batches) if pool is not None and tasks > 1 else map(run, batches)
-    for batch, found in zip(batches, done, strict=True):
-        for p, result in zip(batch, found, strict=True):
-            results[p] = result
+    with np.errstate(over="ignore"):
+        for batch, (found, partial_hash) in zip(batches, done, strict=True):
+            row_hash += partial_hash
+            for p, result in zip(batch, found, strict=True):
+                results[p] = result
     memory = 0
     with np.errstate(over="ignore"):
         for position, result in enumerate(results):
             assert result is not None
-            column, hashes, nbytes = result
+            column, nbytes = result
             partials[columns[position]] = column
             memory += nbytes
-            row_hash *= _MIX
-            row_hash += hashes
-            row_hash += np.uint64(position)
         part = TablePartial(columns=columns, partials=partials, rows=len(chunk), sample_size=sample_size)
         part.memory_bytes = memory
         part.row_hashes = [row_hash]

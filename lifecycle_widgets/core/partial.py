@@ -281,11 +281,19 @@ def hash_objects(array: np.ndarray, *, categorize: bool = False) -> np.ndarray:
     bytes ``surrogatepass`` gives it, which are the UTF-8 bytes of any other text, so hashes of
     ordinary text do not change.
 
+    pandas hashes an array that holds other objects than text as the ``str()`` of each value,
+    bytes decoded as ASCII; bytes that are not ASCII among such objects (which pandas cannot
+    decode) are hashed as they are, and the other objects as the UTF-8 bytes of their ``str()``,
+    the hashes pandas gives them.
+
     Examples
     --------
     >>> a = hash_objects(np.array(["ok", "\\ud800x"], dtype=object))
     >>> bool(a[0] == hash_objects(np.array(["ok"], dtype=object))[0]), a.dtype
     (True, dtype('uint64'))
+    >>> b = hash_objects(np.array([b"\\xff", 1, "\\ud800x"], dtype=object))
+    >>> bool(b[1] == hash_objects(np.array([2, 1], dtype=object))[1])
+    True
     """
     try:
         return pd.util.hash_array(array, categorize=categorize)
@@ -295,7 +303,25 @@ def hash_objects(array: np.ndarray, *, categorize: bool = False) -> np.ndarray:
             dtype=object,
             count=array.size,
         )
-        return pd.util.hash_array(fixed, categorize=categorize)
+        try:
+            return pd.util.hash_array(fixed, categorize=categorize)
+        except UnicodeDecodeError:  # and bytes that are not ASCII among other objects
+            pass
+    except UnicodeDecodeError:  # bytes that are not ASCII among other objects
+        pass
+    as_bytes = np.fromiter((_utf8_or_missing(v) for v in array), dtype=object, count=array.size)
+    return pd.util.hash_array(as_bytes, categorize=categorize)
+
+
+def _utf8_or_missing(value: object) -> object:
+    """Bytes as they are, a missing value as it is, text as its UTF-8 (``surrogatepass``)
+    bytes, any other object as those of its ``str()``."""
+    if isinstance(value, bytes) or value is None or value is pd.NA or value is pd.NaT:
+        return value
+    if isinstance(value, float | np.floating) and value != value:
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return text.encode("utf-8", "surrogatepass")
 
 
 _WORD_STEP, _WORD_SALT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0x51A7)

@@ -107,11 +107,7 @@ def _string_array(values: pd.Series) -> tuple[pa.Array | None, pa.Array | None]:
         values = pd.Series(np.asarray(values, dtype=object))
         inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred == "string":
-        try:
-            return pa.array(values, type=pa.large_string(), from_pandas=True), None
-        except (UnicodeEncodeError, pa.ArrowException):  # lone surrogates: shown replaced
-            text = values.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
-            return pa.array(text, type=pa.large_string(), from_pandas=True), None
+        return _text_array(values), None
     if inferred == "bytes":
         return None, pa.array(values, type=pa.large_binary(), from_pandas=True)
     if not inferred.startswith("mixed"):
@@ -120,9 +116,18 @@ def _string_array(values: pd.Series) -> tuple[pa.Array | None, pa.Array | None]:
     strings = values[values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
     blobs = values[values.map(lambda v: isinstance(v, bytes)).to_numpy(dtype=bool)]
     return (
-        pa.array(strings, type=pa.large_string()) if len(strings) else None,
+        _text_array(strings) if len(strings) else None,
         pa.array(blobs, type=pa.large_binary()) if len(blobs) else None,
     )
+
+
+def _text_array(strings: pd.Series) -> pa.Array:
+    """Present str values as an Arrow large_string array, lone surrogates shown replaced."""
+    try:
+        return pa.array(strings, type=pa.large_string(), from_pandas=True)
+    except (UnicodeEncodeError, pa.ArrowException):
+        text = strings.map(lambda v: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+        return pa.array(text, type=pa.large_string(), from_pandas=True)
 
 
 def _budgeted(arr: pa.Array, lengths: np.ndarray) -> pa.Array:

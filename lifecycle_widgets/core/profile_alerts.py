@@ -338,8 +338,13 @@ def _keys_of_columns(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`value_keys` of each of ``columns`` (rows x columns) in the first ``rows`` rows
     of ``frame`` (all by default): the columns of numpy numbers and booleans hashed in one call,
-    and the columns of other values (text, categories) in another (the same keys as one by
-    one); datetimes, nullable numbers and unhashable values one by one."""
+    and the columns of text (str and bytes values, categories of them) in another (the same
+    keys as one by one); datetimes, nullable numbers and columns of other objects one by one.
+
+    Only text is hashed across columns: pandas hashes the distinct values of a call, and two
+    columns' values that Python calls equal but hashes apart as text (``1``, ``1.0`` and
+    ``True``, whose ``str()`` differ) would share the key of the first one seen, so that
+    ``1.0`` in one column would no longer match ``"1.0"`` in another."""
     n = len(frame) if rows is None else min(rows, len(frame))
     keys = np.empty((n, len(columns)), dtype=np.uint64)
     missing = np.empty((n, len(columns)), dtype=bool)
@@ -350,15 +355,18 @@ def _keys_of_columns(
         if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
             plain.append(i)
             plain_values.append(series.to_numpy()[:n])
-        elif not (
+            continue
+        if not (
             pd.api.types.is_bool_dtype(dtype)
             or (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype))
             or pd.api.types.is_datetime64_any_dtype(dtype)
         ):
-            objects.append(i)
-            object_values.append(series.iloc[:n].to_numpy(dtype=object))
-        else:
-            keys[:, i], missing[:, i] = value_keys(series.iloc[:n])
+            head = series.iloc[:n].to_numpy(dtype=object)
+            if pd.api.types.infer_dtype(head, skipna=True) in ("string", "bytes", "empty"):
+                objects.append(i)
+                object_values.append(head)
+                continue
+        keys[:, i], missing[:, i] = value_keys(series.iloc[:n])
     if plain:
         values = np.empty((len(plain), n), dtype=np.float64)
         for row, v in enumerate(plain_values):
@@ -370,13 +378,8 @@ def _keys_of_columns(
         values = np.empty((len(objects), n), dtype=object)
         for row, v in enumerate(object_values):
             values[row] = v
-        try:
-            hashed = hash_objects(values.ravel(), categorize=True).reshape(values.shape)
-        except TypeError:  # unhashable values: their text, column by column
-            for i in objects:
-                keys[:, i], missing[:, i] = value_keys(frame[columns[i]].iloc[:n])
-        else:
-            keys[:, objects], missing[:, objects] = hashed.T, pd.isna(values).T
+        hashed = hash_objects(values.ravel(), categorize=True).reshape(values.shape)
+        keys[:, objects], missing[:, objects] = hashed.T, pd.isna(values).T
     return keys, missing
 
 

@@ -20,6 +20,7 @@ releases the GIL and chunks (or the columns of one chunk) run on threads in para
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ class Moments:
         m4 = (
             self.m4
             + o.m4
-            + delta * d_n**3 * na * nb * (na * na - na * nb + nb * nb)
+            + delta * _cube(d_n) * na * nb * (na * na - na * nb + nb * nb)
             + 6 * d_n * d_n * (na * na * o.m2 + nb * nb * self.m2)
             + 4 * d_n * (na * o.m3 - nb * self.m3)
         )
@@ -123,6 +124,14 @@ class Moments:
             return None
         g2 = n * self.m4 / self.m2**2 - 3
         return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def _cube(x: float) -> float:
+    """``x**3``, infinite where it overflows (Python's power raises there, its products do not)."""
+    try:
+        return x**3
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 @dataclass(frozen=True)

@@ -487,8 +487,8 @@ def _finalize_column(
         stats = dict(
             min=m.min,
             max=m.max,
-            mean=m.mean,
-            std=m.std(),
+            mean=_clean(m.mean),  # None when the values' sums overflow (values near 1e308)
+            std=_clean(m.std()),
             quantiles=quantiles,
             quantile_rank_error=sq.rank_error if sq is not None else 0.0,
             histogram=_histogram(part, kind, bins, sq),

@@ -10,11 +10,13 @@ none. Its state is the figure's JSON; an update sends the new figure, which ``Pl
 redraws in place.
 
 Clicks come back as plotly's own ``Points`` to callbacks registered the FigureWidget way
-(``view.data[0].on_click(callback)``), so a panel uses it as it used a FigureWidget.
+(``view.data[0].on_click(callback)``), so a panel uses it as it used a FigureWidget. A view
+given ``on_drawn`` callbacks numbers its figures and hears from the page when each is drawn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -69,6 +71,7 @@ function render({ model, el }) {
     const layout = Object.assign({}, spec.layout || {});
     if (!layout.template) layout.template = model.get("template");
     await Plotly.react(div, spec.data || [], layout, spec.config || {});
+    if (spec.revision !== undefined) model.send({type: "drawn", revision: spec.revision});
     if (!listening) {
       listening = true;
       div.on("plotly_click", (event) => {
@@ -112,7 +115,9 @@ class PlotlyView(anywidget.AnyWidget):
 
     ``data`` and ``layout`` are those of the figure shown (read them, as with a FigureWidget);
     ``show(fig)`` replaces it; clicks reach the callbacks registered with
-    ``view.data[i].on_click(callback)``, called as ``callback(trace, points, state)``.
+    ``view.data[i].on_click(callback)``, called as ``callback(trace, points, state)``. Callbacks
+    registered with ``view.on_drawn(callback)`` are called as ``callback(revision)`` when a page
+    has drawn figure number ``revision`` (``view.revision`` is that of the figure shown).
 
     Examples
     --------
@@ -132,6 +137,8 @@ class PlotlyView(anywidget.AnyWidget):
 
     def __init__(self, fig: go.Figure, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.revision = 0  # the figures shown, counted
+        self._drawn_callbacks: list[Callable[[int], None]] = []
         self.template = template_json()
         self.figure = go.Figure(fig)
         self.spec = self._spec(self.figure)
@@ -157,12 +164,20 @@ class PlotlyView(anywidget.AnyWidget):
         for trace, kept in zip(self.figure.data, callbacks, strict=False):
             for callback in kept:
                 trace.on_click(callback, append=True)
+        self.revision += 1
         self.spec = self._spec(self.figure)
+
+    def on_drawn(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(revision)`` each time a page reports figure ``revision`` drawn
+        (from the next figure shown on: only a view with such callbacks asks the page)."""
+        self._drawn_callbacks.append(callback)
 
     def _spec(self, fig: go.Figure) -> dict[str, Any]:
         spec = figure_spec(fig)
         if spec["layout"].get("template") == self.template:
             del spec["layout"]["template"]
+        if self._drawn_callbacks:  # the page answers with the number once it has drawn it
+            spec["revision"] = self.revision
         return spec
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
@@ -171,6 +186,9 @@ class PlotlyView(anywidget.AnyWidget):
             self.send({"plotlyjs": get_plotlyjs()})
         elif kind == "click":
             self._dispatch_click(content.get("points") or [])
+        elif kind == "drawn" and isinstance(content.get("revision"), int):
+            for callback in list(self._drawn_callbacks):
+                callback(content["revision"])
 
     def _dispatch_click(self, points: list[dict[str, Any]]) -> None:
         by_trace: dict[int, list[dict[str, Any]]] = {}

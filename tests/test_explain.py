@@ -301,7 +301,7 @@ def test_regression(data) -> None:
     assert local.base_value + sum(c.attribution for c in local.shap) == pytest.approx(local.prediction)
 
 
-def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_explainer, pipe_exp) -> None:
+def test_panel_picks_rows_and_redraws_two_figures_in_place(pipe_explainer, pipe_exp) -> None:
     panel = lw.ExplanationPanel(pipe_exp, explainer=pipe_explainer)
     panel.tabs.selected_index = 1
     row = pipe_exp.rows[5]
@@ -313,15 +313,17 @@ def test_panel_picks_rows_and_keeps_one_figure_widget(pipe_explainer, pipe_exp) 
     panel._clicked(trace, Points(), None)
     assert panel.row_picker.value == trace.customdata[5] and panel.tabs.selected_index == 1
     panel.show_row(row)
-    shown = panel.waterfall.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    shown = panel.waterfall.spec
     assert shown["layout"]["title"]["text"].startswith(f"Row {row}")
     for i in range(len(panel.tabs.children)):
         panel.tabs.selected_index = i
 
-    def count(w):  # widgets of the beeswarm's kind (the panel's one live figure)
-        return isinstance(w, type(panel.beeswarm)) + sum(count(c) for c in getattr(w, "children", ()))
+    from lifecycle_widgets.panels.plotly_view import PlotlyView
 
-    assert count(panel) == 1
+    def views(w):  # the figures redrawn in place: the beeswarm, and the waterfall a click waits for
+        return [w] * isinstance(w, PlotlyView) + [v for c in getattr(w, "children", ()) for v in views(c)]
+
+    assert views(panel) == [panel.beeswarm, panel.waterfall]
     stab = panel.measure_stability()
     assert stab.row == row and "Kendall tau" in panel.stability_info.value
 

@@ -91,7 +91,7 @@ def test_a_live_panel_draws_a_row_not_prepared_at_once_then_fills_it_in(fitted) 
     first, second = [r for r in range(exp.n_rows) if r not in exp.rows][:2]  # not likely clicks
     panel.show_row(first)
     panel.show_row(second)  # before the first is ready: the first is not drawn when it is
-    shown = panel.waterfall.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    shown = panel.waterfall.spec
     assert shown["layout"]["title"]["text"].startswith(f"Row {second}")
     for thread in _precompute_threads():
         thread.join(timeout=300)
@@ -115,3 +115,51 @@ def test_a_rows_explanation_does_not_depend_on_what_was_explained_before(fitted)
     background.hold(0.05)
     assert background.precompute([second]) == 1
     assert background.local(second) == on_demand.local(second)
+
+
+def test_a_pick_in_a_kernel_draws_its_waterfall_alone_then_the_rest(fitted) -> None:
+    """Inside a running event loop (a kernel handling a click) a live panel sends a prepared row's
+    waterfall alone; LIME, the counterfactual and ICE follow when the page reports that waterfall
+    drawn, or after REST_WAIT without a report. A later pick drops the earlier row's rest."""
+    import asyncio
+
+    from lifecycle_widgets.panels.explain import REST_WAIT
+
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    first, second = [r for r in range(exp.n_rows) if r not in exp.rows][:2]
+    explainer.local(first), explainer.local(second)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    panel.tabs.selected_index = 1  # no event loop here: the default row is drawn whole at once
+    view = panel.waterfall
+
+    def lime_row() -> int | None:
+        if not panel.lime.outputs:
+            return None
+        title = panel.lime.outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+        return int(title.split(":")[0].removeprefix("Row "))
+
+    def drawn(revision: int) -> None:  # the page's report, as the view's front end sends it
+        view._on_message(view, {"type": "drawn", "revision": revision}, [])
+
+    assert lime_row() == panel.row_picker.value
+
+    async def picks() -> None:
+        panel.show_row(first)
+        assert view.spec["layout"]["title"]["text"].startswith(f"Row {first}: SHAP")
+        assert view.spec["revision"] == view.revision
+        assert lime_row() is None and panel.counterfactual.value == ""  # no other row's figures
+        panel.show_row(second)  # before the first's waterfall is drawn
+        drawn(view.revision - 1)  # the first's report comes late: nothing is drawn for it
+        assert lime_row() is None and panel.current.row == second
+        drawn(view.revision)
+        assert lime_row() == second and panel.counterfactual.value
+        drawn(view.revision)  # a second page reporting the same figure: drawn once
+        panel.show_row(first)
+        await asyncio.sleep(REST_WAIT + 0.3)  # no page reports: the rest follows anyway
+        assert lime_row() == first and panel.current.row == first
+
+    asyncio.run(picks())
+    panel.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+import plotly.graph_objects as go
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
@@ -24,6 +27,7 @@ from lifecycle_widgets.figures import explain as figs
 from lifecycle_widgets.panels import display
 from lifecycle_widgets.panels import html as static
 from lifecycle_widgets.panels.calibration import calibration_headline, calibration_sections
+from lifecycle_widgets.panels.plotly_view import PlotlyView
 from lifecycle_widgets.panels.widgets import (
     ResultPanel,
     figure_widget,
@@ -32,10 +36,12 @@ from lifecycle_widgets.panels.widgets import (
     plotly_output,
     sections_panel,
     show_in,
+    update_in_place,
 )
 
 PRECOMPUTED_ROWS = 50  # local explanations a live panel prepares in the background for clicks
 HOLD_SECONDS = 0.5  # how long the background preparation waits when a pick arrives
+REST_WAIT = 1.0  # s: a pick's other local figures wait this long at most for its waterfall drawn
 
 
 def likely_clicks(exp: Explanation, limit: int = PRECOMPUTED_ROWS) -> list[int]:
@@ -399,7 +405,15 @@ class ExplanationPanel(ResultPanel):
             widgets.HTML(layout=plain, style=text),
             widgets.HTML(layout=plain, style=text),
         )
-        self.waterfall, self.lime = (widgets.Output(layout=half) for _ in range(2))
+        # the waterfall is what a click waits for: a view redrawn in place (Plotly.react), whose
+        # page says when it is drawn; the other local figures follow then (see _draw_local)
+        # (in a column box of its own: the view's ``layout`` is its figure's, not a widget Layout)
+        self.waterfall = PlotlyView(_blank_figure())
+        self.waterfall.on_drawn(self._waterfall_drawn)
+        self._waterfall_box = widgets.VBox([self.waterfall], layout=half)
+        self.lime = widgets.Output(layout=half)
+        self._rest: Callable[[], None] | None = None  # the shown row's other figures, to draw
+        self._rest_revision = 0  # drawn once the page has drawn this waterfall
         self.ice = widgets.Output(layout=full)
         self.ice_feature = widgets.Dropdown(
             options=[d.feature for d in exp.dependence], description="ICE of", layout=plain, style=labelled
@@ -547,7 +561,7 @@ class ExplanationPanel(ResultPanel):
                     f"{static.esc(type(local).__name__)}: {static.esc(str(local))}</p>"
                 )
                 return
-            self._draw_local(local)
+            self._draw_local(local, at_once=True)  # the waterfall is drawn already
 
     @classmethod
     def from_estimator(
@@ -683,7 +697,7 @@ class ExplanationPanel(ResultPanel):
             [
                 self.row_picker,
                 self.local_info,
-                widgets.HBox([self.waterfall, self.lime], layout=self._full),
+                widgets.HBox([self._waterfall_box, self.lime], layout=self._full),
                 html_widget("<h3>Counterfactual</h3>"),
                 self.counterfactual,
                 self.ice_feature,
@@ -745,7 +759,9 @@ class ExplanationPanel(ResultPanel):
                     f'<p class="lw-note">Row {row}: {static.esc(NEEDS_EXPLAINER)} '
                     f"This result holds row {default_row(self.explanation)}.</p>"
                 )
-                for out in (self.waterfall, self.lime, self.ice):
+                self._rest = None
+                update_in_place(self.waterfall, _blank_figure())
+                for out in (self.lime, self.ice):
                     out.clear_output()
                 self.counterfactual.value = ""
                 self._waterfall_row = None
@@ -763,7 +779,8 @@ class ExplanationPanel(ResultPanel):
             base_value=self.explanation.base_value,
             output_space=self.explanation.output_space,
         )
-        show_in(self.waterfall, figs.waterfall_figure(quick))
+        self._rest = None  # another row's figures are not drawn
+        update_in_place(self.waterfall, figs.waterfall_figure(quick))
         self._waterfall_row = row
         self.local_info.value = (
             f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
@@ -773,13 +790,49 @@ class ExplanationPanel(ResultPanel):
                 out.outputs = ()
         self.counterfactual.value = ""
 
-    def _draw_local(self, local: LocalExplanation) -> None:
-        """Draw a row's whole local explanation (its waterfall only if another row's is shown)."""
+    def _draw_local(self, local: LocalExplanation, *, at_once: bool = False) -> None:
+        """Draw a row's whole local explanation (its waterfall only if another row's is shown).
+
+        In a live panel inside a running kernel the waterfall (what the reviewer waits for) goes
+        alone: LIME, the counterfactual and ICE follow once the page reports the waterfall drawn
+        (at most ``REST_WAIT`` later), so the page draws one figure first, not four. A later pick
+        drops them. Elsewhere (a static panel, no event loop, ``at_once``) all are drawn now."""
         self.current = local
         self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
-        if self._waterfall_row != local.row:  # the quick waterfall is this one
-            show_in(self.waterfall, figs.waterfall_figure(local))
+        waited = self._waterfall_row != local.row
+        if waited:  # not the quick waterfall of this row
+            update_in_place(self.waterfall, figs.waterfall_figure(local))
             self._waterfall_row = local.row
+        self._rest = None
+        loop = _running_loop() if self._live and not at_once else None
+        if loop is None:
+            self._draw_rest(local)
+            return
+        for out in (self.lime, self.ice):  # no other row's figures beside this waterfall
+            if out.outputs:
+                out.outputs = ()
+        self.counterfactual.value = ""
+
+        def rest() -> None:
+            with self._draw_lock:
+                if self._rest is not rest:  # drawn already, or another pick came
+                    return
+                self._rest = None
+                if self.current is local and not self._stop_precompute.is_set():
+                    self._draw_rest(local)
+
+        self._rest = rest
+        self._rest_revision = self.waterfall.revision
+        loop.call_later(REST_WAIT if waited else 0.0, rest)
+
+    def _waterfall_drawn(self, revision: int) -> None:
+        # the page drew waterfall number ``revision``: the row's other figures may follow
+        rest = self._rest
+        if rest is not None and revision == self._rest_revision:
+            rest()
+
+    def _draw_rest(self, local: LocalExplanation) -> None:
+        """A row's LIME, counterfactual and ICE (its waterfall and table are drawn)."""
         show_in(self.lime, figs.lime_figure(local))
         self.counterfactual.value = f'<div class="lw">{counterfactual_html(local)}</div>'
         self._draw_ice()
@@ -832,6 +885,19 @@ class ExplanationPanel(ResultPanel):
                 self.shap_dependence,
                 figs.shap_dependence_figure(self.explanation, feature, color=color or None),
             )
+
+
+def _blank_figure() -> go.Figure:
+    """What the waterfall's view shows with no row: no axes, no bars."""
+    return go.Figure(layout={"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 60})
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop this thread runs (a kernel's, handling a message or a cell), else None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def local_sections(local: LocalExplanation) -> list[static.Section]:

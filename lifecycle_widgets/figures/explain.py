@@ -303,11 +303,32 @@ def waterfall_figure(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    fig.add_vline(
-        x=float(local.base_value),
-        line={"dash": "dash", "color": NEUTRAL, "width": 1},
-        annotation={"text": f"base value {fmt_number(local.base_value)}", "yref": "paper", "y": 1.0},
-        annotation_position="top",
+    base = float(local.base_value)
+    fig.update_layout(  # the dashed base line with its label, as add_vline draws it (in a tenth of the time)
+        shapes=[
+            {
+                "type": "line",
+                "x0": base,
+                "x1": base,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "y domain",
+                "line": {"dash": "dash", "color": NEUTRAL, "width": 1},
+            }
+        ],
+        annotations=[
+            {
+                "text": f"base value {fmt_number(local.base_value)}",
+                "x": base,
+                "xref": "x",
+                "xanchor": "center",
+                "y": 1.0,
+                "yref": "y domain",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ],
     )
     return finish(
         fig,

@@ -342,7 +342,14 @@ def waterfall_figure(
             "automargin": True,
             "title": {"text": "feature = value"},
         },
-    ).update_layout(margin_t=80, margin_r=40)
+    ).update_layout(margin_t=80, margin_r=40, margin_l=_label_margin([*labels, total_label]))
+
+
+def _label_margin(labels: list[str]) -> int:
+    """A left margin that holds the labels (about 7 px a character at plotly's 12 px font) and
+    the axis title: the axis' automargin then has nothing to push, so plotly draws the figure in
+    one pass, not two (a redraw in place costs half as much); a longer label still gets its room."""
+    return min(320, 45 + 7 * max((len(label) for label in labels), default=0))
 
 
 def lime_figure(

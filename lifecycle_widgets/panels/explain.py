@@ -733,6 +733,10 @@ class ExplanationPanel(ResultPanel):
             self._hold_background()
             row = int(trace.customdata[points.point_inds[0]])
             if self.tabs.children[1].children:  # the Local tab is built: show it, then the row in it
+                if self._live and row != self.row_picker.value:
+                    # cleared while hidden: the page does not redraw them as the tab shows
+                    with self._draw_lock:
+                        self._clear_rest()
                 self.tabs.selected_index = 1
                 self.row_picker.value = row
             else:  # building the tab draws the row picked
@@ -785,6 +789,10 @@ class ExplanationPanel(ResultPanel):
         self.local_info.value = (
             f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
         )
+        self._clear_rest()
+
+    def _clear_rest(self) -> None:
+        """Empty LIME, the counterfactual and ICE (one message each, only if not empty)."""
         for out in (self.lime, self.ice):
             if out.outputs:
                 out.outputs = ()
@@ -808,10 +816,7 @@ class ExplanationPanel(ResultPanel):
         if loop is None:
             self._draw_rest(local)
             return
-        for out in (self.lime, self.ice):  # no other row's figures beside this waterfall
-            if out.outputs:
-                out.outputs = ()
-        self.counterfactual.value = ""
+        self._clear_rest()  # no other row's figures beside this waterfall
 
         def rest() -> None:
             with self._draw_lock:

@@ -83,7 +83,12 @@ function render({ model, el }) {
   model.on("change:spec", draw);
   const resize = new ResizeObserver(() => {
     if (!listening || div.offsetParent === null) return;
-    if (drawnHidden) draw(); else window.Plotly.Plots.resize(div);
+    if (drawnHidden) draw();
+    // plotly draws at 700 px until resized to its box; a tab shown again at the width the figure
+    // has, or a change of the figure's own height, needs no resize (a redraw 100 ms later)
+    else if (!div._fullLayout || Math.round(div._fullLayout.width) !== div.clientWidth) {
+      window.Plotly.Plots.resize(div);
+    }
   });
   resize.observe(el);
   draw();

@@ -806,11 +806,11 @@ class ExplanationPanel(ResultPanel):
         (at most ``REST_WAIT`` later), so the page draws one figure first, not four. A later pick
         drops them. Elsewhere (a static panel, no event loop, ``at_once``) all are drawn now."""
         self.current = local
-        self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
         waited = self._waterfall_row != local.row
-        if waited:  # not the quick waterfall of this row
+        if waited:  # not the quick waterfall of this row; first, the page draws it first
             update_in_place(self.waterfall, figs.waterfall_figure(local))
             self._waterfall_row = local.row
+        self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
         self._rest = None
         loop = _running_loop() if self._live and not at_once else None
         if loop is None:

@@ -161,5 +161,12 @@ def test_a_pick_in_a_kernel_draws_its_waterfall_alone_then_the_rest(fitted) -> N
         await asyncio.sleep(REST_WAIT + 0.3)  # no page reports: the rest follows anyway
         assert lime_row() == first and panel.current.row == first
 
+        class Points:  # a beeswarm click on another row, from the Global tab
+            point_inds = (list(panel.beeswarm.data[0].customdata).index(exp.rows[0]),)
+
+        panel.tabs.selected_index = 0
+        panel._clicked(panel.beeswarm.data[0], Points(), None)  # stale figures cleared, tab shown
+        assert panel.tabs.selected_index == 1 and lime_row() is None
+
     asyncio.run(picks())
     panel.close()

@@ -492,7 +492,9 @@ class ExplanationPanel(ResultPanel):
 
     def close(self) -> None:
         """Stop preparing local explanations, then close the panel's widgets."""
-        self._stop_precompute.set()
+        stop = getattr(self, "_stop_precompute", None)  # absent when __init__ raised early
+        if stop is not None:
+            stop.set()
         super().close()
 
     # --- local explanations in the background ----------------------------------------------------

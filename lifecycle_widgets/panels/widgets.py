@@ -1,8 +1,8 @@
 """Widget helpers shared by every panel.
 
-A panel holds at most one interactive figure (a ``PlotlyView``: its state is the figure's JSON,
-where a ``go.FigureWidget`` carries plotly.js, about 5 MB), for the figure the user drives, and
-updates it in place. Figures that only need showing go into an ``Output`` widget as plotly's own
+A figure the user drives, or one a pick redraws, is a ``PlotlyView`` (its state is the figure's
+JSON, where a ``go.FigureWidget`` carries plotly.js, about 5 MB), updated in place: the profile's
+column figure, the explanation's beeswarm and its Local tab's waterfall. Figures that only need showing go into an ``Output`` widget as plotly's own
 mimetype, which JupyterLab renders with the plotly.js it already has.
 """
 
@@ -40,7 +40,7 @@ def show_in(out: widgets.Output, fig: go.Figure) -> None:
 
 
 def figure_widget(fig: go.Figure) -> PlotlyView:
-    """The panel's one interactive figure, showing ``fig`` (see ``plotly_view``: its state is the
+    """An interactive figure, showing ``fig`` (see ``plotly_view``: its state is the
     figure's JSON, not plotly.js)."""
     return PlotlyView(fig)
 

@@ -50,11 +50,13 @@ def _threads() -> int:
 
 
 def _blas_once(func: Callable[P, R]) -> Callable[P, R]:
-    """Run ``func`` with BLAS on one thread (:func:`one_blas_thread`)."""
+    """Run ``func`` with BLAS on one thread (:func:`one_blas_thread`), and without overflow
+    errors: a column of values near 1e300, whose squares overflow float64, gets no coefficient
+    (NaN) rather than stopping the profile (numpy's errstate is per thread, so it is set here)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with one_blas_thread():
+        with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
             return func(*args, **kwargs)
 
     return wrapper

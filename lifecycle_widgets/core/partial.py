@@ -73,6 +73,13 @@ class Moments:
     def of(cls, x: np.ndarray) -> Moments:
         if x.size == 0:
             return cls()
+        # values near 1e300 overflow their powers to inf: the profile writes such moments as
+        # null; errstate is per thread and this runs on the partials' threads
+        with np.errstate(over="ignore", invalid="ignore"):
+            return cls._of(x)
+
+    @classmethod
+    def _of(cls, x: np.ndarray) -> Moments:
         mean = float(x.mean())
         d = x - mean
         d2 = d * d

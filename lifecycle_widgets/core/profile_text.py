@@ -57,6 +57,17 @@ def semantic_counts(uniq: pa.Array, weights: np.ndarray) -> tuple[tuple[str, int
     >>> semantic_counts(values, np.ones(5, dtype=np.int64))
     (('email', 1), ('national id', 1), ('phone', 1))
     """
+    out = []
+    for label, hit in _semantic_hits(uniq):
+        n = int(weights[hit].sum())
+        if n:
+            out.append((label, n))
+    return tuple(out)
+
+
+def _semantic_hits(uniq: pa.Array) -> list[tuple[str, np.ndarray]]:
+    """Each labelled category of SEMANTIC_PATTERNS with the mask of the values whose first
+    matching category it is."""
     taken = np.zeros(len(uniq), dtype=bool)
     out = []
     for label, pattern in SEMANTIC_PATTERNS:
@@ -68,10 +79,9 @@ def semantic_counts(uniq: pa.Array, weights: np.ndarray) -> tuple[tuple[str, int
             )
             hit &= (digits >= 7) & (digits <= 15) & marked
         taken |= hit
-        n = int(weights[hit].sum())
-        if label and n:
-            out.append((label, n))
-    return tuple(out)
+        if label:
+            out.append((label, hit))
+    return out
 
 
 def length_histogram(lengths: np.ndarray, bins: int, total: int | None = None) -> Histogram | None:
@@ -532,17 +542,8 @@ def _semantic_many(
 ) -> list[tuple[tuple[str, int], ...]]:
     """:func:`semantic_counts` of each owner's distinct values, each expression run once on
     all of them (a value's match does not depend on the others)."""
-    taken = np.zeros(len(uniq), dtype=bool)
-    found = []
-    for label, pattern in SEMANTIC_PATTERNS:
-        hit = pc.match_substring_regex(uniq, pattern).to_numpy(zero_copy_only=False).astype(bool) & ~taken
-        if label == "phone" and hit.any():
-            digits = pc.count_substring_regex(uniq, "[0-9]").to_numpy(zero_copy_only=False)
-            marked = (
-                pc.match_substring_regex(uniq, r"[ ().-]|^\+").to_numpy(zero_copy_only=False).astype(bool)
-            )
-            hit &= (digits >= 7) & (digits <= 15) & marked
-        taken |= hit
-        if label:
-            found.append((label, np.bincount(owner[hit], weights=weights[hit], minlength=groups)))
+    found = [
+        (label, np.bincount(owner[hit], weights=weights[hit], minlength=groups))
+        for label, hit in _semantic_hits(uniq)
+    ]
     return [tuple((label, int(n[g])) for label, n in found if int(n[g])) for g in range(groups)]

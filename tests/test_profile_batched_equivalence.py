@@ -624,6 +624,9 @@ def _hostile_frame(seed: int, rows: int, *, huge: bool = True) -> pd.DataFrame:
 PROFILE_CASES = [(seed, rows) for seed, rows in [(0, 0), (1, 1), (2, 2), (3, 40), (4, 300)]]
 
 
+# pandas warns that the merged frequent values of an object column holding bytes beside floats
+# cannot be sorted (it leaves them in union order, the same on every run): not the package's error
+@pytest.mark.filterwarnings("ignore:'<' not supported between instances:RuntimeWarning")
 def test_profiles_are_byte_identical_on_one_and_on_several_threads() -> None:
     # a fresh frame each time: see test_memory_of_text_objects_is_that_of_their_first_profile
     for seed, rows in PROFILE_CASES:

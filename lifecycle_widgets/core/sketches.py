@@ -18,7 +18,6 @@ answers with a documented error bound:
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,7 +205,7 @@ class FrequentValues:
         elif other.counts.empty:
             merged = self.counts
         else:
-            merged = _add_aligned(self.counts, other.counts)
+            merged = self.counts.add(other.counts, fill_value=0).astype("int64")
         error = self.error + other.error
         counts = merged.to_numpy()
         if counts.size > self.capacity:
@@ -242,14 +241,3 @@ class FrequentValues:
             values = index[order].tolist()
         return values, counts[order].astype(int).tolist()
 
-
-def _add_aligned(a: pd.Series, b: pd.Series) -> pd.Series:
-    """``a.add(b, fill_value=0)`` as int64, in the order pandas gives it (the union of the
-    values, sorted where they compare), without pandas' warning for values that do not
-    compare (bytes beside floats in an object column), which it leaves unsorted."""
-    if a.index.equals(b.index):
-        return a.add(b, fill_value=0).astype("int64")
-    index = a.index.union(b.index, sort=False)
-    with contextlib.suppress(TypeError):
-        index = index.sort_values()
-    return (a.reindex(index, fill_value=0) + b.reindex(index, fill_value=0)).astype("int64")

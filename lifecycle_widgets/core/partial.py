@@ -790,10 +790,9 @@ class TablePartial:
 
     def duplicate_rows(self) -> tuple[int, bool]:
         """Duplicate rows, and whether the count is exact (else scaled from the hash-space share)."""
-        from lifecycle_widgets.core.sketches import sorted_unique
-
         kept = np.concatenate(self.row_hashes) if self.row_hashes else np.empty(0, dtype=np.uint64)
-        duplicates = int(kept.size - sorted_unique(kept).size)
+        kept.sort()  # in place: the kept hashes are up to 16 MB, and this runs at the memory peak
+        duplicates = int(np.count_nonzero(kept[1:] == kept[:-1]))
         return duplicates * 2**self.hash_level, self.hash_level == 0
 
     def merge(self, o: TablePartial) -> TablePartial:

@@ -197,42 +197,55 @@ def measure_once(
 
 
 def measure(
-    tool: str, rows: int, data: Path, repeat: int, ypython: Path | None, timeout: float, step: str
-) -> Measure:
-    m = Measure(tool, rows)
+    tools: list[str], rows: int, data: Path, repeats: dict[str, int], ypython: Path | None,
+    timeout: float, step: str,
+) -> list[Measure]:
+    """Every tool's runs at ``rows``, interleaved: round ``i`` runs each tool that has an
+    ``i``-th run, in turn. This machine's speed drifts by 2x within minutes (other virtual
+    machines on its host), so runs of one tool back to back could all fall in a slow spell
+    that another tool's runs missed; interleaved, every tool meets the same spells."""
     html_dir = RESULTS / "html"
     html_dir.mkdir(parents=True, exist_ok=True)
-    out = html_dir / f"{tool}_{rows}rows.html"
-    log_file = RESULTS / "logs" / f"{tool}_{rows}rows.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log_file.write_text("")
-    peaks, imports, cpus = [], [], []
-    for i in range(repeat):
-        load = os.getloadavg()[0]
-        m.load = max(m.load, load)
-        log(f"{step} {LABELS[tool]}, {rows:,} rows, run {i + 1}/{repeat} (load {load:.2f}) ...")
-        r = measure_once(tool, data, out, ypython, timeout, log_file)
-        if r.get("status") in ("timeout", "failed"):
-            m.status, m.note = r["status"], r["note"]
-            if r["status"] == "timeout":
-                m.seconds = r["seconds"]
-            log(f"    {m.status}: {m.note}")
-            return m
-        m.runs.append(r["seconds"])
-        peaks.append(r["peak_rss_mb"])
-        imports.append(r["import_rss_mb"])
-        cpus.append(r["cpu_seconds"])
-        m.html_bytes, m.version = r["html_bytes"], r["version"]
-        log(
-            f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
-            f"peak {r['peak_rss_mb']:.0f} MB, HTML {r['html_bytes'] / 1e6:.2f} MB"
-        )
-    # best of the runs: other processes on the machine only ever add time
-    m.seconds = min(m.runs)
-    m.cpu_seconds = min(cpus)
-    m.peak_mb = statistics.median(peaks)
-    m.import_mb = statistics.median(imports)
-    return m
+    measures = {tool: Measure(tool, rows) for tool in tools}
+    collected: dict[str, tuple[list[float], list[float], list[float]]] = {t: ([], [], []) for t in tools}
+    for tool in tools:
+        (RESULTS / "logs").mkdir(parents=True, exist_ok=True)
+        (RESULTS / "logs" / f"{tool}_{rows}rows.log").write_text("")
+    for i in range(max(repeats.values(), default=0)):
+        for tool in tools:
+            m = measures[tool]
+            if i >= repeats[tool] or m.status != "ok":
+                continue
+            load = os.getloadavg()[0]
+            m.load = max(m.load, load)
+            log(f"{step} {LABELS[tool]}, {rows:,} rows, run {i + 1}/{repeats[tool]} (load {load:.2f}) ...")
+            out = html_dir / f"{tool}_{rows}rows.html"
+            r = measure_once(tool, data, out, ypython, timeout, RESULTS / "logs" / f"{tool}_{rows}rows.log")
+            if r.get("status") in ("timeout", "failed"):
+                m.status, m.note = r["status"], r["note"]
+                if r["status"] == "timeout":
+                    m.seconds = r["seconds"]
+                log(f"    {m.status}: {m.note}")
+                continue
+            m.runs.append(r["seconds"])
+            peaks, imports, cpus = collected[tool]
+            peaks.append(r["peak_rss_mb"])
+            imports.append(r["import_rss_mb"])
+            cpus.append(r["cpu_seconds"])
+            m.html_bytes, m.version = r["html_bytes"], r["version"]
+            log(
+                f"    {r['seconds']:.2f} s, CPU {r['cpu_seconds']:.2f} s (process {r['process_seconds']:.1f} s), "
+                f"peak {r['peak_rss_mb']:.0f} MB, HTML {r['html_bytes'] / 1e6:.2f} MB"
+            )
+    for tool, m in measures.items():
+        peaks, imports, cpus = collected[tool]
+        if m.status == "ok" and m.runs:
+            # best of the runs: other processes on the machine only ever add time
+            m.seconds = min(m.runs)
+            m.cpu_seconds = min(cpus)
+            m.peak_mb = statistics.median(peaks)
+            m.import_mb = statistics.median(imports)
+    return list(measures.values())
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -453,22 +466,24 @@ def main(argv: list[str] | None = None) -> int:
         ydata_note = "skipped (--skip-ydata)"
 
     measures: list[Measure] = []
-    plan = [(rows, tool) for rows in args.rows for tool in tools]
-    for i, (rows, tool) in enumerate(plan, 1):
+    for n, rows in enumerate(args.rows, 1):
         data = make_data.ensure(rows, row_group)
-        step = f"[{i}/{len(plan)}]"
-        if tool in YDATA_TOOLS and ypython is None:
-            measures.append(Measure(tool, rows, status="skipped", note="not installed"))
-            continue
-        repeat = args.ydata_repeat if tool in YDATA_TOOLS else args.repeat
-        measures.append(measure(tool, rows, data, repeat, ypython, args.timeout, step))
+        runnable = []
+        for tool in tools:
+            if tool in YDATA_TOOLS and ypython is None:
+                measures.append(Measure(tool, rows, status="skipped", note="not installed"))
+            else:
+                runnable.append(tool)
+        repeats = {t: args.ydata_repeat if t in YDATA_TOOLS else args.repeat for t in runnable}
+        measures += measure(runnable, rows, data, repeats, ypython, args.timeout, f"[{n}/{len(args.rows)}]")
+    measures.sort(key=lambda m: (args.rows.index(m.rows), tools.index(m.tool)))
 
     html_ratio = None
     largest = max(args.rows)
     big = next((m for m in measures if m.tool == OURS and m.rows == largest and m.html_bytes), None)
     if big is not None:
         small_data = make_data.ensure(SMALL_ROWS, row_group)
-        small = measure(OURS, SMALL_ROWS, small_data, 1, None, args.timeout, "[html size]")
+        (small,) = measure([OURS], SMALL_ROWS, small_data, {OURS: 1}, None, args.timeout, "[html size]")
         if small.html_bytes:
             html_ratio = (big, small)
 

@@ -317,12 +317,30 @@ def text_summary(
             lengths=length_histogram(lengths, bins, None if lengths.size >= count else count),
         )
     lengths = pc.utf8_length(strings).to_numpy().astype(np.int64)
-    exact = lengths.size >= count
     head = _budgeted(strings, lengths)
     # every count below is made on the distinct values, weighted by how often each occurs: a
     # categorical column costs its categories, not its rows
     distinct = pc.value_counts(head)
     uniq, weights = distinct.field("values"), distinct.field("counts").to_numpy().astype(np.int64)
+    owners, words = _words_of(uniq)
+    words_per_value = np.bincount(owners, minlength=len(uniq))
+    return _summary(
+        lengths,
+        count,
+        bins,
+        len(head),
+        words_per_value,
+        weights,
+        _top(words, weights[owners], top_n),
+        _character_classes(uniq, weights),
+        _top(patterns_of(uniq), weights, 10) if patterns else ((), 0),
+        semantic_counts(uniq, weights),
+    )
+
+
+def _words_of(uniq: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """The words of each value (split at whitespace, lower case, punctuation around a word
+    trimmed, empty words dropped), and the position of each word's value."""
     tokens = pc.utf8_split_whitespace(uniq)
     owners = pc.list_parent_indices(tokens).to_numpy()
     words = pc.utf8_lower(pc.list_flatten(tokens))
@@ -333,26 +351,40 @@ def text_summary(
     else:
         words = pc.replace_substring_regex(words, r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", "")
     nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
-    words_per_value = np.bincount(owners[nonempty], minlength=len(uniq))
-    top_words, distinct_words = _top(words.filter(pa.array(nonempty)), weights[owners[nonempty]], top_n)
-    total_characters, classes = _character_classes(uniq, weights)
-    top_patterns, distinct_patterns = _top(patterns_of(uniq), weights, 10) if patterns else ((), 0)
-    semantic = semantic_counts(uniq, weights)
+    return owners[nonempty], words.filter(pa.array(nonempty))
+
+
+def _summary(
+    lengths: np.ndarray,
+    count: int,
+    bins: int,
+    counted: int,
+    words_per_value: np.ndarray,
+    weights: np.ndarray,
+    words: tuple[tuple[tuple[str, int], ...], int],
+    classes: tuple[int, tuple[tuple[str, int], ...]],
+    patterns: tuple[tuple[tuple[str, int], ...], int],
+    semantic: tuple[tuple[str, int], ...],
+) -> TextSummary:
+    """The summary of a text column's sampled values from its parts: ``lengths`` of every
+    value, and the rest counted on the ``counted`` values' distinct ones, each of ``weights``
+    (top words, character classes and patterns as (top, distinct) pairs)."""
+    exact = lengths.size >= count
     return TextSummary(
         values=int(lengths.size),
         exact=exact,
         unit="characters",
         lengths=length_histogram(lengths, bins, None if exact else count),
-        counted_values=len(head),
+        counted_values=counted,
         words_total=int(words_per_value @ weights),
-        words_mean=float(words_per_value @ weights / len(head)),
+        words_mean=float(words_per_value @ weights / counted),
         words_max=int(words_per_value.max()),
-        distinct_words=distinct_words,
-        top_words=top_words,
-        characters_total=total_characters,
-        character_classes=classes,
-        patterns=top_patterns,
-        distinct_patterns=distinct_patterns,
+        distinct_words=words[1],
+        top_words=words[0],
+        characters_total=classes[0],
+        character_classes=classes[1],
+        patterns=patterns[0],
+        distinct_patterns=patterns[1],
         semantic=semantic,
     )
 
@@ -447,17 +479,9 @@ def text_summaries(
     weights = np.concatenate([b[4] for b in batch])
     owner = np.repeat(np.arange(len(batch)), [len(b[5]) for b in batch])
     starts = np.concatenate(([0], np.cumsum([len(b[5]) for b in batch])))
-    tokens = pc.utf8_split_whitespace(uniq)
-    parents = pc.list_parent_indices(tokens).to_numpy()
-    words = pc.utf8_lower(pc.list_flatten(tokens))
-    if _ascii_bytes(words) is not None:
-        words = pc.utf8_trim(words, characters=ASCII_NON_WORD)
-    else:  # the expression agrees with the trim on ASCII words
-        words = pc.replace_substring_regex(words, r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$", "")
-    nonempty = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)
-    words_per_value = np.bincount(parents[nonempty], minlength=len(uniq))
-    kept = parents[nonempty]
-    top_words = _top_many(words.filter(pa.array(nonempty)), owner[kept], weights[kept], len(batch), top_n)
+    kept, words = _words_of(uniq)
+    words_per_value = np.bincount(kept, minlength=len(uniq))
+    top_words = _top_many(words, owner[kept], weights[kept], len(batch), top_n)
     classes = _character_classes_many(uniq, weights, owner, starts)
     with_patterns = np.array([columns[b[0]][2] for b in batch], dtype=bool)
     top_patterns: list[tuple[tuple[tuple[str, int], ...], int]] = [((), 0)] * len(batch)
@@ -467,27 +491,18 @@ def text_summaries(
         top_patterns = _top_many(shapes, owner[rows], weights[rows], len(batch), 10)
     semantic = _semantic_many(uniq, weights, owner, len(batch))
     for g, (i, _, lengths, head, _, _) in enumerate(batch):
-        count = columns[i][1]
         lo, hi = int(starts[g]), int(starts[g + 1])
-        per_value, w = words_per_value[lo:hi], weights[lo:hi]
-        exact = lengths.size >= count
-        total_characters, character_classes = classes[g]
-        out[i] = TextSummary(
-            values=int(lengths.size),
-            exact=exact,
-            unit="characters",
-            lengths=length_histogram(lengths, bins, None if exact else count),
-            counted_values=len(head),
-            words_total=int(per_value @ w),
-            words_mean=float(per_value @ w / len(head)),
-            words_max=int(per_value.max()),
-            distinct_words=top_words[g][1],
-            top_words=top_words[g][0],
-            characters_total=total_characters,
-            character_classes=character_classes,
-            patterns=top_patterns[g][0],
-            distinct_patterns=top_patterns[g][1],
-            semantic=semantic[g],
+        out[i] = _summary(
+            lengths,
+            columns[i][1],
+            bins,
+            len(head),
+            words_per_value[lo:hi],
+            weights[lo:hi],
+            top_words[g],
+            classes[g],
+            top_patterns[g],
+            semantic[g],
         )
     return out
 

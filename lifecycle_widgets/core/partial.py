@@ -637,7 +637,7 @@ def numpy_column_partial(values: np.ndarray, name: str) -> tuple[ColumnPartial, 
             hashes = np.full(len(codes), _MISSING_HASH, dtype=np.uint64)
         part.distinct.update(unique_hashes)
         part.frequent = FrequentValues()
-        part.frequent.update(pd.Series(counts, index=pd.Index(uniques, tupleize_cols=False), copy=False))
+        part.frequent.update_counts(uniques, counts)  # trimmed before an Index is built
         x = values.astype(np.float64)
     _numeric_stats(part, x)
     return part, hashes

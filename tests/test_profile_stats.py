@@ -262,3 +262,23 @@ def test_integer_histogram_bins_are_unit_aligned_and_even() -> None:
     assert hist.below == hist.above == 0 and sum(hist.counts) == 200_000
     full = np.asarray(hist.counts[:-1], dtype=float)  # the last bin may hold fewer values
     assert full.max() / full.min() < 1.05
+
+
+@pytest.mark.parametrize("loader", ["load_iris", "load_wine", "load_breast_cancer", "load_diabetes", "load_digits"])
+@pytest.mark.parametrize("chunk_rows", [None, 37])
+def test_bundled_datasets_match_pandas(loader: str, chunk_rows: int | None) -> None:
+    """scikit-learn's bundled datasets (not made by this project), whole and in chunks of 37
+    rows: every column's moments, range, distinct and missing counts, and the duplicate rows,
+    as pandas computes them."""
+    from sklearn import datasets
+
+    df = getattr(datasets, loader)(as_frame=True).frame
+    prof = lw.profile(df, progress=False, **({} if chunk_rows is None else {"chunk_rows": chunk_rows}))
+    assert prof.n_rows == len(df) and prof.duplicate_rows == int(df.duplicated().sum())
+    for name in df.columns:
+        s, col = df[name], prof.column(str(name))
+        assert (col.missing, col.distinct) == (int(s.isna().sum()), s.nunique()), name
+        assert (col.min, col.max) == (s.min(), s.max()), name
+        expected = [s.mean(), s.std(), s.skew(), s.kurt()]
+        got = [col.mean, col.std, col.skewness, col.kurtosis]
+        np.testing.assert_allclose(np.array(got, dtype=float), expected, rtol=1e-9, atol=1e-12, err_msg=str(name))

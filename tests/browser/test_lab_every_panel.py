@@ -3,7 +3,11 @@ times, every live figure draws its traces each time (figures once went blank at 
 the same panels in the dark theme, where tables and headlines follow Lab's theme variables.
 Last, the notebook is saved and reopened without its kernel: every panel shows its static twin
 with its figures, never "Error displaying widget". Screenshots of every panel, light and dark,
-and reopened, are saved (``LW_SCREENSHOT_DIR`` keeps them)."""
+and reopened, are saved (``LW_SCREENSHOT_DIR`` keeps them).
+
+The panels are split in two halves, each a notebook of its own checked in full (runs, themes,
+reopening) by a test class of its own: pytest-xdist's ``loadscope`` sends a class to one worker,
+so the two workers share the work instead of one of them drawing fifteen panels five minutes long."""
 
 from __future__ import annotations
 
@@ -18,7 +22,12 @@ from .lab_page import KERNEL_TIMEOUT, RUN_ALL
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-RUNS = 5
+# Each panel runs once from a fresh kernel in a fresh page, then twice more after "Restart Kernel
+# and Clear": figures went blank at random, so every run checks every figure, and the count of
+# drawn figures must be the same every run. Three runs keep both kinds of run (a fresh page, and
+# re-runs where the page still holds the old views) and two re-runs to compare with each other;
+# five drew the same fifteen panels twice more, about a minute of a worker's time.
+RUNS = 3
 SETUP = """\
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
@@ -30,7 +39,7 @@ model = RandomForestClassifier(30, max_depth=5, random_state=0).fit(X[:1000], y[
 X_test, y_test = X[1000:], y[1000:]
 base = lw.Baseline.fit(df)
 batch = lw.datasets.credit_batch(800, seed=5)
-store = lw.RunStore("every_panel.db")
+store = lw.RunStore("STORE")
 for depth in (3, 5, 7):
     with store.start_run(experiment="every-panel") as run:
         run.log_params({"depth": depth}); run.log_metrics({"auc": 0.7 + depth / 100})
@@ -68,10 +77,18 @@ PANELS = {
 }
 
 
-def _notebook(path: Path) -> None:
+# two halves of about equal weight (every other panel: the profile and the explanation, the
+# heaviest to draw, fall in different halves), each drawn, themed and reopened in full
+HALVES = (
+    {k: v for i, (k, v) in enumerate(PANELS.items()) if i % 2 == 0},
+    {k: v for i, (k, v) in enumerate(PANELS.items()) if i % 2 == 1},
+)
+
+
+def _notebook(path: Path, panels: dict[str, str]) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [
-        nbformat.v4.new_code_cell(code) for code in PANELS.values()
+    nb.cells = [nbformat.v4.new_code_cell(SETUP.replace("STORE", f"{path.stem}.db"))] + [
+        nbformat.v4.new_code_cell(code) for code in panels.values()
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -117,7 +134,7 @@ def _blank_figures(page) -> list[str]:
     return blank
 
 
-def _reopen_without_the_kernel(page, lab, screenshot) -> None:
+def _reopen_without_the_kernel(page, lab, screenshot, panels: dict[str, str]) -> None:
     """Save, shut the kernel down and reopen: no panel can be drawn (its widget models died with
     the kernel), so each shows its static twin with its figures, and no "model not found"."""
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
@@ -133,7 +150,7 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
     page.wait_for_function(
         "n => Array.from(document.querySelectorAll('.jp-OutputArea-output .lw-fallback'))"
         ".filter(e => e.offsetParent !== null).length === n",
-        arg=len(PANELS),
+        arg=len(panels),
         timeout=KERNEL_TIMEOUT,
     )
     assert page.locator(".jp-OutputArea-output .lw-panel").count() == 0, "a panel came back to life"
@@ -142,14 +159,18 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
         ".filter(e => e.offsetParent !== null && /Error displaying widget/.test(e.textContent)).length"
     )
     assert visible_errors == 0, f"{visible_errors} outputs say 'Error displaying widget'"
-    assert page.locator(".jp-OutputArea-output .lw-fallback .js-plotly-plot").count() > 0
+    # a twin draws its figures a second after it shows, once plotly.js is evaluated: wait for one
+    # (with fewer twins on the page the check above can come sooner than that)
+    drawn = page.locator(".jp-OutputArea-output .lw-fallback .js-plotly-plot")
+    drawn.first.wait_for(state="attached", timeout=KERNEL_TIMEOUT)
+    assert drawn.count() > 0
     blank = _blank_figures(page)
     assert not blank, f"reopened: figures without traces: {blank}"
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     # screenshots for a person to look at, not assertions (those are above): on a busy machine a
-    # page drawing fifteen twins may not answer in time, and then a screenshot is skipped, said
-    for i, key in enumerate(PANELS):
+    # page drawing many twins may not answer in time, and then a screenshot is skipped, said
+    for i, key in enumerate(panels):
         twin = twins.nth(i)
         try:
             twin.scroll_into_view_if_needed(timeout=30_000)
@@ -165,16 +186,17 @@ def _reopen_without_the_kernel(page, lab, screenshot) -> None:
             print(f"reopened-{key}: no screenshot, the page did not answer within 30 s")
 
 
-def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot) -> None:
-    name = "every_panel.ipynb"
-    _notebook(lab.root / name)
+def _every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot, half: int) -> None:
+    panels = HALVES[half]
+    name = f"every_panel_{half + 1}.ipynb"
+    _notebook(lab.root / name, panels)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     context.set_default_timeout(30_000)
     errors: list[str] = []
     try:
         page = context.new_page()
         page.on("pageerror", lambda err: errors.append(str(err)))
-        page.goto(lab.page_url(f"lab/workspaces/lw-every-panel/tree/{name}?reset"))
+        page.goto(lab.page_url(f"lab/workspaces/lw-every-panel-{half + 1}/tree/{name}?reset"))
         page.locator(".jp-NotebookPanel .jp-Notebook").wait_for()
         drawn_counts = []
         for run in range(RUNS):
@@ -188,12 +210,12 @@ def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot
                 )
             _run_all(page)
             outputs = _panel_outputs(page)
-            assert outputs.count() == len(PANELS), f"run {run + 1}: {outputs.count()} panels shown"
+            assert outputs.count() == len(panels), f"run {run + 1}: {outputs.count()} panels shown"
             # live panels, not the static fallback: each output is a widget, and each static twin
             # (kept for a reopened notebook) is hidden while its panel shows
-            assert page.locator(".jp-OutputArea-output .jupyter-widgets .lw").count() >= len(PANELS)
-            assert _twins(page).count() == len(PANELS)
-            assert not any(_twins(page).nth(i).is_visible() for i in range(len(PANELS)))
+            assert page.locator(".jp-OutputArea-output .jupyter-widgets .lw").count() >= len(panels)
+            assert _twins(page).count() == len(panels)
+            assert not any(_twins(page).nth(i).is_visible() for i in range(len(panels)))
             blank = _blank_figures(page)
             assert not blank, f"run {run + 1}: figures without traces: {blank}"
             drawn_counts.append(page.locator(".jp-OutputArea-output .js-plotly-plot").count())
@@ -223,11 +245,25 @@ def test_every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot
                 assert "invert" in figure_filter, (
                     f"figures stay white slabs on the dark theme: {figure_filter}"
                 )
-            for i, key in enumerate(PANELS):
+            for i, key in enumerate(panels):
                 output = _panel_outputs(page).nth(i)
                 output.scroll_into_view_if_needed()
                 screenshot(output, f"{theme}-{key}")
-        _reopen_without_the_kernel(page, lab, screenshot)
+        _reopen_without_the_kernel(page, lab, screenshot, panels)
         assert not errors, f"JavaScript errors: {errors}"
     finally:
         context.close()
+
+
+class TestFirstHalf:
+    """The profile, timeline, bias, lineage, estimate, mitigation, counterfactual and diff panels."""
+
+    def test_every_panel_draws_every_run_and_in_both_themes(self, browser, lab, screenshot) -> None:
+        _every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot, 0)
+
+
+class TestSecondHalf:
+    """The drift, explanation, calibration, runs, multivariate, comparison and conformal panels."""
+
+    def test_every_panel_draws_every_run_and_in_both_themes(self, browser, lab, screenshot) -> None:
+        _every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot, 1)

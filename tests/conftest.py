@@ -17,6 +17,29 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     threadpool_limits(1, user_api="blas")
 
 
+# The modules (and test classes) that take a worker longest, longest first, as measured alone
+# with ``-n 0 --durations=0``. pyproject.toml runs the suite with ``--dist loadscope
+# --no-loadscope-reorder``: pytest-xdist hands each module, or test class, to the next worker
+# that runs short of work, in collection order. Collected first, these start first, and the suite
+# ends on short modules; collected in name order, a three-minute module could start last while
+# the other worker sat idle. The rest keep pytest's order.
+SLOWEST_FIRST = (
+    "tests/browser/test_lab_every_panel.py",  # two classes: a half of the panels on each worker
+    "tests/test_dask.py",
+    "tests/test_audit.py",
+    "tests/test_readme.py",
+    "tests/test_binder_env.py",
+    "tests/test_record_size.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the modules of :data:`SLOWEST_FIRST` first, in its order (a stable sort: the tests of
+    a module stay together and in their order, so module-scoped fixtures are made once)."""
+    rank = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def credit() -> pd.DataFrame:
     return lw.datasets.credit(n_rows=4000, seed=3)

@@ -263,6 +263,9 @@ def test_run_many_on_the_cluster(client, tmp_path: Path, monkeypatch: pytest.Mon
     json.dumps(summary.to_dict())
 
 
-def test_unreachable_cluster() -> None:
+def test_unreachable_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing listens on port 9: Dask retries the refused connection until its timeout, 10 s by
+    # default; the error is the same after one second
+    monkeypatch.setattr(lw.audit.batch, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(lw.ParameterError, match=r"Cannot reach the Dask cluster at 'tcp://127\.0\.0\.1:9'"):
         lw.audit.run_many("notebooks/data_audit.ipynb", [{"demo_rows": 500}], client="tcp://127.0.0.1:9")

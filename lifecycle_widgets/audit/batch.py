@@ -12,6 +12,8 @@ from typing import Any
 from lifecycle_widgets.core.batch import BatchRun, BatchSummary
 from lifecycle_widgets.exceptions import MissingDependencyError, ParameterError
 
+CONNECT_TIMEOUT = "10s"  # how long run_many tries to reach a cluster given by its address
+
 
 def _one(
     template: str,
@@ -53,7 +55,7 @@ def _client(client: Any) -> Any:
         raise MissingDependencyError("distributed", "dask", "Running audits on a Dask cluster") from err
     if isinstance(client, str):
         try:
-            return Client(client, timeout="10s")
+            return Client(client, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as err:
             raise ParameterError(f"Cannot reach the Dask cluster at {client!r}: {err}") from err
     return client

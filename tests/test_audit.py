@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
+from plotly.offline import get_plotlyjs
 
 import lifecycle_widgets as lw
 from lifecycle_widgets.audit.manifest import sha256_file
 from lifecycle_widgets.cli import main as cli
+from lifecycle_widgets.panels import display
 from lifecycle_widgets.store import StoreError, connect, trail
+from tests.test_record_size import PLOTLY_MARKER, figure_outputs
 
 pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EVIL = "<img src=x onerror=alert(1)>"
+BUDGET = 1_000_000  # bytes of a record beyond one plotly.js
 
 
 def make_notebook(path: Path, parameters: str | None, *cells: str) -> Path:
@@ -372,17 +378,98 @@ def test_reproduce_compares_values(good: Path, out: Path, store: Path, tmp_path:
     assert cli(["audit", "reproduce", str(rec2.path), "--template", str(unseeded)]) == 1
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
-def test_every_template_records_verifies_and_reproduces(template: Path, out: Path, store: Path) -> None:
-    spec = lw.audit.template_parameters(template)
-    small = {"demo_rows": 2000} if "demo_rows" in spec else {}
-    rec = run(template, small, out, store)
+@dataclass(frozen=True)
+class TemplateRecord:
+    """A template's record, with the environment it was made in: its signing keys, the keys
+    trusted to verify it and its store (``use`` sets them for a test)."""
+
+    template: Path
+    record: lw.audit.AuditRecord
+    env: dict[str, str]
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> lw.audit.AuditRecord:
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+        return self.record
+
+
+@pytest.fixture(scope="module", params=TEMPLATES, ids=lambda p: p.stem)
+def template_record(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> TemplateRecord:
+    """Each template run once at 3,000 demo rows for the two tests that read its record (a
+    model_validation run takes half a minute): signed by a key of its own, in a store of its own."""
+    from lifecycle_widgets.store.keys import new_key
+
+    template: Path = request.param
+    base = tmp_path_factory.mktemp(f"record-{template.stem}")
+    env = {
+        "LIFECYCLE_WIDGETS_KEYS": str(base / "keys"),
+        "LIFECYCLE_WIDGETS_TRUSTED_KEYS": str(base / "allowed_signers"),
+        "LIFECYCLE_WIDGETS_STORE": str(base / "lifecycle.db"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        (base / "allowed_signers").write_text(new_key("tester").public_line() + "\n")
+        spec = lw.audit.template_parameters(template)
+        small = {"demo_rows": 3000} if "demo_rows" in spec else {}
+        rec = run(template, small, base / "audits", base / "lifecycle.db")
+    return TemplateRecord(template, rec, env)
+
+
+def test_every_template_records_verifies_and_reproduces(
+    template_record: TemplateRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = template_record.use(monkeypatch)
     assert rec.status == "succeeded" and rec.values
     assert lw.audit.verify(rec.path).ok
-    rep = lw.audit.reproduce(rec.path, template=template, progress=False)
+    rep = lw.audit.reproduce(rec.path, template=template_record.template, progress=False)
     assert rep.ok, rep.table()
     html = next(rec.path.glob("*.html")).read_text(encoding="utf-8")
     assert html.count("* plotly.js v") == 1 and 'class="lw-figure"' in html
+
+
+def test_a_record_holds_plotlyjs_once_and_at_most_1_mb_besides(
+    template_record: TemplateRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record carries plotly.js once and little else (see ``test_record_size.py``)."""
+    rec = template_record.use(monkeypatch)
+    assert rec.status == "succeeded"
+    assert lw.audit.verify(rec.path).ok
+    files = sorted(p for p in rec.path.iterdir() if p.is_file())
+    texts = {p.suffix: p.read_text(encoding="utf-8") for p in files}
+    assert set(texts) == {".ipynb", ".html", ".json"}
+
+    # plotly.js once in the whole record: in the HTML, not in the notebook
+    plotlyjs = get_plotlyjs()
+    assert sum(t.count(PLOTLY_MARKER) for t in texts.values()) == 1
+    assert texts[".html"].count(plotlyjs) == 1 and plotlyjs[:4000] not in texts[".ipynb"]
+    beyond = sum(p.stat().st_size for p in files) - len(plotlyjs.encode("utf-8"))
+    sizes = {p.name: p.stat().st_size for p in files}
+    assert beyond <= BUDGET, f"{beyond:,} bytes beyond plotly.js: {sizes}"
+
+    # the notebook draws its figures without a kernel: plotly's mimetype, with data
+    nb = nbformat.reads(texts[".ipynb"], as_version=4)
+    nbformat.validate(nb)
+    figures = figure_outputs(nb)
+    assert figures, "no figure output in the notebook"
+    for output in figures:
+        figure = output["data"][display.PLOTLY_MIME]
+        assert figure["data"] and figure["layout"]["title"]["text"]
+        assert figure["layout"]["template"]["layout"], "a figure without its template draws unstyled"
+        assert "<script" not in output["data"]["text/html"]
+
+    # the HTML draws each of them, and asks for nothing beyond itself
+    html = texts[".html"]
+    assert html.count('class="lw-figure"') == len(figures)
+    outside = html.replace(plotlyjs, "")
+    assert not re.search(r"<script[^>]+src=", outside)
+    assert not re.search(r"""<link[^>]+href=["']?(https?:)?//""", outside)
+    # nothing loaded from elsewhere (hyperlinks, such as scikit-learn's to its documentation in
+    # an estimator's display, load nothing)
+    assert not re.search(r"""\b(src|srcset|data)\s*=\s*["']?(https?:)?//""", outside)
+    assert "@import" not in outside and not re.search(r"url\(\s*[\"']?(https?:)?//", outside)
 
 
 def test_cli_list_verify_params(good: Path, out: Path, store: Path, capsys) -> None:

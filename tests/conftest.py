@@ -27,9 +27,12 @@ SLOWEST_FIRST = (
     "tests/browser/test_lab_every_panel.py",  # two classes: a half of the panels on each worker
     "tests/test_dask.py",
     "tests/test_audit.py",
-    "tests/test_readme.py",
     "tests/test_binder_env.py",
-    "tests/test_record_size.py",
+    "tests/test_readme.py",
+    "tests/test_drift_reference_quality.py",
+    "tests/test_multivariate_drift.py",
+    "tests/test_performance_estimation.py",
+    "tests/test_store.py",
 )
 
 

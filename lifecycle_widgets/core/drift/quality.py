@@ -190,9 +190,10 @@ def quality_metrics(
     if pos is not None:
         kw["pos_label"] = pos
     out["accuracy"] = float(m.accuracy_score(y_true, y_pred))
-    out["precision"] = float(m.precision_score(y_true, y_pred, **kw))
-    out["recall"] = float(m.recall_score(y_true, y_pred, **kw))
-    out["f1"] = float(m.f1_score(y_true, y_pred, **kw))
+    # the one call behind precision_score, recall_score and f1_score: their numbers, with one
+    # round of scikit-learn's input checks instead of three (most of a bootstrap draw's time)
+    precision, recall, f1, _ = m.precision_recall_fscore_support(y_true, y_pred, **kw)
+    out["precision"], out["recall"], out["f1"] = float(precision), float(recall), float(f1)
     out["confusion_matrix"] = {
         "labels": [str(v) for v in labels],
         "counts": m.confusion_matrix(y_true, y_pred, labels=labels).tolist(),

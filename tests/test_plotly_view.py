@@ -56,3 +56,25 @@ def test_clicks_reach_callbacks_and_survive_updates() -> None:
     view._on_message(view, "not a dict", [])
     assert seen == [(0, [2]), (0, [1])]
     assert list(view.data[0].x) == [1, 2] and view.spec["data"][0]["x"] == [1, 2]
+
+
+def test_a_figure_dict_is_sent_as_it_is_and_read_as_a_figure_only_if_asked() -> None:
+    """A redraw from a figure dict (plotly JSON built without plotly) validates nothing: the
+    view sends its JSON and builds a ``go.Figure`` only when ``data`` or ``layout`` is read;
+    click callbacks registered before stay with their trace."""
+    view = PlotlyView(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+    seen: list[list] = []
+    view.data[0].on_click(lambda trace, points, state: seen.append(points.point_inds))
+    spec = {"data": [{"type": "bar", "x": ["a", "b"], "y": [1.5, 2.5]}], "layout": {"title": {"text": "t"}}}
+    view.show(spec)
+    assert view._figure is None  # nothing built yet
+    assert view.spec["data"] == [{"type": "bar", "x": ["a", "b"], "y": [1.5, 2.5]}]
+    assert "template" not in view.spec["layout"]  # the default, sent once beside
+    assert spec == {
+        "data": [{"type": "bar", "x": ["a", "b"], "y": [1.5, 2.5]}],
+        "layout": {"title": {"text": "t"}},
+    }
+    view._on_message(view, {"type": "click", "points": [{"trace": 0, "index": 1}]}, [])
+    assert seen == [[1]] and view.data[0].type == "bar" and view.layout.title.text == "t"
+    view.data[0].y = (9, 9)  # the Figure read is a copy: the dict shown stays as it was
+    assert spec["data"][0]["y"] == [1.5, 2.5]

@@ -16,6 +16,7 @@ given ``on_drawn`` callbacks numbers its figures and hears from the page when ea
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ import traitlets
 from plotly.callbacks import Points
 from plotly.offline import get_plotlyjs
 
-from lifecycle_widgets.figures._common import is_unstyled, template_json
+from lifecycle_widgets.figures._common import as_figure, is_unstyled, template_json
 from lifecycle_widgets.panels import html as static
 
 _ESM = """
@@ -102,7 +103,7 @@ export default { render };
 """
 
 
-def figure_spec(fig: go.Figure) -> dict[str, Any]:
+def figure_spec(fig: go.Figure | dict) -> dict[str, Any]:
     """``fig`` as the JSON a front end draws: long strings clipped, number arrays compacted
     (``html.plain_spec``), the default template where the figure has none, plotly's logo off.
     (Not typed arrays: a page reads ``gd.data[i].x`` as a list, as clicks and tests do.)"""
@@ -140,14 +141,22 @@ class PlotlyView(anywidget.AnyWidget):
     # update carries the figure alone
     template = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, fig: go.Figure, **kwargs: Any) -> None:
+    def __init__(self, fig: go.Figure | dict, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.revision = 0  # the figures shown, counted
         self._drawn_callbacks: list[Callable[[int], None]] = []
         self.template = template_json()
-        self.figure = go.Figure(fig)
-        self.spec = self._spec(self.figure)
+        self._kept: list[list[Callable[..., Any]]] = []  # click callbacks by trace, until read
+        self._take(fig)
         self.on_msg(self._on_message)
+
+    @property
+    def figure(self) -> go.Figure:
+        """The figure shown, as a ``go.Figure`` (from a figure dict shown, built when first read:
+        a redraw in place sends the dict's JSON and validates nothing)."""
+        if self._figure is None:
+            self._figure = self._with_kept(as_figure(copy.deepcopy(self._shown)))
+        return self._figure
 
     @property
     def data(self) -> tuple[Any, ...]:
@@ -161,23 +170,33 @@ class PlotlyView(anywidget.AnyWidget):
         """The figure shown, as plotly JSON."""
         return self.figure.to_json()
 
-    def show(self, fig: go.Figure) -> None:
-        """Show ``fig`` in place of the current figure: one message with its JSON. Click
-        callbacks stay with their trace positions."""
-        callbacks = [list(trace._click_callbacks) for trace in self.figure.data]
-        self.figure = go.Figure(fig)
-        for trace, kept in zip(self.figure.data, callbacks, strict=False):
+    def show(self, fig: go.Figure | dict) -> None:
+        """Show ``fig`` (a figure, or a figure dict: plotly JSON) in place of the current figure:
+        one message with its JSON. Click callbacks stay with their trace positions."""
+        if self._figure is not None:
+            self._kept = [list(trace._click_callbacks) for trace in self._figure.data]
+        self.revision += 1
+        self._take(fig)
+
+    def _take(self, fig: go.Figure | dict) -> None:
+        # a figure is copied now (its owner may change it); a dict is read as a Figure if asked
+        self._shown: dict = fig if isinstance(fig, dict) else {}
+        self._figure: go.Figure | None = None if isinstance(fig, dict) else self._with_kept(go.Figure(fig))
+        self.spec = self._spec(fig if self._figure is None else self._figure)
+
+    def _with_kept(self, fig: go.Figure) -> go.Figure:
+        for trace, kept in zip(fig.data, self._kept, strict=False):
             for callback in kept:
                 trace.on_click(callback, append=True)
-        self.revision += 1
-        self.spec = self._spec(self.figure)
+        self._kept = []
+        return fig
 
     def on_drawn(self, callback: Callable[[int], None]) -> None:
         """Call ``callback(revision)`` each time a page reports figure ``revision`` drawn
         (from the next figure shown on: only a view with such callbacks asks the page)."""
         self._drawn_callbacks.append(callback)
 
-    def _spec(self, fig: go.Figure) -> dict[str, Any]:
+    def _spec(self, fig: go.Figure | dict) -> dict[str, Any]:
         spec = figure_spec(fig)
         if spec["layout"].get("template") == self.template:
             del spec["layout"]["template"]

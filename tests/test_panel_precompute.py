@@ -170,3 +170,48 @@ def test_a_pick_in_a_kernel_draws_its_waterfall_alone_then_the_rest(fitted) -> N
 
     asyncio.run(picks())
     panel.close()
+
+
+def test_a_click_sends_the_tab_switch_and_its_ready_waterfall_first(fitted, monkeypatch) -> None:
+    """A beeswarm click's first two messages are what the reviewer waits for: the Local tab shown,
+    then the row's waterfall (built in the background, no model call, no plotly validation); the
+    row box and the row's note follow. Leaving the Local tab empties its LIME, counterfactual and
+    ICE (the page would redraw them as the tab shows again, before the waterfall); showing the
+    tab without a click draws them again."""
+    import ipywidgets
+
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    for thread in _precompute_threads():
+        thread.join(timeout=300)
+    assert set(panel._waterfalls) == set(exp.rows)  # every point's waterfall is ready
+    panel.tabs.selected_index = 1
+    assert panel.lime.outputs and panel.counterfactual.value
+    panel.tabs.selected_index = 0
+    assert not panel.lime.outputs and not panel.ice.outputs and panel.counterfactual.value == ""
+    panel.tabs.selected_index = 1  # shown again without a click: drawn again
+    assert panel.lime.outputs and panel.counterfactual.value
+    panel.tabs.selected_index = 0
+
+    sent: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(
+        ipywidgets.Widget,
+        "_send",
+        lambda self, msg, buffers=None: sent.append((type(self).__name__, sorted(msg.get("state", {})))),
+    )
+    row = next(r for r in exp.rows if r != panel.row_picker.value)
+
+    class Points:
+        point_inds = (list(panel.beeswarm.data[0].customdata).index(row),)
+
+    panel._clicked(panel.beeswarm.data[0], Points(), None)
+    assert sent[:2] == [("Tab", ["selected_index"]), ("PlotlyView", ["spec"])]
+    assert panel.waterfall.spec["layout"]["title"]["text"].startswith(f"Row {row}: SHAP")
+    assert panel.waterfall.spec == panel.waterfall._spec(panel._waterfalls[row]) | {
+        "revision": panel.waterfall.revision
+    }
+    assert ("BoundedIntText", ["value"]) in sent[2:] and panel.row_picker.value == row
+    panel.close()

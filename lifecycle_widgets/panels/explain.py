@@ -385,6 +385,9 @@ class ExplanationPanel(ResultPanel):
         self._likely = likely_clicks(exp) if self._live else []
         self._worker: threading.Thread | None = None
         self._waterfall_row: int | None = None
+        self._waterfalls: dict[int, dict] = {}  # waterfall figure dicts by row, ready for a click
+        self._rest_row: int | None = None  # the row whose LIME, counterfactual and ICE are shown
+        self._clicking = False  # a beeswarm click is switching tabs and drawing
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
         # the panel's widgets share their Layout and style models (one message each, about 1 kB,
@@ -414,6 +417,7 @@ class ExplanationPanel(ResultPanel):
         self.lime = widgets.Output(layout=half)
         self._rest: Callable[[], None] | None = None  # the shown row's other figures, to draw
         self._rest_revision = 0  # drawn once the page has drawn this waterfall
+        self._drawn_revision = 0  # the latest waterfall a page reported drawn
         self.ice = widgets.Output(layout=full)
         self.ice_feature = widgets.Dropdown(
             options=[d.feature for d in exp.dependence], description="ICE of", layout=plain, style=labelled
@@ -476,6 +480,7 @@ class ExplanationPanel(ResultPanel):
             builders["Calibration"] = lambda: sections_panel(calibration_sections)(exp.calibration)
         self.tabs = lazy_tabs(builders)
         self.row_picker.observe(lambda ch: self.show_row(ch["new"]), names="value")
+        self.tabs.observe(self._tab_changed, names="selected_index")
         self.ice_feature.observe(lambda ch: self._draw_ice(), names="value")
         self.dep_feature.observe(lambda ch: self._draw_dependence(), names="value")
         self.shap_feature.observe(lambda ch: self._color_options(), names="value")
@@ -498,7 +503,8 @@ class ExplanationPanel(ResultPanel):
         super().close()
 
     # --- local explanations in the background ----------------------------------------------------
-    # One thread (while there is work) computes local explanations: the row last asked for and
+    # One thread (while there is work) first builds the waterfall figure of every explained row
+    # (a click sends one ready), then computes local explanations: the row last asked for and
     # not prepared first, then the likely clicks. The kernel's own thread never waits for one: a
     # click on a row not prepared draws its waterfall from the SHAP values at once and asks for
     # the row; the thread draws the rest when it is ready, if the row is still the one shown.
@@ -538,6 +544,10 @@ class ExplanationPanel(ResultPanel):
 
     def _prepare_rows(self) -> None:
         assert self.explainer is not None
+        for row in self.explanation.rows:  # every point's waterfall first: 0.4 ms each, no model call
+            if self._stop_precompute.is_set():
+                return
+            self._waterfall_dict(row)
         while not self._stop_precompute.is_set():
             with self._queue_lock:
                 row = self._next_row()
@@ -731,19 +741,68 @@ class ExplanationPanel(ResultPanel):
         return stab
 
     def _clicked(self, trace: Any, points: Any, selector: Any) -> None:
-        if points.point_inds:
-            self._hold_background()
-            row = int(trace.customdata[points.point_inds[0]])
-            if self.tabs.children[1].children:  # the Local tab is built: show it, then the row in it
-                if self._live and row != self.row_picker.value:
-                    # cleared while hidden: the page does not redraw them as the tab shows
-                    with self._draw_lock:
-                        self._clear_rest()
+        if not points.point_inds:
+            return
+        self._hold_background()
+        row = int(trace.customdata[points.point_inds[0]])
+        if not self.tabs.children[1].children:  # building the tab draws the row picked
+            self.row_picker.value = row
+            self.tabs.selected_index = 1
+            return
+        # what the reviewer waits for goes first: the tab switch, then the waterfall (a figure
+        # ready for every explained row); the row box, the row's note and the rest follow
+        with self._draw_lock:
+            self._clicking = True
+            try:
                 self.tabs.selected_index = 1
-                self.row_picker.value = row
-            else:  # building the tab draws the row picked
-                self.row_picker.value = row
-                self.tabs.selected_index = 1
+                if self.explainer is not None or self._waterfall_row == row:
+                    self._show_waterfall(row)
+                if self.row_picker.value != row:
+                    self.row_picker.value = row  # show_row: the rest
+                else:
+                    self._rest_if_missing()
+            finally:
+                self._clicking = False
+
+    def _tab_changed(self, change: dict[str, Any]) -> None:
+        """A live panel empties the Local tab's LIME, counterfactual and ICE when the tab is
+        left (hidden figures the page would redraw as the tab shows again, before a click's
+        waterfall) and draws them again when the tab is shown without a click."""
+        if not self._live:
+            return
+        with self._draw_lock:
+            if change["old"] == 1 and change["new"] != 1:
+                self._rest = None
+                self._clear_rest()
+            elif change["new"] == 1 and not self._clicking:
+                self._rest_if_missing()
+
+    def _rest_if_missing(self) -> None:
+        # the shown row's explanation is ready but its LIME, counterfactual and ICE are not shown
+        if self.current is not None and self._rest_row != self.current.row and self._rest is None:
+            self._draw_local(self.current)
+
+    def _show_waterfall(self, row: int, local: LocalExplanation | None = None) -> None:
+        """Row ``row``'s waterfall in the view, unless it shows it already (one message)."""
+        if self._waterfall_row != row:
+            update_in_place(self.waterfall, self._waterfall_dict(row, local))
+            self._waterfall_row = row
+
+    def _waterfall_dict(self, row: int, local: LocalExplanation | None = None) -> dict:
+        """Row ``row``'s waterfall figure dict, cached: from its SHAP values (no model call for
+        an explained row; it is the waterfall of its local explanation), or from ``local``."""
+        fig = self._waterfalls.get(row)
+        if fig is None:
+            if self.explainer is not None:
+                local = SimpleNamespace(
+                    row=row,
+                    shap=self.explainer.shap_contributions(row),
+                    base_value=self.explanation.base_value,
+                    output_space=self.explanation.output_space,
+                )
+            fig = figs.waterfall_figure_dict(local)
+            self._waterfalls[row] = fig
+        return fig
 
     def show_row(self, row: int) -> None:
         """Explain row ``row`` (cached after the first time) and redraw the local figures. In a
@@ -777,17 +836,9 @@ class ExplanationPanel(ResultPanel):
     def _draw_quick(self, row: int) -> None:
         """Row ``row``'s waterfall from its SHAP values (no model call); the rest cleared, with a
         note, until its local explanation is ready."""
-        assert self.explainer is not None
         self.current = None
-        quick = SimpleNamespace(
-            row=row,
-            shap=self.explainer.shap_contributions(row),
-            base_value=self.explanation.base_value,
-            output_space=self.explanation.output_space,
-        )
         self._rest = None  # another row's figures are not drawn
-        update_in_place(self.waterfall, figs.waterfall_figure(quick))
-        self._waterfall_row = row
+        self._show_waterfall(row)
         self.local_info.value = (
             f'<p class="lw-note">Row {row}: computing LIME, the counterfactual and ICE…</p>'
         )
@@ -799,6 +850,7 @@ class ExplanationPanel(ResultPanel):
             if out.outputs:
                 out.outputs = ()
         self.counterfactual.value = ""
+        self._rest_row = None
 
     def _draw_local(self, local: LocalExplanation, *, at_once: bool = False) -> None:
         """Draw a row's whole local explanation (its waterfall only if another row's is shown).
@@ -808,10 +860,8 @@ class ExplanationPanel(ResultPanel):
         (at most ``REST_WAIT`` later), so the page draws one figure first, not four. A later pick
         drops them. Elsewhere (a static panel, no event loop, ``at_once``) all are drawn now."""
         self.current = local
-        waited = self._waterfall_row != local.row
-        if waited:  # not the quick waterfall of this row; first, the page draws it first
-            update_in_place(self.waterfall, figs.waterfall_figure(local))
-            self._waterfall_row = local.row
+        self._show_waterfall(local.row, local)  # if another row's is shown: the page draws it first
+        waited = self.waterfall.revision > self._drawn_revision  # not reported drawn yet
         self.local_info.value = f'<div class="lw">{local_html(local)}</div>'
         self._rest = None
         loop = _running_loop() if self._live and not at_once else None
@@ -834,15 +884,20 @@ class ExplanationPanel(ResultPanel):
 
     def _waterfall_drawn(self, revision: int) -> None:
         # the page drew waterfall number ``revision``: the row's other figures may follow
+        self._drawn_revision = max(self._drawn_revision, revision)
         rest = self._rest
         if rest is not None and revision == self._rest_revision:
             rest()
 
     def _draw_rest(self, local: LocalExplanation) -> None:
-        """A row's LIME, counterfactual and ICE (its waterfall and table are drawn)."""
+        """A row's LIME, counterfactual and ICE (its waterfall and table are drawn); in a live
+        panel, only while the Local tab shows (it draws them when shown again)."""
+        if self._live and self.tabs.selected_index != 1:
+            return
         show_in(self.lime, figs.lime_figure(local))
         self.counterfactual.value = f'<div class="lw">{counterfactual_html(local)}</div>'
         self._draw_ice()
+        self._rest_row = local.row
 
     def _local(self, row: int) -> LocalExplanation | None:
         if self.explainer is not None:

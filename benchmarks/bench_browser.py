@@ -74,6 +74,7 @@ columns = ColumnTransformer(
 model = make_pipeline(columns, RandomForestClassifier(n_estimators=50, max_depth=6, random_state=0)).fit(X, y)
 explainer = lw.Explainer(model)
 exp = explainer.explain(X, y, max_rows={explain_rows})
+print("lifecycle_widgets from", lw.__file__)
 """
 PROFILE_CELL = "lw.ProfilePanel(prof)"
 EXPLANATION_CELL = "lw.ExplanationPanel(exp, explainer=explainer)"
@@ -185,6 +186,7 @@ ARM_CLICK = """([index, row]) => {
   window.__lwClick = new Promise((resolve) => {
     document.addEventListener('pointerdown', () => {
       const t0 = performance.now();
+      window.__lwClickAt = Date.now();
       const tick = () => {
         const drawn = Array.from(cell.querySelectorAll('.js-plotly-plot .gtitle'))
             .some((t) => t.textContent.startsWith(`Row ${row}: SHAP`));
@@ -196,6 +198,81 @@ ARM_CLICK = """([index, row]) => {
     }, {once: true, capture: true});
   });
 }"""
+
+
+# In the page (``--trace``): every kernel message frame in and out of the page, with the kernel's
+# and the page's clocks (both the machine's wall clock, in epoch ms), every Plotly.react with its
+# start and duration, and the page's long tasks (over 50 ms); read back per click as a timeline.
+TRACE = """
+(() => {
+  // the wall clock, as the kernel's message dates (performance.timeOrigin drifts from it)
+  const now = () => Date.now();
+  const log = (window.__lwTrace = []);
+  const text = new TextDecoder();
+  const parts = (data) => {
+    if (typeof data === "string") { const m = JSON.parse(data); return [m.header, m.parent_header, m.content]; }
+    const view = new DataView(data);
+    const n = Number(view.getBigUint64(0, true));
+    const offsets = Array.from({length: n}, (_, i) => Number(view.getBigUint64(8 * (i + 1), true)));
+    const part = (i) => JSON.parse(text.decode(new Uint8Array(data, offsets[i], offsets[i + 1] - offsets[i])));
+    return [part(1), part(2), part(4)];
+  };
+  const describe = (dir, data) => {
+    try {
+      const [header, parent, content] = parts(data);
+      const d = (content && content.data) || {};
+      const state = d.state ? Object.keys(d.state).join(",") : "";
+      log.push({dir, at: now(), bytes: data.byteLength || data.length, type: header.msg_type,
+                sent: Date.parse(header.date), id: header.msg_id, parent: parent && parent.msg_id,
+                comm: content && content.comm_id, what: d.method ? d.method + " " + state
+                  : (content && content.execution_state) || (d.content && d.content.type) || ""});
+    } catch (err) { log.push({dir, at: now(), bytes: 0, type: "?", what: String(err)}); }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => describe("in", e.data));
+    }
+    send(data) { describe("out", data); return super.send(data); }
+  };
+  new PerformanceObserver((list) => list.getEntries().forEach((e) =>
+    log.push({dir: "page", at: Date.now() - performance.now() + e.startTime, type: "longtask",
+              what: `${Math.round(e.duration)} ms`}))).observe({type: "longtask", buffered: true});
+  const wrap = () => {
+    const P = window.Plotly;
+    if (!P || P.__lwTraced) return;
+    const react = P.react;
+    P.react = async function (gd, ...rest) {
+      const layout = rest[1] || {};
+      const title = (layout.title && (layout.title.text || layout.title)) || "";
+      const start = now();
+      const out = await react.call(this, gd, ...rest);
+      log.push({dir: "page", at: start, type: "react", what: `${String(title).slice(0, 24)} ${Math.round(now() - start)} ms`});
+      return out;
+    };
+    P.__lwTraced = true;
+  };
+  setInterval(wrap, 200);
+})();
+"""
+
+
+def _timeline(trace: list[dict[str, Any]], start: float, end: float) -> str:
+    """The trace's events from ``start`` to ``end`` (epoch ms), one a line, in ms from ``start``;
+    a kernel message says when the kernel sent it (its header's date) and when it arrived."""
+    lines = []
+    for e in sorted(trace, key=lambda e: e["at"]):
+        if not start - 50 <= e["at"] <= end:
+            continue
+        if e["type"] == "longtask" or e["type"] == "react":
+            lines.append(f"  {e['at'] - start:7.0f}  page {e['type']} {e['what']}")
+        elif e["type"] in ("comm_msg", "status", "comm_open", "display_data", "clear_output"):
+            sent = f"sent {e['sent'] - start:7.0f}" if e.get("sent") else ""
+            lines.append(
+                f"  {e['at'] - start:7.0f}  {e['dir']:>3} {e['type']} {e['what']} {e['bytes']} B {sent}"
+            )
+    return "\n".join(lines)
 
 
 def _run_cell(page: Any, index: int) -> None:
@@ -349,7 +426,7 @@ def _profile_picks(page: Any, traffic: Traffic, index: int, picks: int) -> list[
     ]
 
 
-def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int) -> list[Row]:
+def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int, trace: bool = False) -> list[Row]:
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     local = _tab(page, index, "Local")
     row_box = local.locator(".widget-inline-hbox", has_text="Row").locator("input").first
@@ -385,6 +462,11 @@ def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int) -> li
         _wait_idle(page)
         _settle(page, traffic)
         sizes.append(traffic.since(mark, COMM_TYPES)[0])
+        if trace:
+            at = page.evaluate("window.__lwClickAt")
+            events = page.evaluate("window.__lwTrace")
+            print(f"row {target['row']}: {elapsed:.0f} ms, timeline (ms from pointerdown):")
+            print(_timeline(events, at, at + max(elapsed, 0) + 1500), flush=True)
         seen.append(target["row"])
         rows.append(str(target["row"]))
         if elapsed >= 0:
@@ -402,7 +484,7 @@ def _beeswarm_clicks(page: Any, traffic: Traffic, index: int, clicks: int) -> li
     ]
 
 
-def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
+def measure(rows: int, explain_rows: int, picks: int, clicks: int, trace: bool = False) -> list[Row]:
     import nbformat
     from playwright.sync_api import sync_playwright
 
@@ -429,6 +511,8 @@ def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
                 )
                 context.set_default_timeout(60_000)
                 context.add_init_script(COUNT_PLOTLY)
+                if trace:
+                    context.add_init_script(TRACE)
                 page = context.new_page()
                 page.on("websocket", lambda ws: ws.on("framereceived", traffic.on_frame))
                 page.goto(lab.page_url("lab/workspaces/lw-bench/tree/bench.ipynb?reset"))
@@ -441,10 +525,11 @@ def measure(rows: int, explain_rows: int, picks: int, clicks: int) -> list[Row]:
                     f"set-up cell (data, profile, model, explanation): {time.monotonic() - t0:.1f} s",
                     flush=True,
                 )
+                print(page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".jp-OutputArea").inner_text())
                 out = _display(page, traffic, 1, "profile")
                 out += _profile_picks(page, traffic, 1, picks)
                 out += _display(page, traffic, 2, "explanation")
-                out += _beeswarm_clicks(page, traffic, 2, clicks)
+                out += _beeswarm_clicks(page, traffic, 2, clicks, trace)
                 versions = page.evaluate("window.__lwPlotlySets")
                 out.append(
                     Row(
@@ -479,9 +564,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--picks", type=int, default=6, help="columns picked in the profile")
     parser.add_argument("--clicks", type=int, default=3, help="beeswarm points clicked")
+    parser.add_argument(
+        "--trace", action="store_true", help="print each click's timeline: messages, Plotly.react, long tasks"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    results = measure(args.rows, args.explain_rows, args.picks, args.clicks)
+    results = measure(args.rows, args.explain_rows, args.picks, args.clicks, args.trace)
     text = table(results)
     print(text)
     command = "python benchmarks/bench_browser.py" + (" " + " ".join(argv or sys.argv[1:])).rstrip()

@@ -62,6 +62,9 @@ async function plotly(model) {
 function render({ model, el }) {
   const div = document.createElement("div");
   div.style.width = "100%";
+  // a redraw lays out the figure alone, not the page around it (plotly measures text as it
+  // draws, and each measure lays out what changed); nothing of a plot is drawn outside its box
+  div.style.contain = "content";
   el.appendChild(div);
   let listening = false;
   let drawnHidden = false;  // drawn in a tab not shown: traces need a redraw once it is

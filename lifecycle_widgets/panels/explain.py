@@ -50,11 +50,8 @@ def likely_clicks(exp: Explanation, limit: int = PRECOMPUTED_ROWS) -> list[int]:
 
     Examples
     --------
-    >>> import lifecycle_widgets as lw
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> df = lw.datasets.credit(300)
-    >>> X, y = df[["age", "utilization"]], df["defaulted"]
-    >>> exp = lw.explain(LogisticRegression().fit(X, y), X, y, max_rows=20)
+    ``exp`` as in :class:`~lifecycle_widgets.Explainer`'s example:
+
     >>> rows = likely_clicks(exp, limit=5)
     >>> rows[0] == default_row(exp), len(rows), len(set(rows))
     (True, 5, 5)

@@ -77,13 +77,15 @@ class Explainer:
 
     Examples
     --------
+    The methods' examples start from this explainer (the doctests make a fresh one for each:
+    ``conftest.py``):
+
     >>> import lifecycle_widgets as lw
-    >>> from sklearn.ensemble import RandomForestClassifier
-    >>> from lifecycle_widgets.core.explain import Explainer
-    >>> df = lw.datasets.credit(800)
-    >>> X, y = df[["age", "income", "utilization", "late_payments"]], df["defaulted"]
-    >>> explainer = Explainer(RandomForestClassifier(30, random_state=0).fit(X, y), background=X)
-    >>> exp = explainer.explain(X, y, max_rows=100)
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> df = lw.datasets.credit(300)
+    >>> X, y = df[["age", "utilization"]], df["defaulted"]
+    >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
+    >>> exp = explainer.explain(X, y, max_rows=20)
     >>> local = explainer.local(17)
     >>> local.row, len(local.shap) == len(exp.features)
     (17, True)
@@ -464,12 +466,8 @@ class Explainer:
 
         Examples
         --------
-        >>> import lifecycle_widgets as lw
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> df = lw.datasets.credit(300)
-        >>> X, y = df[["age", "utilization"]], df["defaulted"]
-        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
-        >>> _ = explainer.explain(X, y, max_rows=20)
+        ``explainer`` as in the class example:
+
         >>> explainer.hold(0.05)  # precompute waits 50 ms at its first model call
         >>> explainer.precompute([1]), explainer.local(1).row
         (1, 1)
@@ -491,12 +489,8 @@ class Explainer:
 
         Examples
         --------
-        >>> import lifecycle_widgets as lw
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> df = lw.datasets.credit(300)
-        >>> X, y = df[["age", "utilization"]], df["defaulted"]
-        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
-        >>> exp = explainer.explain(X, y, max_rows=20)
+        ``explainer`` as in the class example:
+
         >>> [c.attribution for c in explainer.shap_contributions(3)] == [
         ...     c.attribution for c in explainer.local(3).shap]
         True
@@ -517,12 +511,8 @@ class Explainer:
 
         Examples
         --------
-        >>> import lifecycle_widgets as lw
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> df = lw.datasets.credit(300)
-        >>> X, y = df[["age", "utilization"]], df["defaulted"]
-        >>> explainer = lw.Explainer(LogisticRegression().fit(X, y))
-        >>> _ = explainer.explain(X, y, max_rows=20)
+        ``explainer`` as in the class example:
+
         >>> explainer.precompute([0, 1]), explainer.precompute([0, 1])  # the second finds them cached
         (2, 0)
         """
@@ -578,12 +568,8 @@ class Explainer:
 
         Examples
         --------
-        >>> import lifecycle_widgets as lw
-        >>> from sklearn.ensemble import RandomForestClassifier
-        >>> df = lw.datasets.credit(500)
-        >>> X, y = df[["age", "utilization", "late_payments"]], df["defaulted"]
-        >>> explainer = lw.Explainer(RandomForestClassifier(20, random_state=0).fit(X, y))
-        >>> _ = explainer.explain(X, y, max_rows=50)
+        ``explainer`` as in the class example:
+
         >>> pair = explainer.partial_dependence_2d("age", "utilization", grid_resolution=5)
         >>> pair.features, len(pair.average), 0 <= pair.interaction <= 1
         (('age', 'utilization'), 5, True)
@@ -633,15 +619,11 @@ class Explainer:
 
         Examples
         --------
-        >>> import lifecycle_widgets as lw
-        >>> from sklearn.tree import DecisionTreeClassifier
-        >>> df = lw.datasets.credit(400)
-        >>> X, y = df[["age", "utilization"]], df["defaulted"]
-        >>> explainer = lw.Explainer(DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y))
-        >>> _ = explainer.explain(X, max_rows=30)
+        ``explainer`` as in the class example:
+
         >>> s = explainer.surrogate(depth=2)
         >>> s.depth, s.held_out_rows, s.leaves == len(s.leaf_rules)
-        (2, 120, True)
+        (2, 90, True)
         """
         view, X = self._explained("surrogate")
         sub = X.sample(min(len(X), SURROGATE_ROWS), random_state=self.random_state)

@@ -68,6 +68,17 @@ function render({ model, el }) {
   el.appendChild(div);
   let listening = false;
   let drawnHidden = false;  // drawn in a tab not shown: traces need a redraw once it is
+  // plotly draws at 700 px where its box has no width yet (a view drawn before the page laid it
+  // out); a figure is fitted to its box once drawn, and whenever the box changes
+  const fit = () => {
+    if (!listening || div.offsetParent === null) return;
+    if (drawnHidden) draw();
+    // a tab shown again at the width the figure has, or a change of the figure's own height,
+    // needs no resize (a redraw 100 ms later)
+    else if (!div._fullLayout || Math.round(div._fullLayout.width) !== div.clientWidth) {
+      window.Plotly.Plots.resize(div);
+    }
+  };
   const draw = async () => {
     const Plotly = await plotly(model);
     drawnHidden = div.offsetParent === null;
@@ -82,18 +93,11 @@ function render({ model, el }) {
         model.send({type: "click", points: event.points.map((p) => ({
           trace: p.curveNumber, index: p.pointNumber, x: p.x, y: p.y}))});
       });
+      fit();  // the box's changes while the first figure was on its way were not heard
     }
   };
   model.on("change:spec", draw);
-  const resize = new ResizeObserver(() => {
-    if (!listening || div.offsetParent === null) return;
-    if (drawnHidden) draw();
-    // plotly draws at 700 px until resized to its box; a tab shown again at the width the figure
-    // has, or a change of the figure's own height, needs no resize (a redraw 100 ms later)
-    else if (!div._fullLayout || Math.round(div._fullLayout.width) !== div.clientWidth) {
-      window.Plotly.Plots.resize(div);
-    }
-  });
+  const resize = new ResizeObserver(fit);
   resize.observe(el);
   draw();
   return () => {

@@ -73,6 +73,13 @@ def _local_figures(shown):
     return waterfall, lime
 
 
+def _drawn_width(plot) -> tuple[int, int]:
+    """The width plotly drew ``plot`` at and the width of its box: equal once the figure fits
+    (plotly draws at 700 px where its box has no width yet, as in a view drawn before the page
+    laid it out; the view then resizes it)."""
+    return tuple(plot.evaluate("gd => [Math.round(gd._fullLayout.width), gd.clientWidth]"))
+
+
 def _row_box(shown):
     return shown.locator(".widget-inline-hbox", has_text="Row").locator("input").first
 
@@ -118,6 +125,8 @@ def test_global_tab_shows_importance_and_beeswarm(lab_page, screenshot) -> None:
     for name, plot in (("importance", importance), ("beeswarm", beeswarm)):
         width, height = plot_size(plot)
         assert width > 300 and height >= 200, f"{name} figure is {width:.0f} x {height:.0f} px"
+    drawn, box = _drawn_width(beeswarm)
+    assert drawn == box, f"the beeswarm is drawn {drawn} px wide in a box of {box} px"
     beeswarm.scroll_into_view_if_needed()
     screenshot(page, "global")
     screenshot(beeswarm, "beeswarm")
@@ -139,6 +148,8 @@ def test_local_tab_row_box_redraws_the_figures(lab_page, screenshot) -> None:
     expect(shown.locator(".lw-table").first).to_contain_text(re.compile(rf"Row\s*{first}\s*Prediction"))
     page.wait_for_timeout(500)  # let the resize settle
     print(f"Local tab figures: waterfall {waterfall.bounding_box()}, LIME {lime.bounding_box()}")
+    drawn, box = _drawn_width(waterfall)
+    assert drawn == box, f"the first waterfall is drawn {drawn} px wide in a box of {box} px"
     waterfall.scroll_into_view_if_needed()
     screenshot(page, f"local-row-{first}")
 

@@ -78,3 +78,17 @@ def test_a_figure_dict_is_sent_as_it_is_and_read_as_a_figure_only_if_asked() -> 
     assert seen == [[1]] and view.data[0].type == "bar" and view.layout.title.text == "t"
     view.data[0].y = (9, 9)  # the Figure read is a copy: the dict shown stays as it was
     assert spec["data"][0]["y"] == [1.5, 2.5]
+
+
+def test_a_view_may_share_the_template_another_view_brought(monkeypatch) -> None:
+    """A panel's second view carries no copy of the default template: the page draws it with the
+    copy of the first view (the same key), or asks the kernel for it."""
+    first = PlotlyView(go.Figure(go.Bar(x=[1], y=[2])))
+    second = PlotlyView({"data": [{"type": "bar", "x": [1], "y": [3]}], "layout": {}}, share_template=True)
+    assert second.template == {} and second.template_key == first.template_key and first.template
+    assert _state_bytes(first) - _state_bytes(second) > 5_000
+    assert "template" not in second.spec["layout"]  # the default: not in each figure either
+    sent: list[dict] = []
+    monkeypatch.setattr(second, "send", lambda content, buffers=None: sent.append(content))
+    second._on_message(second, {"type": "need-template"}, [])
+    assert sent == [{"template": first.template}]

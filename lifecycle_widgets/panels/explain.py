@@ -408,7 +408,7 @@ class ExplanationPanel(ResultPanel):
         # the waterfall is what a click waits for: a view redrawn in place (Plotly.react), whose
         # page says when it is drawn; the other local figures follow then (see _draw_local)
         # (in a column box of its own: the view's ``layout`` is its figure's, not a widget Layout)
-        self.waterfall = PlotlyView(_blank_figure())
+        self.waterfall = PlotlyView(_blank_figure(), share_template=True)  # the beeswarm brings it
         self.waterfall.on_drawn(self._waterfall_drawn)
         self._waterfall_box = widgets.VBox([self.waterfall], layout=half)
         self.lime = widgets.Output(layout=half)

@@ -17,6 +17,8 @@ given ``on_drawn`` callbacks numbers its figures and hears from the page when ea
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +54,27 @@ function loadFromKernel(model) {
   }
   return window.__lwPlotly;
 }
+// The default template, by key: a view shares the copy another view of the page brought (a
+// panel's second view carries none), else asks the kernel; without an answer, plotly's own.
+const templates = (window.__lwTemplates = window.__lwTemplates || {});
+function remember(model) {
+  const own = model.get("template");
+  if (own && Object.keys(own).length) templates[model.get("template_key")] = own;
+}
+function template(model) {
+  const key = model.get("template_key");
+  remember(model);
+  if (templates[key] || !key) return templates[key];
+  return new Promise((resolve) => {
+    const done = (value) => { model.off("msg:custom", onMessage); clearTimeout(timer); resolve(value); };
+    const onMessage = (msg) => {
+      if (msg && msg.template) done(templates[key] = msg.template);
+    };
+    const timer = setTimeout(() => done(templates[key]), WAIT_MS);
+    model.on("msg:custom", onMessage);
+    model.send({type: "need-template"});
+  });
+}
 async function plotly(model) {
   for (let waited = 0; !window.Plotly && waited < WAIT_MS; waited += 50) {
     await new Promise((r) => setTimeout(r, 50));
@@ -84,7 +107,7 @@ function render({ model, el }) {
     drawnHidden = div.offsetParent === null;
     const spec = model.get("spec") || {};
     const layout = Object.assign({}, spec.layout || {});
-    if (!layout.template) layout.template = model.get("template");
+    if (!layout.template) layout.template = await template(model);
     await Plotly.react(div, spec.data || [], layout, spec.config || {});
     if (spec.revision !== undefined) model.send({type: "drawn", revision: spec.revision});
     if (!listening) {
@@ -106,7 +129,7 @@ function render({ model, el }) {
     if (window.Plotly) window.Plotly.purge(div);
   };
 }
-export default { render };
+export default { initialize: ({ model }) => remember(model), render };
 """
 
 
@@ -123,6 +146,11 @@ def figure_spec(fig: go.Figure | dict) -> dict[str, Any]:
     return spec
 
 
+def template_key() -> str:
+    """A short name of the default template's JSON: views of one page share one copy by it."""
+    return hashlib.sha1(json.dumps(template_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 class PlotlyView(anywidget.AnyWidget):
     """One interactive plotly figure whose widget state is its JSON, not plotly.js.
 
@@ -130,7 +158,9 @@ class PlotlyView(anywidget.AnyWidget):
     ``show(fig)`` replaces it; clicks reach the callbacks registered with
     ``view.data[i].on_click(callback)``, called as ``callback(trace, points, state)``. Callbacks
     registered with ``view.on_drawn(callback)`` are called as ``callback(revision)`` when a page
-    has drawn figure number ``revision`` (``view.revision`` is that of the figure shown).
+    has drawn figure number ``revision`` (``view.revision`` is that of the figure shown). A view
+    made with ``share_template=True`` carries no copy of the default template (7 kB): it draws
+    with the copy another view brought to the page, as a panel's second view does.
 
     Examples
     --------
@@ -145,14 +175,18 @@ class PlotlyView(anywidget.AnyWidget):
     _esm = _ESM
     spec = traitlets.Dict().tag(sync=True)
     # the default template, sent once: figures without a template of their own use it, so an
-    # update carries the figure alone
+    # update carries the figure alone; a view made with share_template=True leaves it empty and
+    # takes the copy another view brought to the page (by its key), or asks for it
     template = traitlets.Dict().tag(sync=True)
+    template_key = traitlets.Unicode().tag(sync=True)
 
-    def __init__(self, fig: go.Figure | dict, **kwargs: Any) -> None:
+    def __init__(self, fig: go.Figure | dict, *, share_template: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.revision = 0  # the figures shown, counted
         self._drawn_callbacks: list[Callable[[int], None]] = []
-        self.template = template_json()
+        self._template = template_json()
+        self.template_key = template_key()
+        self.template = {} if share_template else self._template
         self._kept: list[list[Callable[..., Any]]] = []  # click callbacks by trace, until read
         self._take(fig)
         self.on_msg(self._on_message)
@@ -205,7 +239,7 @@ class PlotlyView(anywidget.AnyWidget):
 
     def _spec(self, fig: go.Figure | dict) -> dict[str, Any]:
         spec = figure_spec(fig)
-        if spec["layout"].get("template") == self.template:
+        if spec["layout"].get("template") == self._template:
             del spec["layout"]["template"]
         if self._drawn_callbacks:  # the page answers with the number once it has drawn it
             spec["revision"] = self.revision
@@ -215,6 +249,8 @@ class PlotlyView(anywidget.AnyWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "need-plotly":
             self.send({"plotlyjs": get_plotlyjs()})
+        elif kind == "need-template":
+            self.send({"template": self._template})
         elif kind == "click":
             self._dispatch_click(content.get("points") or [])
         elif kind == "drawn" and isinstance(content.get("revision"), int):

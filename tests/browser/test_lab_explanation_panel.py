@@ -150,6 +150,9 @@ def test_local_tab_row_box_redraws_the_figures(lab_page, screenshot) -> None:
     print(f"Local tab figures: waterfall {waterfall.bounding_box()}, LIME {lime.bounding_box()}")
     drawn, box = _drawn_width(waterfall)
     assert drawn == box, f"the first waterfall is drawn {drawn} px wide in a box of {box} px"
+    # its view carries no template of its own: it draws with the beeswarm's (plotly_white)
+    font = waterfall.evaluate("gd => gd._fullLayout.font.color")
+    assert font == "#2a3f5f", f"the waterfall's text is {font}, not plotly_white's (plotly's own: #444)"
     waterfall.scroll_into_view_if_needed()
     screenshot(page, f"local-row-{first}")
 

@@ -13,6 +13,19 @@ import lifecycle_widgets as lw
 from lifecycle_widgets.panels.explain import likely_clicks
 
 
+@pytest.fixture(autouse=True)
+def _no_running_loop():
+    """These tests draw outside an event loop unless they run one (``asyncio.run``). Playwright's
+    sync API, used by the browser tests in the same process, leaves its loop set as this thread's
+    running loop: a panel would then schedule its figures on a loop that never runs."""
+    import asyncio
+
+    leaked = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    yield
+    asyncio._set_running_loop(leaked)
+
+
 @pytest.fixture(scope="module")
 def fitted():
     df = lw.datasets.credit(900, seed=3)

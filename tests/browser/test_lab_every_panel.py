@@ -118,7 +118,8 @@ def _twins(page):
 
 
 def _blank_figures(page) -> list[str]:
-    """Visible plotly figures of the panels that have no drawn trace, waited for up to 60 s."""
+    """Visible plotly figures of the panels that have no drawn trace, waited for up to 120 s: a
+    figure that draws late on a loaded machine is not blank, one that never draws still is."""
     # a blank figure has no trace with data (the symptom was empty axes, -1..6 by -1..4); WebGL
     # traces draw on a canvas, so the check reads plotly's own data of each figure
     script = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'))
@@ -126,7 +127,7 @@ def _blank_figures(page) -> list[str]:
         .filter(p => !(p._fullData || []).some(t => ['x', 'y', 'z', 'values', 'cells', 'dimensions', 'link']
             .some(k => t[k] && (t[k].length || (t[k].values && t[k].values.length) || Object.keys(t[k]).length))))
         .map(p => (p.querySelector('.gtitle') || {}).textContent || '(untitled)')"""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     blank = page.evaluate(script)
     while blank and time.monotonic() < deadline:
         page.wait_for_timeout(500)

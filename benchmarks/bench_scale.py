@@ -68,6 +68,7 @@ JOBS = {
     "dask-profile": "dask: lw.profile(dd.read_parquet(folder))",
     "dask-check": "dask: base.check(dd.read_parquet(folder))",
     "pandas-profile": "pandas: pd.read_parquet + lw.profile(frame)",
+    "duckdb-summarize": "DuckDB: SUMMARIZE of the folder (the peer)",
 }
 
 
@@ -196,6 +197,15 @@ def run_child(job: str, folder: str, baseline: str, workers: int | None = None) 
             report = base.check(folder, progress=False)
             out["drifted"] = list(report.drifted_features)
         out.update(seconds=time.perf_counter() - t0, cpu_seconds=_cpu() - c0)
+    elif job == "duckdb-summarize":
+        import duckdb
+
+        import_mb = vmhwm_mb()
+        t0, c0 = time.perf_counter(), _cpu()
+        glob = str(Path(folder) / "**" / "*.parquet").replace("'", "''")
+        summary = duckdb.sql(f"SUMMARIZE SELECT * FROM read_parquet('{glob}')").df()
+        out.update(seconds=time.perf_counter() - t0, cpu_seconds=_cpu() - c0)
+        out["rows"] = int(summary["count"].iloc[0])
     elif job == "pandas-profile":
         import pandas as pd
 
@@ -383,6 +393,16 @@ def targets(results: list[dict]) -> list[str]:
             f"{big['rows'] / 1e6:g}M ({b / a:.2f}x; target ≤ 1.25x): {'PASS' if b / a <= 1.25 else 'FAIL'}; "
             f"CPU {ca:.2f} → {cb:.2f} s per 1M rows ({cb / ca:.2f}x)"
         )
+    peer = next(
+        (r for r in results if r["job"] == "duckdb-summarize" and r["status"] == "ok" and r["rows"] == big["rows"]),
+        None,
+    )
+    if peer is not None:
+        out.append(
+            f"- vs DuckDB SUMMARIZE of the same {big['rows'] / 1e6:g}M rows: {big['seconds']:.1f} s / "
+            f"{peer['seconds']:.1f} s = {big['seconds'] / peer['seconds']:.2f}x its time; CPU "
+            f"{big['cpu_seconds'] / peer['cpu_seconds']:.2f}x"
+        )
     cores = big["cpu_seconds"] / big["seconds"] if big["seconds"] else 0.0
     out.append(
         f"- both cores: {cores:.2f} CPU seconds per wall second at {big['rows'] / 1e6:g}M rows "
@@ -504,13 +524,17 @@ def main(argv: list[str] | None = None) -> int:
     if any(j.endswith("check") for j in args.jobs):
         fit = run_one("fit", FILE_ROWS, view("reference", FILE_ROWS), baseline, args.timeout)
 
+    # size by size, every job at one size before the next size: jobs compared at a size meet the
+    # same spells of a machine whose speed drifts
     plan = []
-    for job in args.jobs:
-        job_sizes = (
-            check_sizes if job.endswith("check") else pandas_sizes if job.startswith("pandas") else sizes
-        )
-        kind = "current" if job.endswith("check") else "reference"
-        plan += [(job, rows, kind) for rows in job_sizes]
+    for rows in sizes:
+        for job in args.jobs:
+            job_sizes = (
+                check_sizes if job.endswith("check") else pandas_sizes if job.startswith("pandas") else sizes
+            )
+            kind = "current" if job.endswith("check") else "reference"
+            if rows in job_sizes:
+                plan.append((job, rows, kind))
     results = []
     for job, rows, kind in plan:
         results.append(run_one(job, rows, view(kind, rows), baseline, args.timeout))

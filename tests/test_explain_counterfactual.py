@@ -580,3 +580,17 @@ def test_local_counterfactual_leaves_free_text_alone() -> None:
     assert cf.found and [c.feature for c in cf.changes] == ["x"]
     only_text = counterfactual(view, X, X.iloc[[0]], order=["doc", "x"], immutable=["x"])
     assert not only_text.found and "free text" in only_text.note
+
+
+def test_local_counterfactual_table_shows_six_significant_digits_escaped() -> None:
+    from types import SimpleNamespace
+
+    from lifecycle_widgets.panels.explain import counterfactual_html
+
+    change = SimpleNamespace(feature="<b>util</b>", before=0.44610027762874643, after=0.7502123456)
+    cf = SimpleNamespace(
+        found=True, changes=[change], prediction_before="0", prediction_after="1", distance=2.7182818
+    )
+    page = counterfactual_html(SimpleNamespace(counterfactual=cf))
+    assert "0.446100" not in page and "0.4461" in page and "0.750212" in page
+    assert "44610027" not in page and "&lt;b&gt;util&lt;/b&gt;" in page and "<b>util" not in page

@@ -146,7 +146,8 @@ def counterfactual_html(local: LocalExplanation) -> str:
     cf = local.counterfactual
     if not cf.found:
         return f'<p class="lw-note">{static.esc(cf.note)}</p>'
-    rows = [(c.feature, c.before, c.after) for c in cf.changes]
+    # six significant digits: enough to place a decision boundary, not the 17 of a float's repr
+    rows = [(c.feature, fmt_number(c.before, digits=6), fmt_number(c.after, digits=6)) for c in cf.changes]
     head = (
         f"<p>Changing {len(rows)} feature{'s' if len(rows) > 1 else ''} turns the decision "
         f"<b>{static.esc(cf.prediction_before)}</b> into <b>{static.esc(cf.prediction_after)}</b> "

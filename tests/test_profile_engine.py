@@ -196,3 +196,25 @@ def test_key_limit_keeps_the_same_sample() -> None:
     assert merged is not None
     assert np.array_equal(merged.sample_positions, whole.sample_positions)
     pd.testing.assert_frame_equal(merged.sample, whole.sample)
+
+
+@pytest.mark.parametrize(("levels", "null_share"), [(10**9, 0.0), (30_000, 0.3), (1_500, 0.1)])
+def test_mostly_distinct_text_counts_as_its_dictionary_does(monkeypatch, levels, null_share) -> None:
+    # a column of mostly distinct values is counted from its hashes, without a dictionary: every
+    # statistic, the frequent values' order (ties follow it) and each row's hash stay the same
+    from lifecycle_widgets.core import partial
+
+    rng = np.random.default_rng(levels)
+    n = 40_000
+    words = [f"é{v}" if v % 7 == 0 else ("" if v % 11 == 0 else f"id-{v}") for v in rng.integers(0, levels, n)]
+    text = pa.array(words, mask=rng.random(n) < null_share, type=pa.large_string())
+    assert partial._mostly_unique(text)
+    (fast, fast_hashes), *_ = partial.arrow_text_partials([("c", "str", text)])
+    monkeypatch.setattr(partial, "_mostly_unique", lambda _text: False)
+    (slow, slow_hashes), *_ = partial.arrow_text_partials([("c", "str", text)])
+    assert np.array_equal(fast_hashes, slow_hashes)
+    assert (fast.missing, fast.lengths) == (slow.missing, slow.lengths) and fast.missing == text.null_count
+    assert np.array_equal(fast.distinct.mins, slow.distinct.mins)
+    assert fast.frequent.counts.index.tolist() == slow.frequent.counts.index.tolist()
+    assert fast.frequent.counts.tolist() == slow.frequent.counts.tolist()
+    assert fast.frequent.error == slow.frequent.error

@@ -677,6 +677,14 @@ def arrow_text_partials(texts: list[tuple[str, str, pa.Array]]) -> list[tuple[Co
     columns cost a few Arrow calls each rather than a dozen."""
     if not texts:
         return []
+    unique = [i for i, (_, _, text) in enumerate(texts) if _mostly_unique(text)]
+    if unique:
+        # mostly distinct values: hashed and counted without a dictionary (its hash table
+        # costs more than all the rest of such a column's statistics)
+        dense = [i for i in range(len(texts)) if i not in unique]
+        results = dict(zip(dense, arrow_text_partials([texts[i] for i in dense]), strict=True))
+        results.update((i, _unique_text_partial(*texts[i])) for i in unique)
+        return [results[i] for i in range(len(texts))]
     encoded = [pc.dictionary_encode(text) for _, _, text in texts]
     dictionaries = [e.dictionary for e in encoded]
     if len({d.type for d in dictionaries}) > 1:
@@ -709,6 +717,58 @@ def arrow_text_partials(texts: list[tuple[str, str, pa.Array]]) -> list[tuple[Co
         out.append((part, hashes))
         start = stop
     return out
+
+
+UNIQUE_PROBE = 1024  # values of a text column looked at to choose how it is counted
+
+
+def _mostly_unique(text: pa.Array) -> bool:
+    """Whether most of the first present values of ``text`` are distinct."""
+    probe = text.slice(0, UNIQUE_PROBE)
+    present = len(probe) - probe.null_count
+    return present >= 64 and pc.count_distinct(probe).as_py() > present // 2
+
+
+def _unique_text_partial(name: str, dtype: str, text: pa.Array) -> tuple[ColumnPartial, np.ndarray]:
+    """:func:`arrow_text_partials` of one column of mostly distinct values, from the hash of
+    every present value: distinct values are told apart by their 64-bit hashes and kept in the
+    order they first appear, so the statistics are those the dictionary path gives."""
+    part = ColumnPartial(name=name, dtype=dtype, family="string", rows=len(text))
+    part.missing = text.null_count
+    present = text.drop_null() if part.missing else text
+    value_hashes = string_hashes(present)
+    order = np.argsort(value_hashes)
+    ordered = value_hashes[order]
+    starts = np.flatnonzero(np.concatenate(([ordered.size > 0], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, ordered.size))
+    firsts = np.minimum.reduceat(order, starts) if starts.size else starts  # each value's first row
+    appearance = np.argsort(firsts)
+    firsts, counts = firsts[appearance], counts[appearance]
+    part.distinct.update(value_hashes[firsts])
+    part.frequent = FrequentValues()
+    part.frequent.update_counts(_Rows(present, firsts), counts)
+    if len(present):
+        lengths = pc.utf8_length(present).to_numpy(zero_copy_only=False).astype(np.int64)
+        part.lengths = LengthStats(int(lengths.size), int(lengths.min()), int(lengths.max()), int(lengths.sum()))
+    if not part.missing:
+        return part, value_hashes
+    hashes = np.full(len(text), _MISSING_HASH, dtype=np.uint64)
+    hashes[np.asarray(text.is_valid())] = value_hashes
+    return part, hashes
+
+
+@dataclass
+class _Rows:
+    """The values at ``rows`` of an Arrow array, taken only when asked (by position)."""
+
+    values: pa.Array
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, positions: np.ndarray) -> list[object]:
+        return self.values.take(pa.array(self.rows[positions])).to_pylist()
 
 
 def _column_values(chunk: pd.DataFrame) -> list[object]:

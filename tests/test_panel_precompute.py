@@ -228,3 +228,22 @@ def test_a_click_sends_the_tab_switch_and_its_ready_waterfall_first(fitted, monk
     }
     assert ("BoundedIntText", ["value"]) in sent[2:] and panel.row_picker.value == row
     panel.close()
+
+
+def test_a_hover_over_the_beeswarm_holds_the_background_work(fitted) -> None:
+    """The pointer over the beeswarm's points holds the background preparation (a click may
+    follow): the click then finds the interpreter and the processor free."""
+    import time
+
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    assert panel.beeswarm.hover_events
+    before = time.monotonic()
+    panel.beeswarm._on_message(panel.beeswarm, {"type": "hover"}, [])
+    assert explainer._held_until >= before + 0.4
+    panel.close()
+    with lw.config_context(display="static"):
+        assert not lw.ExplanationPanel(exp, explainer=explainer).beeswarm.hover_events

@@ -92,3 +92,15 @@ def test_a_view_may_share_the_template_another_view_brought(monkeypatch) -> None
     monkeypatch.setattr(second, "send", lambda content, buffers=None: sent.append(content))
     second._on_message(second, {"type": "need-template"}, [])
     assert sent == [{"template": first.template}]
+
+
+def test_hovers_reach_hover_callbacks_only_where_asked_for() -> None:
+    """A view sends hovers only once a callback asks for them (``hover_events``, synced)."""
+    view = PlotlyView(go.Figure(go.Scatter(x=[1], y=[2])))
+    assert view.hover_events is False
+    view._on_message(view, {"type": "hover"}, [])  # nobody listens: nothing happens
+    seen: list[int] = []
+    view.on_hover(lambda: seen.append(1))
+    assert view.hover_events is True
+    view._on_message(view, {"type": "hover"}, [])
+    assert seen == [1]

@@ -40,7 +40,7 @@ from lifecycle_widgets.panels.widgets import (
 )
 
 PRECOMPUTED_ROWS = 50  # local explanations a live panel prepares in the background for clicks
-HOLD_SECONDS = 0.5  # how long the background preparation waits when a pick arrives
+HOLD_SECONDS = 0.5  # how long the background preparation waits after a pick or a hover
 REST_WAIT = 1.0  # s: a pick's other local figures wait this long at most for its waterfall drawn
 
 
@@ -388,6 +388,8 @@ class ExplanationPanel(ResultPanel):
         self._clicking = False  # a beeswarm click is switching tabs and drawing
         self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
         self.beeswarm.data[0].on_click(self._clicked)
+        if self._live and explainer is not None:  # a pointer over the points: a click may follow,
+            self.beeswarm.on_hover(self._hold_background)  # the background work gives way now
         # the panel's widgets share their Layout and style models (one message each, about 1 kB,
         # instead of one per widget: the first display stays well under its 200 kB)
         plain, full, narrow = widgets.Layout(), widgets.Layout(width="100%"), widgets.Layout(width="12em")
@@ -509,7 +511,8 @@ class ExplanationPanel(ResultPanel):
 
     def _hold_background(self) -> None:
         # the kernel's thread draws a pick alone: the background thread waits at its next model
-        # call until the pick's messages are on their way (a second is plenty)
+        # call until the pick's messages are on their way; from a hover over the beeswarm on, so
+        # that a click finds the interpreter and the processor free
         if self._live and self.explainer is not None:
             self.explainer.hold(HOLD_SECONDS)
 

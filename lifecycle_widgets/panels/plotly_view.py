@@ -35,6 +35,7 @@ _ESM = """
 // The page's plotly.js: JupyterLab's plotly extension sets it once it draws a figure, as the
 // panel's first child makes it do (``widgets.page_widget``); it may still be on its way.
 const WAIT_MS = 1500;
+const HOVER_MS = 250;
 function loadFromKernel(model) {
   if (!window.__lwPlotly) {
     window.__lwPlotly = new Promise((resolve) => {
@@ -116,6 +117,12 @@ function render({ model, el }) {
         model.send({type: "click", points: event.points.map((p) => ({
           trace: p.curveNumber, index: p.pointNumber, x: p.x, y: p.y}))});
       });
+      let hovered = 0;  // a view with hover callbacks hears of hovers, four a second at most
+      div.on("plotly_hover", () => {
+        if (!model.get("hover_events") || Date.now() - hovered < HOVER_MS) return;
+        hovered = Date.now();
+        model.send({type: "hover"});
+      });
       fit();  // the box's changes while the first figure was on its way were not heard
     }
   };
@@ -179,11 +186,13 @@ class PlotlyView(anywidget.AnyWidget):
     # takes the copy another view brought to the page (by its key), or asks for it
     template = traitlets.Dict().tag(sync=True)
     template_key = traitlets.Unicode().tag(sync=True)
+    hover_events = traitlets.Bool(False).tag(sync=True)  # on_hover callbacks are registered
 
     def __init__(self, fig: go.Figure | dict, *, share_template: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.revision = 0  # the figures shown, counted
         self._drawn_callbacks: list[Callable[[int], None]] = []
+        self._hover_callbacks: list[Callable[[], None]] = []
         self._template = template_json()
         self.template_key = template_key()
         self.template = {} if share_template else self._template
@@ -237,6 +246,12 @@ class PlotlyView(anywidget.AnyWidget):
         (from the next figure shown on: only a view with such callbacks asks the page)."""
         self._drawn_callbacks.append(callback)
 
+    def on_hover(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the pointer moves over the figure's points in a page (at most
+        four times a second): a click may follow. Only a view with such callbacks sends them."""
+        self._hover_callbacks.append(callback)
+        self.hover_events = True
+
     def _spec(self, fig: go.Figure | dict) -> dict[str, Any]:
         spec = figure_spec(fig)
         if spec["layout"].get("template") == self._template:
@@ -253,6 +268,9 @@ class PlotlyView(anywidget.AnyWidget):
             self.send({"template": self._template})
         elif kind == "click":
             self._dispatch_click(content.get("points") or [])
+        elif kind == "hover":
+            for hovered in list(self._hover_callbacks):
+                hovered()
         elif kind == "drawn" and isinstance(content.get("revision"), int):
             for callback in list(self._drawn_callbacks):
                 callback(content["revision"])

@@ -11,7 +11,6 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-import plotly.graph_objects as go
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
@@ -30,7 +29,6 @@ from lifecycle_widgets.panels.calibration import calibration_headline, calibrati
 from lifecycle_widgets.panels.plotly_view import PlotlyView
 from lifecycle_widgets.panels.widgets import (
     ResultPanel,
-    figure_widget,
     html_widget,
     lazy_tabs,
     plotly_output,
@@ -386,10 +384,12 @@ class ExplanationPanel(ResultPanel):
         self._waterfalls: dict[int, dict] = {}  # waterfall figure dicts by row, ready for a click
         self._rest_row: int | None = None  # the row whose LIME, counterfactual and ICE are shown
         self._clicking = False  # a beeswarm click is switching tabs and drawing
-        self.beeswarm = figure_widget(figs.beeswarm_figure(exp))
+        # a pointer over the beeswarm's points: a click may follow, the background work gives way
+        hold_on_hover = self._live and explainer is not None
+        self.beeswarm = PlotlyView(figs.beeswarm_figure(exp), hover_events=hold_on_hover)
         self.beeswarm.data[0].on_click(self._clicked)
-        if self._live and explainer is not None:  # a pointer over the points: a click may follow,
-            self.beeswarm.on_hover(self._hold_background)  # the background work gives way now
+        if hold_on_hover:
+            self.beeswarm.on_hover(self._hold_background)
         # the panel's widgets share their Layout and style models (one message each, about 1 kB,
         # instead of one per widget: the first display stays well under its 200 kB)
         plain, full, narrow = widgets.Layout(), widgets.Layout(width="100%"), widgets.Layout(width="12em")
@@ -950,9 +950,10 @@ class ExplanationPanel(ResultPanel):
             )
 
 
-def _blank_figure() -> go.Figure:
-    """What the waterfall's view shows with no row: no axes, no bars."""
-    return go.Figure(layout={"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 60})
+def _blank_figure() -> dict:
+    """What the waterfall's view shows with no row: no axes, no bars (a figure dict: a go.Figure
+    would carry plotly's own template, 7 kB, into the panel's first display)."""
+    return {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 60}}
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -189,15 +189,18 @@ class PlotlyView(anywidget.AnyWidget):
     hover_events = traitlets.Bool(False).tag(sync=True)  # on_hover callbacks are registered
 
     def __init__(self, fig: go.Figure | dict, *, share_template: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self.revision = 0  # the figures shown, counted
         self._drawn_callbacks: list[Callable[[int], None]] = []
         self._hover_callbacks: list[Callable[[], None]] = []
         self._template = template_json()
-        self.template_key = template_key()
-        self.template = {} if share_template else self._template
         self._kept: list[list[Callable[..., Any]]] = []  # click callbacks by trace, until read
-        self._take(fig)
+        # the whole state goes in the widget's opening message, not in one update after it each
+        super().__init__(
+            spec=self._take(fig),
+            template={} if share_template else self._template,
+            template_key=template_key(),
+            **kwargs,
+        )
         self.on_msg(self._on_message)
 
     @property
@@ -226,13 +229,14 @@ class PlotlyView(anywidget.AnyWidget):
         if self._figure is not None:
             self._kept = [list(trace._click_callbacks) for trace in self._figure.data]
         self.revision += 1
-        self._take(fig)
+        self.spec = self._take(fig)
 
-    def _take(self, fig: go.Figure | dict) -> None:
-        # a figure is copied now (its owner may change it); a dict is read as a Figure if asked
+    def _take(self, fig: go.Figure | dict) -> dict[str, Any]:
+        # a figure is copied now (its owner may change it); a dict is read as a Figure if asked;
+        # returns the spec to send
         self._shown: dict = fig if isinstance(fig, dict) else {}
         self._figure: go.Figure | None = None if isinstance(fig, dict) else self._with_kept(go.Figure(fig))
-        self.spec = self._spec(fig if self._figure is None else self._figure)
+        return self._spec(fig if self._figure is None else self._figure)
 
     def _with_kept(self, fig: go.Figure) -> go.Figure:
         for trace, kept in zip(fig.data, self._kept, strict=False):

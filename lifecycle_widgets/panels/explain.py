@@ -38,7 +38,8 @@ from lifecycle_widgets.panels.widgets import (
 )
 
 PRECOMPUTED_ROWS = 50  # local explanations a live panel prepares in the background for clicks
-HOLD_SECONDS = 0.5  # how long the background preparation waits after a pick or a hover
+HOLD_SECONDS = 1.0  # s the background preparation waits after a pick (its figures drawn meanwhile)
+HOVER_HOLD_SECONDS = 2.0  # s it waits after a hover over the beeswarm: a click may follow
 REST_WAIT = 1.0  # s: a pick's other local figures wait this long at most for its waterfall drawn
 
 
@@ -389,7 +390,7 @@ class ExplanationPanel(ResultPanel):
         self.beeswarm = PlotlyView(figs.beeswarm_figure(exp), hover_events=hold_on_hover)
         self.beeswarm.data[0].on_click(self._clicked)
         if hold_on_hover:
-            self.beeswarm.on_hover(self._hold_background)
+            self.beeswarm.on_hover(lambda: self._hold_background(HOVER_HOLD_SECONDS))
         # the panel's widgets share their Layout and style models (one message each, about 1 kB,
         # instead of one per widget: the first display stays well under its 200 kB)
         plain, full, narrow = widgets.Layout(), widgets.Layout(width="100%"), widgets.Layout(width="12em")
@@ -509,12 +510,12 @@ class ExplanationPanel(ResultPanel):
     # click on a row not prepared draws its waterfall from the SHAP values at once and asks for
     # the row; the thread draws the rest when it is ready, if the row is still the one shown.
 
-    def _hold_background(self) -> None:
+    def _hold_background(self, seconds: float = HOLD_SECONDS) -> None:
         # the kernel's thread draws a pick alone: the background thread waits at its next model
         # call until the pick's messages are on their way; from a hover over the beeswarm on, so
         # that a click finds the interpreter and the processor free
         if self._live and self.explainer is not None:
-            self.explainer.hold(HOLD_SECONDS)
+            self.explainer.hold(seconds)
 
     def _start_worker(self) -> None:
         # with self._queue_lock held

@@ -247,3 +247,28 @@ def test_a_hover_over_the_beeswarm_holds_the_background_work(fitted) -> None:
     panel.close()
     with lw.config_context(display="static"):
         assert not lw.ExplanationPanel(exp, explainer=explainer).beeswarm.hover_events
+
+
+def test_the_page_drawing_a_clicks_waterfall_releases_the_background_work(fitted) -> None:
+    """A click holds the background preparation until the page reports its waterfall drawn: the
+    row's own local explanation is then computed at once, not after the hold runs out."""
+    model, X, y = fitted
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    panel.tabs.selected_index = 1
+    panel.tabs.selected_index = 0
+    row = next(r for r in exp.rows if r != panel.row_picker.value)
+
+    class Points:
+        point_inds = (list(panel.beeswarm.data[0].customdata).index(row),)
+
+    panel._clicked(panel.beeswarm.data[0], Points(), None)
+    assert explainer._held_until > 0
+    view = panel.waterfall
+    view._on_message(view, {"type": "drawn", "revision": view.revision - 1}, [])  # an older one
+    assert explainer._held_until > 0
+    view._on_message(view, {"type": "drawn", "revision": view.revision}, [])
+    assert explainer._held_until == 0
+    panel.close()

@@ -885,8 +885,11 @@ class ExplanationPanel(ResultPanel):
         loop.call_later(REST_WAIT if waited else 0.0, rest)
 
     def _waterfall_drawn(self, revision: int) -> None:
-        # the page drew waterfall number ``revision``: the row's other figures may follow
+        # the page drew waterfall number ``revision``: the row's other figures may follow, and
+        # the background work (held since the hover or the click) may go on
         self._drawn_revision = max(self._drawn_revision, revision)
+        if revision == self.waterfall.revision and self._live and self.explainer is not None:
+            self.explainer.release()
         rest = self._rest
         if rest is not None and revision == self._rest_revision:
             rest()

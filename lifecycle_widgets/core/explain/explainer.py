@@ -474,6 +474,21 @@ class Explainer:
         """
         self._held_until = max(self._held_until, time.monotonic() + float(seconds))
 
+    def release(self) -> None:
+        """End any :meth:`hold` now: a panel releases its background work once the page has drawn
+        what a click waited for.
+
+        Examples
+        --------
+        ``explainer`` as in the class example:
+
+        >>> explainer.hold(60)
+        >>> explainer.release()
+        >>> explainer.precompute([2])  # no wait
+        1
+        """
+        self._held_until = 0.0
+
     def _wait_if_held(self) -> None:
         while (left := self._held_until - time.monotonic()) > 0:
             time.sleep(min(left, 0.05))

@@ -751,6 +751,8 @@ def finalize(
         # work that needs only the sample and the columns' kinds starts first, on the threads
         with_missing = [n for n in part.columns if part.partials[n].missing]
         nullity_future = pool.submit(nullity_matrix, sample, with_missing)
+        missing_future = pool.submit(missing_matrix, sample, part.sample_positions, with_missing)
+        duplicates_future = pool.submit(part.duplicate_rows)  # a sort of up to 2M row hashes
         candidates = [h.name for h in heads if h.kind not in ("empty", "constant")]
         near_future = (
             pool.submit(near_duplicate_pairs, sample, candidates, th.near_duplicate)
@@ -781,7 +783,7 @@ def finalize(
             for i, result in zip(batch, done, strict=True):
                 finished[i] = result
         cols = [c for c, _ in finished]
-        duplicates, exact = part.duplicate_rows()
+        duplicates, exact = duplicates_future.result()
         t_type = None
         if target is not None:
             t_type = _target_type(cols[part.columns.index(target)], part.partials[target], target_type)
@@ -810,7 +812,7 @@ def finalize(
         numeric = [c.name for c in cols if c.kind in NUMERIC_KINDS]
         ts = _timeseries(part, numeric, time_column, frame)
         target_association = _target_association(cols, assoc_sample, target, t_type)
-        missing = missing_matrix(sample, part.sample_positions, with_missing)
+        missing = missing_future.result()
         nullity = nullity_future.result()
         views = interactions(sample, numeric, first=target)
         matrices, mixed = matrices_future.result() if matrices_future is not None else ((), set())

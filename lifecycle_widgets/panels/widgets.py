@@ -81,6 +81,9 @@ def page_widget() -> widgets.Output:
     One Output widget (its outputs render trusted) instead of two widgets keeps the first display
     light."""
     out = widgets.Output(layout=widgets.Layout(display="none"))
+    # hidden twice: the Layout model reaches the view after it renders, a class comes with it
+    # (and the stylesheet below hides that class), so the empty figure never shows as a blank plot
+    out.add_class("lw-page")
     out.outputs = (
         {"output_type": "display_data", "metadata": {}, "data": {"text/html": f"<style>{static.CSS}</style>"}},
         {"output_type": "display_data", "metadata": {}, "data": {PLOTLY_MIME: {"data": [], "layout": {}}}},

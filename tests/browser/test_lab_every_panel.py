@@ -126,7 +126,15 @@ def _blank_figures(page) -> list[str]:
         .filter(p => p.offsetParent !== null)
         .filter(p => !(p._fullData || []).some(t => ['x', 'y', 'z', 'values', 'cells', 'dimensions', 'link']
             .some(k => t[k] && (t[k].length || (t[k].values && t[k].values.length) || Object.keys(t[k]).length))))
-        .map(p => (p.querySelector('.gtitle') || {}).textContent || '(untitled)')"""
+        .map(p => {
+            // where it is: the panel (its first line of text) or a static twin, and its size, so
+            // that a failure names the figure even when it has no title
+            const title = (p.querySelector('.gtitle') || {}).textContent || '(untitled)';
+            const host = p.closest('.lw-panel, .lw-fallback');
+            const where = host ? `${host.classList.contains('lw-fallback') ? 'twin' : 'panel'} `
+                + `"${(host.innerText || '').trim().split('\\n')[0].slice(0, 60)}"` : 'outside any panel';
+            return `${title} (${where}, ${p.offsetWidth}x${p.offsetHeight} px)`;
+        })"""
     deadline = time.monotonic() + 120
     blank = page.evaluate(script)
     while blank and time.monotonic() < deadline:

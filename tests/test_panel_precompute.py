@@ -35,16 +35,21 @@ def fitted():
     return model, X[600:], y[600:]
 
 
+def _live_panel(model, X, y) -> tuple[lw.Explainer, object, lw.ExplanationPanel]:
+    """A fresh explainer, its explanation of 40 rows, and a live panel of both."""
+    explainer = lw.Explainer(model)
+    exp = explainer.explain(X, y, max_rows=40)
+    with lw.config_context(display="live"):
+        return explainer, exp, lw.ExplanationPanel(exp, explainer=explainer)
+
+
 def _precompute_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "lw-precompute-local"]
 
 
 def test_live_panel_prepares_the_likely_clicks(fitted) -> None:
     model, X, y = fitted
-    explainer = lw.Explainer(model)
-    exp = explainer.explain(X, y, max_rows=40)
-    with lw.config_context(display="live"):
-        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    explainer, exp, panel = _live_panel(model, X, y)
     for thread in _precompute_threads():
         thread.join(timeout=300)
     rows = likely_clicks(exp)
@@ -96,10 +101,7 @@ def test_a_live_panel_draws_a_row_not_prepared_at_once_then_fills_it_in(fitted) 
     """show_row never waits for a local explanation in a live panel: it draws the waterfall and
     leaves the rest to the background thread, which draws it if the row is still the one shown."""
     model, X, y = fitted
-    explainer = lw.Explainer(model)
-    exp = explainer.explain(X, y, max_rows=40)
-    with lw.config_context(display="live"):
-        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    explainer, exp, panel = _live_panel(model, X, y)
     panel.tabs.selected_index = 1
     first, second = [r for r in range(exp.n_rows) if r not in exp.rows][:2]  # not likely clicks
     panel.show_row(first)
@@ -194,10 +196,7 @@ def test_a_click_sends_the_tab_switch_and_its_ready_waterfall_first(fitted, monk
     import ipywidgets
 
     model, X, y = fitted
-    explainer = lw.Explainer(model)
-    exp = explainer.explain(X, y, max_rows=40)
-    with lw.config_context(display="live"):
-        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    _, exp, panel = _live_panel(model, X, y)
     for thread in _precompute_threads():
         thread.join(timeout=300)
     assert set(panel._waterfalls) == set(exp.rows)  # every point's waterfall is ready
@@ -236,10 +235,7 @@ def test_a_hover_over_the_beeswarm_holds_the_background_work(fitted) -> None:
     import time
 
     model, X, y = fitted
-    explainer = lw.Explainer(model)
-    exp = explainer.explain(X, y, max_rows=40)
-    with lw.config_context(display="live"):
-        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    explainer, exp, panel = _live_panel(model, X, y)
     assert panel.beeswarm.hover_events
     before = time.monotonic()
     panel.beeswarm._on_message(panel.beeswarm, {"type": "hover"}, [])
@@ -253,10 +249,7 @@ def test_the_page_drawing_a_clicks_waterfall_releases_the_background_work(fitted
     """A click holds the background preparation until the page reports its waterfall drawn: the
     row's own local explanation is then computed at once, not after the hold runs out."""
     model, X, y = fitted
-    explainer = lw.Explainer(model)
-    exp = explainer.explain(X, y, max_rows=40)
-    with lw.config_context(display="live"):
-        panel = lw.ExplanationPanel(exp, explainer=explainer)
+    explainer, exp, panel = _live_panel(model, X, y)
     panel.tabs.selected_index = 1
     panel.tabs.selected_index = 0
     row = next(r for r in exp.rows if r != panel.row_picker.value)

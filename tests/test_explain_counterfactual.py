@@ -587,10 +587,12 @@ def test_local_counterfactual_table_shows_six_significant_digits_escaped() -> No
 
     from lifecycle_widgets.panels.explain import counterfactual_html
 
-    change = SimpleNamespace(feature="<b>util</b>", before=0.44610027762874643, after=0.7502123456)
+    # a Change holds text: a float in full when six digits would not read back as the same number
+    change = SimpleNamespace(feature="<b>util</b>", before="0.44610027762874643", after="0.750212")
+    region = SimpleNamespace(feature="region", before="south", after="1234567.5")
     cf = SimpleNamespace(
-        found=True, changes=[change], prediction_before="0", prediction_after="1", distance=2.7182818
+        found=True, changes=[change, region], prediction_before="0", prediction_after="1", distance=2.7182818
     )
     page = counterfactual_html(SimpleNamespace(counterfactual=cf))
-    assert "0.446100" not in page and "0.4461" in page and "0.750212" in page
+    assert ">0.4461<" in page and ">0.750212<" in page and ">south<" in page and ">1234567.5<" in page
     assert "44610027" not in page and "&lt;b&gt;util&lt;/b&gt;" in page and "<b>util" not in page

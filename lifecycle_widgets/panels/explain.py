@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -141,12 +142,22 @@ ALE_NOTE = (
 )
 
 
+# a float written in full: a counterfactual keeps a value's exact text when six significant
+# digits would not read back as the same number
+_FULL_FLOAT = re.compile(r"-?\d+\.\d{7,}(e[+-]\d+)?")
+
+
+def _readable(text: str) -> str:
+    """A counterfactual value as its table shows it: a float written in full to six significant
+    digits (as the figures label it), anything else as it is."""
+    return f"{float(text):.6g}" if _FULL_FLOAT.fullmatch(text) else text
+
+
 def counterfactual_html(local: LocalExplanation) -> str:
     cf = local.counterfactual
     if not cf.found:
         return f'<p class="lw-note">{static.esc(cf.note)}</p>'
-    # six significant digits: enough to place a decision boundary, not the 17 of a float's repr
-    rows = [(c.feature, fmt_number(c.before, digits=6), fmt_number(c.after, digits=6)) for c in cf.changes]
+    rows = [(c.feature, _readable(c.before), _readable(c.after)) for c in cf.changes]
     head = (
         f"<p>Changing {len(rows)} feature{'s' if len(rows) > 1 else ''} turns the decision "
         f"<b>{static.esc(cf.prediction_before)}</b> into <b>{static.esc(cf.prediction_after)}</b> "

@@ -802,3 +802,15 @@ def test_log_to_without_lineage_logs_the_numbers_only(report: MitigationReport, 
         report.log_to(object())
     with pytest.raises(ParameterError, match=r"'lineage' parameter of MitigationReport.log_to"):
         report.log_to(run, lineage="graph")
+
+
+def test_tradeoff_labels_stay_apart_when_nothing_changed() -> None:
+    # a mitigation that changes no prediction puts before and after on one spot
+    from lifecycle_widgets.panels.mitigation import tradeoff_figure
+
+    X = pd.DataFrame({"g": ["a", "a", "b", "b", "a", "b"]})
+    predictions = [1, 0, 0, 1, 1, 0]
+    report = lw.compare_mitigation(X, [1, 0, 0, 1, 0, 0], before=predictions, after=predictions, facet="g")
+    trace = tradeoff_figure(report).data[0]
+    assert list(trace.text) == ["before", "after"] and trace.x[0] == trace.x[1] and trace.y[0] == trace.y[1]
+    assert trace.textposition[0] != trace.textposition[1]

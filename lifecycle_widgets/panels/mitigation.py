@@ -155,7 +155,9 @@ def tradeoff_figure(
             y=ys,
             mode="lines+markers+text",
             text=labels,
-            textposition="top center",
+            # before above its point, after below: a mitigation that changed nothing puts both
+            # points on one spot, and their labels must not print over each other
+            textposition=["top center" if lab == "before" else "bottom center" for lab in labels],
             marker={
                 "size": 12,
                 "color": [

@@ -534,3 +534,16 @@ def test_weights_and_passthrough_say_how_a_column_enters(frame) -> None:
     assert [u.how for u in lin.fields("same__a")] == ["identity"]
     assert [u.how for u in lin.fields("heavy__a")] == ["transformation"]
     assert "weight 3" in lin.fields("heavy__a")[0].description
+
+
+def test_lineage_panel_picker_starts_on_all_features_then_highlights_one() -> None:
+    X = pd.DataFrame({"age": [20.0, 35, 50, 41], "<b>income</b>": [1.0, 2, 3, 4]})
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, [0, 1, 0, 1])
+    with lw.config_context(display="live"):
+        panel = lw.LineagePanel(lw.lineage(model, X))
+    labels = [label for label, _ in panel.picker.options]
+    assert panel.picker.value is None and labels[0].startswith("all") and "<b>income</b>" in labels[1:]
+    assert panel.info.value == ""
+    feature = next(v for _, v in panel.picker.options if v and "income" in v)
+    panel.picker.value = feature
+    assert "income" in panel.info.value and "<b>income" not in panel.info.value  # escaped

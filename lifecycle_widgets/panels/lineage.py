@@ -57,7 +57,9 @@ class LineagePanel(ResultPanel):
     ) -> None:
         self.lineage, self.profile, self.drift, self.explanation = lineage, profile, drift, explanation
         self.figure = figure_widget(figs.lineage_figure(lineage))
-        self.picker = widgets.Dropdown(options=[None, *lineage.features], description="Feature")
+        self.picker = widgets.Dropdown(
+            options=[("all (none highlighted)", None), *((f, f) for f in lineage.features)], description="Feature"
+        )
         self.info = widgets.HTML()
         self.picker.observe(lambda ch: self.show_feature(ch["new"]), names="value")
         super().__init__(

@@ -132,6 +132,20 @@ def test_an_undescribed_kind_names_the_described_ones() -> None:
         Stray().to_html()
 
 
+def untitled_axes(fig) -> list[str]:
+    """The visible cartesian axes a trace draws on that have no title."""
+    missing = set()
+    for trace in fig.data:
+        for letter in ("x", "y"):
+            if f"{letter}axis" not in trace:  # not a cartesian trace (pie, sankey, table, ...)
+                continue
+            key = f"{letter}axis{(trace[f'{letter}axis'] or letter)[1:]}"
+            axis = fig.layout[key]
+            if axis.visible is not False and axis.showticklabels is not False and not axis.title.text:
+                missing.add(key)
+    return sorted(missing)
+
+
 def figure_payloads(html: str) -> list[dict]:
     return [
         json.loads(p)
@@ -179,6 +193,8 @@ def test_three_ways(results, name, tmp_path: Path) -> None:
     assert n_single == sum(1 for n in figures if ":" not in n)
     for fig in figures.values():
         assert fig.layout.title.text, f"{name}: a figure without a title"
+    untitled = {key: untitled_axes(fig) for key, fig in figures.items() if untitled_axes(fig)}
+    assert not untitled, f"{name}: axes without a title: {untitled}"
     with lw.config_context(display="live"):
         live = result._repr_mimebundle_()
     assert WIDGET_VIEW in live and "text/html" in live

@@ -115,7 +115,7 @@ def drift_overview_figure(
         template=template,
         height=min(1400, 120 + 24 * max(1, len(rows))),
         xaxis_title="distance / threshold",
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category", "title": {"text": "feature"}},
     )
 
 
@@ -258,7 +258,7 @@ def timeline_heatmap(
         template=template,
         height=min(1400, 140 + 26 * max(1, len(frame))),
         xaxis={"type": "category", "title": {"text": "batch"}},
-        yaxis={"autorange": "reversed", "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category", "title": {"text": "feature"}},
     )
 
 
@@ -324,6 +324,6 @@ def feature_over_time_figure(
         title=title if title is not None else text(feature),
         template=template,
         barmode="group",
-        xaxis={"type": "category"},
+        xaxis={"type": "category", "title": {"text": f"{text(feature)}: bin"}},
         yaxis={"tickformat": ".0%", "title": {"text": "share of rows"}},
     )

@@ -249,5 +249,5 @@ def comparison_figure(result: Any, *, title: str | None = None, template: str | 
         title=title if title is not None else note,
         template=template,
         yaxis_title=f"{result.metric} ({direction} is better)",
-        xaxis={"type": "category"},
+        xaxis={"type": "category", "title": {"text": "model version"}},
     )

@@ -34,6 +34,9 @@ from .conftest import start_lab, start_voila
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 KERNEL_TIMEOUT = 90_000  # ms: kernel start and the notebook's own work, on a loaded machine
+# Voila runs the whole notebook before its page shows a widget: 30 s alone, over 90 s in CI beside
+# the two every-panel tests' JupyterLabs on 2 cores; a Voila that never draws still fails
+VOILA_TIMEOUT = 240_000
 NOTEBOOK = "frontends.ipynb"
 CELLS = [
     "import lifecycle_widgets as lw\n"
@@ -348,9 +351,9 @@ def voila_page(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[ob
 
             context.route(lambda url: not LOCAL.match(url), abort_foreign)
             page.on("pageerror", lambda err: opened.errors.append(str(err)))
-            page.goto(server.page_url(""), timeout=KERNEL_TIMEOUT)
+            page.goto(server.page_url(""), timeout=VOILA_TIMEOUT)
             page.wait_for_function(
-                "n => document.querySelectorAll('.lw-panel').length === n", arg=PANELS, timeout=KERNEL_TIMEOUT
+                "n => document.querySelectorAll('.lw-panel').length === n", arg=PANELS, timeout=VOILA_TIMEOUT
             )
             yield opened
         finally:

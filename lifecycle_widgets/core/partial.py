@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -837,11 +838,44 @@ class TablePartial:
     hash_level: int = 0  # row hashes are kept when their top `hash_level` bits are zero
     row_distinct: DistinctSketch = field(default_factory=DistinctSketch)
     content_sums: tuple[int, int] = (0, 0)
-    sample: pd.DataFrame | None = None
-    sample_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
-    # each sampled row's position in the table, so that views of where values are missing can
-    # show the sample in table order
-    sample_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    # the row sample (see `sample`), and the samples merged since it was last read
+    _sample: pd.DataFrame | None = field(default=None, repr=False)
+    _sample_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False)
+    _sample_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64), repr=False)
+    _pending: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+
+    @property
+    def sample(self) -> pd.DataFrame | None:
+        """The ``sample_size`` rows of smallest sample key, in key order (ties in merge order)."""
+        self._fold_pending()
+        return self._sample
+
+    @property
+    def sample_keys(self) -> np.ndarray:
+        """Each sampled row's key."""
+        self._fold_pending()
+        return self._sample_keys
+
+    @property
+    def sample_positions(self) -> np.ndarray:
+        """Each sampled row's position in the table, so that views of where values are missing
+        can show the sample in table order."""
+        self._fold_pending()
+        return self._sample_positions
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a partial pickled before the sample was folded in lazily (a Dask worker of an older
+        # version, a test's reference) names the sample's fields without the underscore
+        for name in ("sample", "sample_keys", "sample_positions"):
+            if name in state:
+                state[f"_{name}"] = state.pop(name)
+        state.setdefault("_pending", [])
+        self.__dict__.update(state)
+
+    def set_sample(self, sample: pd.DataFrame, keys: np.ndarray, positions: np.ndarray) -> None:
+        """Make ``sample`` (with its rows' keys and positions) this partial's row sample."""
+        self._sample, self._sample_keys, self._sample_positions = sample, keys, positions
+        self._pending = []
 
     def _thin_hashes(self, level: int) -> None:
         """Keep the row hashes whose top ``level`` bits are zero (a 2**-level share of the hash
@@ -887,17 +921,28 @@ class TablePartial:
         return self
 
     def _merge_sample(self, sample: pd.DataFrame | None, keys: np.ndarray, positions: np.ndarray) -> None:
+        # kept aside and folded in when read, or once they hold more than the sample: one concat
+        # of many chunks' samples instead of one per chunk, the same rows (a stable sort of all
+        # keys keeps what merging them one at a time keeps)
         if sample is None:
             return
-        if self.sample is None:
-            self.sample, self.sample_keys, self.sample_positions = sample, keys, positions
+        if self._sample is None and not self._pending:
+            self.set_sample(sample, keys, positions)
             return
-        both = pd.concat([self.sample, sample], ignore_index=True)
-        all_keys = np.concatenate([self.sample_keys, keys])
-        all_positions = np.concatenate([self.sample_positions, positions])
+        self._pending.append((sample, keys, positions))
+        if sum(len(k) for _, k, _ in self._pending) > self.sample_size:
+            self._fold_pending()
+
+    def _fold_pending(self) -> None:
+        if not self._pending:
+            return
+        parts = ([] if self._sample is None else [(self._sample, self._sample_keys, self._sample_positions)])
+        parts += self._pending
+        both = pd.concat([p[0] for p in parts], ignore_index=True)
+        all_keys = np.concatenate([p[1] for p in parts])
+        all_positions = np.concatenate([p[2] for p in parts])
         order = np.argsort(all_keys, kind="stable")[: self.sample_size]
-        self.sample, self.sample_keys = both.iloc[order].reset_index(drop=True), all_keys[order]
-        self.sample_positions = all_positions[order]
+        self.set_sample(both.iloc[order].reset_index(drop=True), all_keys[order], all_positions[order])
 
 
 def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
@@ -999,7 +1044,7 @@ def table_partial(
         if take.size:
             sample = chunk.iloc[take].reset_index(drop=True)
             sample.columns = columns
-            part.sample, part.sample_keys, part.sample_positions = sample, keys[take], positions[take]
+            part.set_sample(sample, keys[take], positions[take])
     return part
 
 

@@ -531,14 +531,20 @@ def _arrow_text_partial(part: ColumnPartial, text: pa.Array) -> np.ndarray:
 _MISSING_HASH = np.uint64(0x5A17_D00D_5A17_D00D)
 
 
-def _hash_values(values: np.ndarray) -> np.ndarray:
-    """``pd.util.hash_array`` of a numpy array, computed block by block (the same hashes)."""
-    if values.size <= BLOCK:
-        return pd.util.hash_array(values)
+def _blockwise(hash_block: Callable[[np.ndarray], np.ndarray], values: np.ndarray) -> np.ndarray:
+    """``hash_block(values)`` for a function of each value alone, computed :data:`BLOCK` values
+    at a time (the same hashes, its temporaries in the CPU cache)."""
+    if values.ndim != 1 or values.size <= BLOCK:
+        return hash_block(values)
     out = np.empty(values.size, dtype=np.uint64)
     for start in range(0, values.size, BLOCK):
-        out[start : start + BLOCK] = pd.util.hash_array(values[start : start + BLOCK])
+        out[start : start + BLOCK] = hash_block(values[start : start + BLOCK])
     return out
+
+
+def _hash_values(values: np.ndarray) -> np.ndarray:
+    """``pd.util.hash_array`` of a numpy array, block by block."""
+    return _blockwise(pd.util.hash_array, values)
 
 
 def _continuous_hashes(series: pd.Series, family: str) -> tuple[np.ndarray, np.ndarray]:
@@ -946,12 +952,7 @@ class TablePartial:
 
 
 def _splitmix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
-    if h.ndim == 1 and h.size > BLOCK:
-        out = np.empty(h.size, dtype=np.uint64)
-        for start in range(0, h.size, BLOCK):
-            out[start : start + BLOCK] = _splitmix_block(h[start : start + BLOCK], salt)
-        return out
-    return _splitmix_block(h, salt)
+    return _blockwise(lambda block: _splitmix_block(block, salt), h)
 
 
 def _splitmix_block(h: np.ndarray, salt: np.uint64) -> np.ndarray:

@@ -927,16 +927,17 @@ class TablePartial:
         return self
 
     def _merge_sample(self, sample: pd.DataFrame | None, keys: np.ndarray, positions: np.ndarray) -> None:
-        # kept aside and folded in when read, or once they hold more than the sample: one concat
-        # of many chunks' samples instead of one per chunk, the same rows (a stable sort of all
-        # keys keeps what merging them one at a time keeps)
+        # kept aside and folded in when read, or once they hold a quarter of the sample's rows
+        # (so memory grows by a quarter of a sample at most): one concat of several chunks'
+        # samples instead of one per chunk, the same rows (a stable sort of all keys keeps what
+        # merging them one at a time keeps)
         if sample is None:
             return
         if self._sample is None and not self._pending:
             self.set_sample(sample, keys, positions)
             return
         self._pending.append((sample, keys, positions))
-        if sum(len(k) for _, k, _ in self._pending) > self.sample_size:
+        if sum(len(k) for _, k, _ in self._pending) > self.sample_size // 4:
             self._fold_pending()
 
     def _fold_pending(self) -> None:

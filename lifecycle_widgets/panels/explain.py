@@ -149,8 +149,8 @@ _FULL_FLOAT = re.compile(r"-?\d+\.\d{7,}(e[+-]\d+)?")
 
 def _readable(text: str) -> str:
     """A counterfactual value as its table shows it: a float written in full to six significant
-    digits (as the figures label it), anything else as it is."""
-    return f"{float(text):.6g}" if _FULL_FLOAT.fullmatch(text) else text
+    digits (the package's number format, never e-notation), anything else as it is."""
+    return fmt_number(float(text), digits=6) if _FULL_FLOAT.fullmatch(text) else text
 
 
 def counterfactual_html(local: LocalExplanation) -> str:

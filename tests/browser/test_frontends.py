@@ -30,6 +30,7 @@ import nbformat
 import pytest
 
 from .conftest import start_lab, start_voila
+from .lab_page import js_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -324,7 +325,7 @@ def test_notebook7_reopened_without_its_kernel_shows_the_twins(notebook7, screen
     assert not undrawn, f"reopened: twin figures without traces: {undrawn}"
     _screenshot_panels(notebook7, screenshot, "notebook7-reopened", ".jp-OutputArea-output:has([data-lw-twin])")
 
-    errors = [e for e in notebook7.errors if not NOTEBOOK7_OWN_ERROR.match(e)]
+    errors = [e for e in js_errors(notebook7.errors) if not NOTEBOOK7_OWN_ERROR.match(e)]
     assert not errors, f"JavaScript errors in the Notebook 7 page: {errors}"
     foreign = [u for u in notebook7.requests if not LOCAL.match(u)]
     assert not foreign, f"requests to hosts other than 127.0.0.1: {foreign}"
@@ -365,7 +366,7 @@ def test_voila_live_panels_are_styled_drawn_and_their_twins_hidden(voila_page, s
     assert page.evaluate("() => document.body.dataset.voila") == "voila", "not a Voila page"
     assert_live_panels_styled_drawn_twins_hidden(page, PANELS)
     _screenshot_panels(voila_page, screenshot, "voila", ".jp-OutputArea-output:has(.lw-panel)")
-    assert not voila_page.errors, f"JavaScript errors in the Voila page: {voila_page.errors}"
+    assert not js_errors(voila_page.errors), f"JavaScript errors in the Voila page: {voila_page.errors}"
     # nothing of this package asks for the network; Voila's own template links a font from a CDN
     assert all(VOILA_TEMPLATE_CDN.match(u) for u in voila_page.foreign), voila_page.foreign
 
@@ -491,6 +492,6 @@ def test_vscode_like_webview_hides_the_twin_while_its_panel_shows(
         # the output cleared (a restarted kernel): the twin shows again
         page.evaluate("() => document.querySelector('.lw-panel').remove()")
         assert twin_node.is_visible()
-        assert not errors, f"JavaScript errors: {errors}"
+        assert not js_errors(errors), f"JavaScript errors: {errors}"
     finally:
         page.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .lab_page import KERNEL_TIMEOUT, RUN_ALL
+from .lab_page import KERNEL_TIMEOUT, RUN_ALL, js_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -259,7 +259,7 @@ def _every_panel_draws_every_run_and_in_both_themes(browser, lab, screenshot, ha
                 output.scroll_into_view_if_needed()
                 screenshot(output, f"{theme}-{key}")
         _reopen_without_the_kernel(page, lab, screenshot, panels)
-        assert not errors, f"JavaScript errors: {errors}"
+        assert not js_errors(errors), f"JavaScript errors: {errors}"
     finally:
         context.close()
 

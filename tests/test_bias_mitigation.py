@@ -811,6 +811,11 @@ def test_tradeoff_labels_stay_apart_when_nothing_changed() -> None:
     X = pd.DataFrame({"g": ["a", "a", "b", "b", "a", "b"]})
     predictions = [1, 0, 0, 1, 1, 0]
     report = lw.compare_mitigation(X, [1, 0, 0, 1, 0, 0], before=predictions, after=predictions, facet="g")
-    trace = tradeoff_figure(report).data[0]
+    fig = tradeoff_figure(report)
+    trace = fig.data[0]
     assert list(trace.text) == ["before", "after"] and trace.x[0] == trace.x[1] and trace.y[0] == trace.y[1]
     assert trace.textposition[0] != trace.textposition[1]
+    # one value on each axis: plotly alone would pad it by ±1, to an accuracy of 1.5
+    low, high = fig.layout.yaxis.range
+    assert 0 <= low < trace.y[0] < high <= 1
+    assert fig.layout.xaxis.range[0] == 0 and fig.layout.xaxis.range[1] > trace.x[0]

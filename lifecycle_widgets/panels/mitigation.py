@@ -166,17 +166,25 @@ def tradeoff_figure(
             },
             line={"color": "#aaa", "dash": "dot"},
             hovertemplate="%{text}: distance %{x:.3f}, accuracy %{y:.3f}<extra></extra>",
+            cliponaxis=False,  # a point at accuracy 1 or distance 0 shows whole, with its label
             showlegend=False,
         )
     )
     metric = name or "bias"
-    return finish(
+    fig = finish(
         fig,
         title=title if title is not None else f"Trade-off: accuracy against |{metric}|",
         template=template,
         xaxis_title=f"{metric}: distance from no bias (left is fairer)",
         yaxis_title="accuracy on the evaluation rows",
     )
+    if xs:
+        # plotly pads a single value by ±1 (accuracy 1.5, a negative distance): the axes start at
+        # no bias and stay within accuracy's 0 to 1
+        pad = max(0.05, 0.25 * (max(ys) - min(ys)))
+        fig.update_xaxes(range=[0, max(0.05, 1.2 * max(xs))])
+        fig.update_yaxes(range=[max(0.0, min(ys) - pad), min(1.0, max(ys) + pad)])
+    return fig
 
 
 # --- markup ----------------------------------------------------------------------------------------

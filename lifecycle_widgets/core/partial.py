@@ -505,29 +505,6 @@ def arrow_text(series: pd.Series) -> pa.Array | None:
     return chunked
 
 
-def _arrow_text_partial(part: ColumnPartial, text: pa.Array) -> np.ndarray:
-    """Counts, distinct values, frequent values and lengths of an Arrow text column, in Arrow
-    and numpy; the hash of each row's value."""
-    encoded = pc.dictionary_encode(text)
-    dictionary = encoded.dictionary
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    present = codes >= 0
-    counts = np.bincount(codes[present], minlength=len(dictionary))
-    unique_hashes = string_hashes(dictionary)
-    part.missing = int(codes.size - np.count_nonzero(present))
-    part.distinct.update(unique_hashes)
-    part.frequent = FrequentValues()
-    part.frequent.update_counts(dictionary, counts)
-    if len(dictionary):
-        lengths = pc.utf8_length(dictionary).to_numpy(zero_copy_only=False)
-        part.lengths = LengthStats.of(lengths, counts)
-        hashes = unique_hashes[np.maximum(codes, 0)]
-        if part.missing:
-            hashes[~present] = _MISSING_HASH
-        return hashes
-    return np.full(codes.size, _MISSING_HASH, dtype=np.uint64)
-
-
 _MISSING_HASH = np.uint64(0x5A17_D00D_5A17_D00D)
 
 
@@ -575,7 +552,7 @@ def column_partial(series: pd.Series, name: str) -> tuple[ColumnPartial, np.ndar
         part.timezone = str(series.dt.tz) if series.dt.tz is not None else None
     text = arrow_text(series) if family == "string" else None
     if text is not None:
-        hashes = _arrow_text_partial(part, text)
+        part, hashes = arrow_text_partials([(name, part.dtype, text)])[0]
     elif family in ("integer", "boolean", "categorical", "string", "object"):
         codes, counts = _discrete(series)
         unique_hashes = _value_hashes(counts.index)

@@ -8,6 +8,8 @@ Examples
 15
 """
 
+from importlib import import_module as _import_module
+
 from lifecycle_widgets import audit, datasets
 from lifecycle_widgets._config import config_context, get_config, set_config
 from lifecycle_widgets.audit.recording import record
@@ -48,14 +50,6 @@ from lifecycle_widgets.core.explain import (
     integrated_gradients,
 )
 from lifecycle_widgets.core.explain.bias_groups import group_metrics
-from lifecycle_widgets.core.explain.bias_mitigation import (
-    GroupThresholdClassifier,
-    MitigationReport,
-    compare_mitigation,
-    fit_weighted,
-    mitigate,
-    reweighing_weights,
-)
 from lifecycle_widgets.core.explain.conformal import Conformal, conformal
 from lifecycle_widgets.core.explain.counterfactual import counterfactuals
 from lifecycle_widgets.core.explain.counterfactual_result import CounterfactualSet
@@ -78,25 +72,30 @@ from lifecycle_widgets.store.runs import Runs, RunStore
 __version__ = "0.1.0"
 
 
-_PANELS = (
-    "ProfilePanel",
-    "DriftPanel",
-    "TimelinePanel",
-    "ExplanationPanel",
-    "ComparisonPanel",
-    "LineagePanel",
-    "RegistryPanel",
-    "compare",
-    "compare_mitigation",
-)
+# Loaded on first use: the panels import ipywidgets and plotly; bias mitigation subclasses
+# scikit-learn's estimators, whose import (1 s, scipy.stats with it) every kernel, CLI call and
+# worker process would pay on ``import lifecycle_widgets`` otherwise.
+_LAZY = {
+    **dict.fromkeys(
+        ("ProfilePanel", "DriftPanel", "TimelinePanel", "ExplanationPanel", "ComparisonPanel",
+         "LineagePanel", "RegistryPanel", "compare"),
+        "lifecycle_widgets.panels",
+    ),
+    **dict.fromkeys(
+        ("GroupThresholdClassifier", "MitigationReport", "compare_mitigation", "fit_weighted",
+         "mitigate", "reweighing_weights"),
+        "lifecycle_widgets.core.explain.bias_mitigation",
+    ),
+}
 
 
-def __getattr__(name: str):  # panels import ipywidgets and plotly: load them on first use
-    if name in _PANELS:
-        import lifecycle_widgets.panels as panels
-
-        return getattr(panels, name)
-    raise AttributeError(f"module 'lifecycle_widgets' has no attribute {name!r}")
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lifecycle_widgets' has no attribute {name!r}")
+    value = getattr(_import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
 
 
 __all__ = [

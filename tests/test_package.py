@@ -13,20 +13,20 @@ PACKAGE = pathlib.Path(lw.__file__).parent
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    lazy = {
-        "ProfilePanel",
-        "DriftPanel",
-        "TimelinePanel",
-        "ExplanationPanel",
-        "ComparisonPanel",
-        "LineagePanel",
-        "RegistryPanel",
-        "compare",
-    }  # loaded on first use (they import ipywidgets)  # loaded on first use (they import ipywidgets)
+    lazy = set(lw._LAZY)  # loaded on first use
     public = {n for n in dir(lw) if not n.startswith("_")} | lazy | {"__version__"}
     assert all(getattr(lw, name) for name in lazy)
     modules = {"core", "exceptions", "figures", "panels", "store", "cli"}  # datasets, audit are public
     assert set(lw.__all__) == public - modules
+
+
+def test_import_leaves_the_heavy_libraries_to_first_use() -> None:
+    """``import lifecycle_widgets`` is paid by every kernel, CLI call and worker process: it
+    loads neither scikit-learn nor scipy.stats (1 s together) nor the widget stack."""
+    heavy = ("sklearn", "scipy.stats", "ipywidgets", "plotly.graph_objects", "shap")
+    code = f"import sys, lifecycle_widgets; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def _imports_after(code: str) -> set[str]:

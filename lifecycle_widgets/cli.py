@@ -398,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``lifecycle-widgets``; exit code 0 on success, 1 when a run, verification or
     reproduction failed, 2 on bad input."""
+    # nbformat imports jsonschema, which imports rfc3987_syntax where it is installed (Jupyter
+    # installs it): 2.5 s of building Lark grammars, at every start of this command, for the
+    # "iri" formats that no notebook schema uses (python-jsonschema/jsonschema#1428)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

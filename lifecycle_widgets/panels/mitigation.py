@@ -176,7 +176,7 @@ def tradeoff_figure(
         title=title if title is not None else f"Trade-off: accuracy against |{metric}|",
         template=template,
         xaxis_title=f"{metric}: distance from no bias (left is fairer)",
-        yaxis_title="accuracy on the evaluation rows",
+        yaxis_title="accuracy",  # a longer title is cut on a figure this short
     )
     if xs:
         # plotly pads a single value by ±1 (accuracy 1.5, a negative distance): the axes start at

@@ -328,6 +328,36 @@ def test_panel_picks_rows_and_redraws_two_figures_in_place(pipe_explainer, pipe_
     assert stab.row == row and "Kendall tau" in panel.stability_info.value
 
 
+def test_a_wide_beeswarm_shows_19_features_and_sums_the_others_in_a_clickable_row() -> None:
+    """30 features: the 19 most important get a row each, the 20th row is each explained row's
+    sum over the other 11 (shap's own beeswarm does the same); a click there picks its row."""
+    from lifecycle_widgets.figures import beeswarm_figure
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 30)), columns=[f"f{i:02d}" for i in range(30)])
+    y = (X @ np.linspace(3, 0.1, 30) + rng.normal(size=300) > 0).astype(int)
+    explainer = Explainer(LogisticRegression().fit(X, y))
+    exp = explainer.explain(X, y, max_rows=40)
+    fig = beeswarm_figure(exp)
+    features, others = fig.data
+    ranked = list(exp.global_importance().index)
+    assert list(fig.layout.yaxis.ticktext) == [*ranked[:19], "11 other features"]
+    assert len(features.x) == 19 * 40 and len(others.x) == 40
+    shap_values = pd.DataFrame(np.asarray(exp.shap_values), columns=exp.features)
+    assert np.allclose(others.x, shap_values[ranked[19:]].sum(axis=1))
+    assert np.all(np.abs(np.asarray(others.y) - 19) <= 0.3)
+    assert len(beeswarm_figure(exp, max_features=30).data) == 1  # up to max_features: a row each
+
+    panel = lw.ExplanationPanel(exp, explainer=explainer)
+
+    class Points:
+        point_inds = (7,)
+
+    panel._clicked(panel.beeswarm.data[1], Points(), None)
+    assert panel.row_picker.value == exp.rows[7] and panel.tabs.selected_index == 1
+    assert panel.beeswarm.data[1]._click_callbacks  # the page's clicks on that row reach the panel
+
+
 def test_panel_without_its_explainer_shows_the_featured_row_only(pipe_exp) -> None:
     panel = lw.ExplanationPanel(pipe_exp)
     panel.tabs.selected_index = 1

@@ -110,32 +110,43 @@ def class_importance_figure(exp: Any, *, title: str | None = None, template: str
     )
 
 
-def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None = None) -> go.Figure:
+BEESWARM_FEATURES = 20  # rows of a beeswarm, as in shap's summary plot: the rest are summed in the last
+
+
+def beeswarm_figure(
+    exp: Any, *, max_features: int = BEESWARM_FEATURES, title: str | None = None, template: str | None = None
+) -> go.Figure:
     """Every explained row's SHAP value per feature, coloured by the feature's value (low to
-    high); a point's ``customdata`` is its row, which the panel uses to pick a row on click."""
+    high); a point's ``customdata`` is its row, which the panel uses to pick a row on click.
+
+    The ``max_features - 1`` most important features get a row each; beyond ``max_features``
+    features, the last row (grey) is each explained row's sum over all the others, as in shap's
+    own beeswarm: 270 features would be 4 px a row, and 1.35 million points (60 MB) for 5,000 rows.
+    """
     values = np.asarray(exp.shap_values, dtype=float).reshape(len(exp.rows), len(exp.features))
     order = np.argsort(-np.abs(values).mean(0))
-    n, k = values.shape[0], len(order)
-    # one feature after another, most important first: whole columns at once, not point by
-    # point (1.35 million points for 5,000 rows x 270 features)
-    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, (k, n))  # the draws of k calls of n
+    shown = order if len(order) <= max_features else order[: max(1, max_features - 1)]
+    rest = order[len(shown) :]
+    n, k = values.shape[0], len(shown)
+    # one feature after another, most important first: whole columns at once, not point by point
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, (k + (1 if rest.size else 0), n))
     scaled = np.array(exp.feature_scaled, dtype=float).reshape(n, len(exp.features))  # None -> nan
     columns = list(zip(*exp.feature_values, strict=True)) if n else []
     hover: list[str] = []
-    for j in order.tolist():
+    for j in shown.tolist():
         hover += _hover_column(text(exp.features[j]) + " = ", columns[j])
     fig = go.Figure(
         go.Scattergl(
-            # arrays, not lists: plotly checks a list element by element (seconds for a
-            # 5,000 x 270 explanation), an array at once
-            x=values[:, order].T.ravel(),
-            y=(np.arange(k)[:, None] + jitter).ravel(),
+            # arrays, not lists: plotly checks a list element by element (seconds for 100,000
+            # points), an array at once
+            x=values[:, shown].T.ravel(),
+            y=(np.arange(k)[:, None] + jitter[:k]).ravel(),
             mode="markers",
             customdata=np.tile(np.asarray(exp.rows), k),
             hovertext="",  # its place among the trace's keys; the texts are set below
             marker={
                 # an array, not a list: NaN (a missing value) is not JSON, but a typed array carries it
-                "color": scaled[:, order].T.ravel(),
+                "color": scaled[:, shown].T.ravel(),
                 "colorscale": [[0, NEGATIVE], [1, POSITIVE]],
                 "cmin": 0,  # values are scaled to 0..1: the bar's ends are the feature's low and high
                 "cmax": 1,
@@ -151,17 +162,33 @@ def beeswarm_figure(exp: Any, *, title: str | None = None, template: str | None 
         )
     )
     # set on the figure's own trace, once it is built: go.Figure deep-copies the traces it is
-    # given, and a deep copy of an array of 1.35 million strings copies them one by one (seconds)
+    # given, and a deep copy of an array of 100,000 strings copies them one by one
     fig.data[0].hovertext = np.asarray(hover, dtype=object)
+    ticktext = [text(exp.features[j]) for j in shown]
+    if rest.size:
+        other = f"{rest.size} other features"
+        fig.add_trace(
+            go.Scattergl(
+                x=values[:, rest].sum(1),
+                y=k + jitter[k],
+                mode="markers",
+                customdata=np.asarray(exp.rows),
+                marker={"color": NEUTRAL, "size": 5, "opacity": 0.7},
+                hovertemplate=f"row %{{customdata}}: sum of the {other}<br>SHAP %{{x:.4f}}<extra></extra>",
+                showlegend=False,
+            )
+        )
+        ticktext.append(other)
+        fig.update_traces(showlegend=False)
     return finish(
         fig,
         title=title or "SHAP values of the explained rows",
         template=template,
-        height=min(1200, 140 + 28 * len(order)),
+        height=min(1200, 140 + 28 * len(ticktext)),
         xaxis_title=f"SHAP value ({exp.output_space})",
         yaxis={
-            "tickvals": list(range(len(order))),
-            "ticktext": [text(exp.features[j]) for j in order],
+            "tickvals": list(range(len(ticktext))),
+            "ticktext": ticktext,
             "autorange": "reversed",
             "title": {"text": "feature"},
         },

@@ -399,7 +399,8 @@ class ExplanationPanel(ResultPanel):
         # a pointer over the beeswarm's points: a click may follow, the background work gives way
         hold_on_hover = self._live and explainer is not None
         self.beeswarm = PlotlyView(figs.beeswarm_figure(exp), hover_events=hold_on_hover)
-        self.beeswarm.data[0].on_click(self._clicked)
+        for trace in self.beeswarm.data:  # the features' points, and the other features' sums
+            trace.on_click(self._clicked)
         if hold_on_hover:
             self.beeswarm.on_hover(lambda: self._hold_background(HOVER_HOLD_SECONDS))
         # the panel's widgets share their Layout and style models (one message each, about 1 kB,

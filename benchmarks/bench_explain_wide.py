@@ -435,6 +435,16 @@ def report(results: dict, load: tuple[float, ...], started: str, n: int, argv) -
             fb = "-" if b is None else f"{b:.2f} ({bc:.2f})"
             ratio = "-" if a is None or b is None else f"{b / max(a, 1e-9):.1f}x, {bc / max(ac, 1e-9):.1f}x"
             lines.append(f"| {s} | {fa} | {fb} | {ratio} |")
+        if not (ours.get("wall") and hand.get("wall")):  # one tool run (--tools): no ratio
+            one, name = (ours, "lw") if ours.get("wall") else (hand, "by hand")
+            lines += [
+                f"| **total** ({name}) | **{total(one, 'wall'):.2f} ({total(one, 'cpu'):.2f})** | | |",
+                "",
+                f"- {name}: {one['rows_explained']:,} rows explained; peak RSS {one['peak_rss_mb']:.0f} MB; "
+                f"HTML {one['html_bytes']:,} bytes",
+                "",
+            ]
+            continue
         tw, tc = total(ours, "wall"), total(ours, "cpu")
         hw, hc = total(hand, "wall"), total(hand, "cpu")
         lines.append(

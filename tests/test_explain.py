@@ -347,6 +347,8 @@ def test_a_wide_beeswarm_shows_19_features_and_sums_the_others_in_a_clickable_ro
     assert np.allclose(others.x, shap_values[ranked[19:]].sum(axis=1))
     assert np.all(np.abs(np.asarray(others.y) - 19) <= 0.3)
     assert len(beeswarm_figure(exp, max_features=30).data) == 1  # up to max_features: a row each
+    with pytest.raises(lw.ParameterError, match=r"'max_features' parameter of beeswarm_figure"):
+        beeswarm_figure(exp, max_features=1)
 
     panel = lw.ExplanationPanel(exp, explainer=explainer)
 

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lifecycle_widgets.core.formatting import fmt_number
+from lifecycle_widgets.exceptions import ParameterError
 from lifecycle_widgets.figures._common import as_figure, defaults, finish, finished_layout, text
 
 POSITIVE, NEGATIVE, NEUTRAL = "#c23b4f", "#2f6db5", "#8c8c8c"
@@ -123,9 +124,11 @@ def beeswarm_figure(
     features, the last row (grey) is each explained row's sum over all the others, as in shap's
     own beeswarm: 270 features would be 4 px a row, and 1.35 million points (60 MB) for 5,000 rows.
     """
+    if isinstance(max_features, bool) or not isinstance(max_features, int) or max_features < 2:
+        raise ParameterError.bad_value("max_features", "beeswarm_figure", "an int of at least 2", max_features)
     values = np.asarray(exp.shap_values, dtype=float).reshape(len(exp.rows), len(exp.features))
     order = np.argsort(-np.abs(values).mean(0))
-    shown = order if len(order) <= max_features else order[: max(1, max_features - 1)]
+    shown = order if len(order) <= max_features else order[: max_features - 1]
     rest = order[len(shown) :]
     n, k = values.shape[0], len(shown)
     # one feature after another, most important first: whole columns at once, not point by point

@@ -73,8 +73,8 @@ __version__ = "0.1.0"
 
 
 # Loaded on first use: the panels import ipywidgets and plotly; bias mitigation subclasses
-# scikit-learn's estimators, whose import (1 s, scipy.stats with it) every kernel, CLI call and
-# worker process would pay on ``import lifecycle_widgets`` otherwise.
+# scikit-learn's estimators, whose import every kernel, CLI call and worker process would pay on
+# ``import lifecycle_widgets`` otherwise.
 _LAZY = {
     **dict.fromkeys(
         ("ProfilePanel", "DriftPanel", "TimelinePanel", "ExplanationPanel", "ComparisonPanel",

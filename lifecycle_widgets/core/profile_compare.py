@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.distance import jensenshannon
 
 from lifecycle_widgets.core.profile_parts import Histogram
 from lifecycle_widgets.core.profiling import ColumnProfile, DataProfile
@@ -84,8 +85,6 @@ def shares_distance(
     q_all = np.array([*q, max(0, b_total - sum(q))], dtype=np.float64)
     if p_all.sum() == 0 or q_all.sum() == 0:
         return float("nan")
-    from scipy.spatial.distance import jensenshannon
-
     return float(np.clip(jensenshannon(p_all, q_all, base=2), 0.0, 1.0))
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
 from lifecycle_widgets.core.alerts import Alert, sort_alerts
@@ -306,8 +307,6 @@ def _mackinnon_p(tau: float) -> float:
     if tau < TAU_MIN:
         return 0.0
     coef = TAU_SMALL_P if tau <= TAU_STAR else TAU_LARGE_P
-    from scipy.stats import norm
-
     return float(norm.cdf(sum(c * tau**i for i, c in enumerate(coef))))
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from lifecycle_widgets.core.drift.quality import (
     CLASSIFICATION_METRICS,
@@ -202,8 +203,6 @@ def quality_bound(
         return None
     batch_sd = sd * math.sqrt(m / batch_rows)
     ref_sd = sd * math.sqrt(m / reference_rows) if reference_rows else 0.0
-    from scipy import stats
-
     z = float(stats.norm.isf(alpha / max(1, metrics_tested)))
     spread = z * math.hypot(batch_sd, ref_sd)
     return reference - spread if higher_is_better else reference + spread

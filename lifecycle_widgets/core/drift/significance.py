@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from lifecycle_widgets.core.formatting import fmt_number
 from lifecycle_widgets.exceptions import ParameterError
@@ -113,8 +114,6 @@ def homogeneity_test(reference: np.ndarray, current: np.ndarray, *, ordered: boo
     expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
     df = ref.size - 1
-    from scipy import stats  # scipy.stats costs 0.8 s to import: on first use
-
     return Evidence(statistic, df, float(stats.chi2.sf(statistic, df)))
 
 
@@ -128,8 +127,6 @@ def binomial_tail(k: int, n: int, share: float) -> float:
     """
     if k <= 0 or n <= 0:
         return 1.0
-    from scipy import stats
-
     return float(stats.binom.sf(k - 1, n, min(1.0, max(0.0, share))))
 
 

@@ -142,6 +142,24 @@ def _kernel_pids(lab: Lab) -> list[int]:
     return found
 
 
+def kernel_stacks(lab: Lab) -> str:
+    """The Python stacks of this server's kernels (``py-spy dump``), for a test whose kernel
+    never answered: where it hangs, or what it is busy with."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        return "(py-spy is not installed)"
+    dumps = []
+    for pid in _kernel_pids(lab):
+        try:
+            done = subprocess.run(
+                [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=60, check=False
+            )
+            dumps.append(f"kernel {pid}:\n{done.stdout}{done.stderr}")
+        except subprocess.TimeoutExpired:
+            dumps.append(f"kernel {pid}: py-spy did not answer in 60 s")
+    return "\n".join(dumps) or "(no kernel process)"
+
+
 def _stop(lab: Lab) -> None:
     """Shut the kernels down through the API, stop the server (SIGTERM, then SIGKILL), then kill
     any kernel process of this server still alive."""

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import start_lab, start_voila
+from .conftest import kernel_stacks, start_lab, start_voila
 from .lab_page import js_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -337,6 +337,8 @@ def test_notebook7_reopened_without_its_kernel_shows_the_twins(notebook7, screen
 @pytest.fixture(scope="module")
 def voila_page(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[object]:
     """Voila's page of the notebook, rendered; requests not to 127.0.0.1 are aborted and kept."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     base = tmp_path_factory.mktemp("voila")
     notebook = _write_notebook(base / NOTEBOOK)
     with start_voila(base / "server", notebook) as server:
@@ -353,9 +355,18 @@ def voila_page(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[ob
             context.route(lambda url: not LOCAL.match(url), abort_foreign)
             page.on("pageerror", lambda err: opened.errors.append(str(err)))
             page.goto(server.page_url(""), timeout=VOILA_TIMEOUT)
-            page.wait_for_function(
-                "n => document.querySelectorAll('.lw-panel').length === n", arg=PANELS, timeout=VOILA_TIMEOUT
-            )
+            try:
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.lw-panel').length === n", arg=PANELS, timeout=VOILA_TIMEOUT
+                )
+            except PlaywrightTimeout:  # once in CI, with no error anywhere: say where the kernel was
+                shown = page.locator(".lw-panel").count()
+                pytest.fail(
+                    f"Voila showed {shown} of {PANELS} panels in {VOILA_TIMEOUT / 1000:.0f} s.\n"
+                    f"Page text: {page.inner_text('body')[:1500]!r}\nServer log:\n{server.log_tail()}\n"
+                    f"Kernel stacks:\n{kernel_stacks(server)}",
+                    pytrace=False,
+                )
             yield opened
         finally:
             context.close()

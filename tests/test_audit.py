@@ -397,7 +397,7 @@ class TemplateRecord:
 def template_record(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> TemplateRecord:
-    """Each template run once at 3,000 demo rows for the two tests that read its record (a
+    """Each template run once at 2,000 demo rows for the two tests that read its record (a
     model_validation run takes half a minute): signed by a key of its own, in a store of its own."""
     from lifecycle_widgets.store.keys import new_key
 
@@ -413,7 +413,7 @@ def template_record(
             mp.setenv(name, value)
         (base / "allowed_signers").write_text(new_key("tester").public_line() + "\n")
         spec = lw.audit.template_parameters(template)
-        small = {"demo_rows": 3000} if "demo_rows" in spec else {}
+        small = {"demo_rows": 2000} if "demo_rows" in spec else {}
         rec = run(template, small, base / "audits", base / "lifecycle.db")
     return TemplateRecord(template, rec, env)
 

@@ -171,20 +171,23 @@ def tradeoff_figure(
         )
     )
     metric = name or "bias"
-    fig = finish(
+    ranges = {}
+    if xs:
+        # plotly pads a single value by ±1 (accuracy 1.5, a negative distance): the axes start at
+        # no bias and stay within accuracy's 0 to 1
+        pad = max(0.05, 0.25 * (max(ys) - min(ys)))
+        ranges = {
+            "xaxis_range": [0, max(0.05, 1.2 * max(xs))],
+            "yaxis_range": [max(0.0, min(ys) - pad), min(1.0, max(ys) + pad)],
+        }
+    return finish(
         fig,
         title=title if title is not None else f"Trade-off: accuracy against |{metric}|",
         template=template,
         xaxis_title=f"{metric}: distance from no bias (left is fairer)",
         yaxis_title="accuracy",  # a longer title is cut on a figure this short
+        **ranges,
     )
-    if xs:
-        # plotly pads a single value by ±1 (accuracy 1.5, a negative distance): the axes start at
-        # no bias and stay within accuracy's 0 to 1
-        pad = max(0.05, 0.25 * (max(ys) - min(ys)))
-        fig.update_xaxes(range=[0, max(0.05, 1.2 * max(xs))])
-        fig.update_yaxes(range=[max(0.0, min(ys) - pad), min(1.0, max(ys) + pad)])
-    return fig
 
 
 # --- markup ----------------------------------------------------------------------------------------

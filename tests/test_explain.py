@@ -360,6 +360,32 @@ def test_a_wide_beeswarm_shows_19_features_and_sums_the_others_in_a_clickable_ro
     assert panel.beeswarm.data[1]._click_callbacks  # the page's clicks on that row reach the panel
 
 
+def test_the_beeswarm_of_a_real_dataset_is_shaps_own() -> None:
+    """scikit-learn's breast cancer data (30 features): the rows, their order and the summed
+    last row are those shap's own beeswarm draws (max_display=20)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from lifecycle_widgets.figures import beeswarm_figure
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = GradientBoostingClassifier(n_estimators=50, random_state=0).fit(X, y)
+    exp = lw.explain(model, X, y, max_rows=150, progress=False)
+    fig = beeswarm_figure(exp)
+    theirs = shap.TreeExplainer(model)(X.iloc[list(exp.rows)])
+    shap.plots.beeswarm(theirs, max_display=20, show=False)
+    labels = [t.get_text() for t in plt.gca().get_yticklabels()][::-1]
+    plt.close("all")
+    ours = list(fig.layout.yaxis.ticktext)
+    assert ours[:19] == labels[:19] and labels[19] == f"Sum of {ours[19]}"
+    rest = [c for c in X.columns if c not in ours[:19]]
+    assert np.allclose(fig.data[1].x, theirs[:, rest].values.sum(axis=1), atol=1e-6)
+
+
 def test_panel_without_its_explainer_shows_the_featured_row_only(pipe_exp) -> None:
     panel = lw.ExplanationPanel(pipe_exp)
     panel.tabs.selected_index = 1
